@@ -1,0 +1,1 @@
+"""Aisle core: the one settings object and the `aisle` command line."""

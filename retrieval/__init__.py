@@ -1,0 +1,1 @@
+"""Retrieval: catalog loading, the Chroma + lexical index, hybrid search and its evaluation."""

@@ -1,0 +1,53 @@
+"""The bi-encoder that turns queries and products into vectors (all-MiniLM-L6-v2 by default).
+
+Loaded once per process and device: model loading dominates a CLI call otherwise.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from aisle.settings import Settings, get_settings
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, device: str, max_seq_length: int):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(path, device=device, local_files_only=True)
+    model.max_seq_length = max_seq_length
+    if device.startswith("cuda"):
+        model.half()
+    return model
+
+
+class Encoder:
+    """Normalised sentence embeddings; cosine similarity is then a dot product."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.device = self.settings.resolved_device()
+        self.model = _load(self.settings.encoder_path, self.device, self.settings.embed_max_seq_length)
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the vector space; cached embeddings are only reused within one."""
+        return f"{self.settings.encoder_path}|{self.settings.embed_max_seq_length}"
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.settings.embed_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return vectors.astype(np.float32)

@@ -1,0 +1,57 @@
+"""Ranking methods under evaluation, each able to rank the full catalog and to rerank given candidates.
+
+New methods (the fine-tuned ranker, the full fused pipeline) register here so that
+`aisle eval ranking` evaluates every available method without further wiring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from retrieval.search import Searcher
+
+
+def tie_break(pid: str) -> str:
+    """A fixed pseudo-random order for equal scores, so judgement-file order never leaks into rankings."""
+    return hashlib.md5(pid.encode()).hexdigest()
+
+
+def order(scores: dict[str, float], candidates: list[str]) -> list[str]:
+    return sorted(candidates, key=lambda pid: (-scores.get(pid, float("-inf")), tie_break(pid)))
+
+
+@dataclass
+class RankingMethod:
+    name: str
+    full: Callable[[str, int], list[str]]
+    rerank: Callable[[str, list[str]], list[str]]
+
+
+def retrieval_method(searcher: Searcher, name: str) -> RankingMethod:
+    def full(query: str, k: int) -> list[str]:
+        return [h.product.id for h in searcher.search(query, k=k, method=name).hits]  # type: ignore[arg-type]
+
+    def rerank(query: str, candidates: list[str]) -> list[str]:
+        return order(searcher.score_candidates(query, candidates, name), candidates)  # type: ignore[arg-type]
+
+    return RankingMethod(name, full, rerank)
+
+
+MethodFactory = Callable[[Searcher], RankingMethod | None]
+_EXTRA: dict[str, MethodFactory] = {}
+
+
+def register(name: str, factory: MethodFactory) -> None:
+    """A factory returns None when its method is unavailable (e.g. no trained ranker)."""
+    _EXTRA[name] = factory
+
+
+def available_methods(searcher: Searcher) -> dict[str, RankingMethod]:
+    methods = {n: retrieval_method(searcher, n) for n in ("bm25", "dense", "hybrid")}
+    for name, factory in _EXTRA.items():
+        method = factory(searcher)
+        if method is not None:
+            methods[name] = method
+    return methods

@@ -1,0 +1,137 @@
+"""The lexical side of search and the catalog's system of record: one SQLite file with FTS5.
+
+Keeping products, filter columns and the full-text index in one file lets hard filters run inside
+the BM25 query (no post-filtering that starves results) and gives search a product lookup that
+needs no other service.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.catalog.product import Product
+from retrieval.filters import SearchFilters, filter_metadata
+from retrieval.product_text import lexical_fields
+
+# Column weights for FTS5 bm25(): title, brand, category, attributes, description.
+BM25_WEIGHTS = (4.0, 2.0, 2.0, 1.0, 1.0)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_QUERY_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    product_id: str
+    score: float
+
+
+def fts_query(text: str) -> str | None:
+    """An OR of quoted terms: user text never reaches FTS5's query syntax unescaped."""
+    tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(text)))[:MAX_QUERY_TOKENS]
+    if not tokens:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+
+
+def create(path: Path, products: Iterable[Product]) -> int:
+    """Write a fresh store at ``path`` (which must not exist); returns the product count."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(
+            """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE products (
+                rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, price REAL, brand TEXT,
+                category TEXT, colour TEXT, rating REAL, stock_state TEXT, doc TEXT NOT NULL);
+            CREATE VIRTUAL TABLE fts USING fts5(
+                title, brand, category, attributes, description, tokenize = 'porter unicode61');
+            """
+        )
+        count = 0
+        with conn:
+            for rowid, product in enumerate(products, start=1):
+                meta = filter_metadata(product)
+                conn.execute(
+                    "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (rowid, product.id, meta["price"], meta["brand"], json.dumps(meta["category"]),
+                     meta["colour"], meta["rating"], meta["stock_state"], product.model_dump_json()),
+                )
+                fields = lexical_fields(product)
+                conn.execute(
+                    "INSERT INTO fts (rowid, title, brand, category, attributes, description) VALUES (?,?,?,?,?,?)",
+                    (rowid, fields["title"], fields["brand"], fields["category"], fields["attributes"],
+                     fields["description"]),
+                )
+                count = rowid
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return count
+    finally:
+        conn.close()
+
+
+class LexicalStore:
+    """Read side: BM25 search with filters, and product lookup by id. Thread-safe (one connection per thread)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise FileNotFoundError(f"lexical store {path} is missing")
+        self.path = path
+        self._local = threading.local()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 100,
+               restrict_to: list[str] | None = None) -> list[LexicalHit]:
+        expression = fts_query(query)
+        if expression is None:
+            return []
+        where, args = (filters or SearchFilters()).sql_where()
+        if restrict_to is not None:
+            where += f" AND p.id IN ({','.join('?' * len(restrict_to))})"
+            args = [*args, *restrict_to]
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        rows = self.conn.execute(
+            f"""SELECT p.id, -bm25(fts, {weights}) AS score FROM fts JOIN products p ON p.rowid = fts.rowid
+                WHERE fts MATCH ? AND {where} ORDER BY bm25(fts, {weights}) LIMIT ?""",
+            [expression, *args, k],
+        ).fetchall()
+        return [LexicalHit(pid, float(score)) for pid, score in rows]
+
+    def get(self, product_id: str) -> Product | None:
+        row = self.conn.execute("SELECT doc FROM products WHERE id = ?", (product_id,)).fetchone()
+        return Product.model_validate_json(row[0]) if row else None
+
+    def get_many(self, product_ids: list[str]) -> dict[str, Product]:
+        found: dict[str, Product] = {}
+        for start in range(0, len(product_ids), 500):
+            chunk = product_ids[start:start + 500]
+            rows = self.conn.execute(
+                f"SELECT id, doc FROM products WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            for pid, doc in rows:
+                found[pid] = Product.model_validate_json(doc)
+        return found
+
+    def all_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM products ORDER BY rowid")]
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM products").fetchone()[0])
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,170 @@
+"""The one search entry point other packages call: ``search(query, filters, k)``.
+
+Dense (Chroma) and lexical (SQLite FTS5) candidates are retrieved with the same hard filters,
+fused, and returned with the score of every stage and per-stage timings, so callers (the agent,
+the UI's "why it matches", the evaluation) can see how each result got there.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from aisle.settings import Settings, get_settings
+from retrieval.catalog.product import Product
+from retrieval.encoder import Encoder
+from retrieval.filters import SearchFilters
+from retrieval.fusion import FusionParams, fuse
+from retrieval.index_builder import index_dir, read_manifest
+from retrieval.lexical_store import LexicalStore
+from retrieval.vector_store import VectorStore
+
+Method = Literal["bm25", "dense", "hybrid"]
+
+
+class IndexNotFoundError(LookupError):
+    pass
+
+
+@dataclass
+class SearchHit:
+    product: Product
+    score: float
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"id": self.product.id, "title": self.product.title, "brand": self.product.brand,
+                "price": self.product.price, "currency": self.product.currency, "rating": self.product.rating,
+                "in_stock": self.product.in_stock, "score": round(self.score, 6),
+                "stages": {k: round(v, 6) for k, v in self.stages.items()}}
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    filters: SearchFilters
+    hits: list[SearchHit]
+    timings_ms: dict[str, float]
+
+
+class Searcher:
+    """Opens the live generation of a named index; cheap to keep, safe to share across threads."""
+
+    def __init__(self, name: str | None = None, settings: Settings | None = None,
+                 fusion: FusionParams | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.name = name or self.settings.index_name
+        manifest = read_manifest(self.name, self.settings)
+        if manifest is None:
+            raise IndexNotFoundError(f"no index named {self.name!r}: run `aisle index --catalog ...` first")
+        self.manifest = manifest
+        self.lexical = LexicalStore(index_dir(self.name, self.settings) / manifest["generation"] / "lexical.sqlite")
+        self.vectors = VectorStore(manifest["chroma"], manifest["collection"])
+        self.encoder = Encoder(self.settings)
+        if self.encoder.model_id != manifest["encoder"]:
+            raise IndexNotFoundError(
+                f"index {self.name!r} was built with encoder {manifest['encoder']!r}; re-run `aisle index`")
+        params = fusion or FusionParams.load()
+        if self.settings.fusion_dense_weight is not None:
+            params = FusionParams(params.method, self.settings.fusion_dense_weight, params.rrf_k)
+        if self.settings.fusion_method != params.method and self.settings.fusion_method in {"rrf", "weighted"}:
+            params = FusionParams(self.settings.fusion_method, params.dense_weight, self.settings.rrf_k)
+        self.fusion = params
+
+    def retrieve(self, query: str, filters: SearchFilters, n: int, method: Method,
+                 timings: dict[str, float]) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """Ordered id -> score maps for dense, lexical and the chosen method's final scores."""
+        dense: dict[str, float] = {}
+        lexical: dict[str, float] = {}
+        if method in ("dense", "hybrid"):
+            t = time.perf_counter()
+            vector = self.encoder.encode([query])[0]
+            timings["embed"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = {h.product_id: h.score for h in self.vectors.search(vector, filters, n)}
+            timings["dense"] = (time.perf_counter() - t) * 1000
+        if method in ("bm25", "hybrid"):
+            t = time.perf_counter()
+            lexical = {h.product_id: h.score for h in self.lexical.search(query, filters, n)}
+            timings["lexical"] = (time.perf_counter() - t) * 1000
+        if method == "dense":
+            return dense, lexical, dense
+        if method == "bm25":
+            return dense, lexical, lexical
+        t = time.perf_counter()
+        fused = fuse(dense, lexical, self.fusion)
+        timings["fuse"] = (time.perf_counter() - t) * 1000
+        return dense, lexical, fused
+
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 10,
+               method: Method = "hybrid", candidates: int | None = None) -> SearchResponse:
+        query = " ".join(query.split())[: self.settings.max_query_chars]
+        filters = filters or SearchFilters()
+        if not query:
+            raise ValueError("the search query is empty")
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        n = max(k, candidates or self.settings.candidates_per_stage)
+        dense, lexical, final = self.retrieve(query, filters, n, method, timings)
+        ranked = sorted(final.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        products = self.lexical.get_many([pid for pid, _ in ranked])
+        dense_rank = {pid: i for i, pid in enumerate(dense, start=1)}
+        lexical_rank = {pid: i for i, pid in enumerate(lexical, start=1)}
+        hits = []
+        for pid, score in ranked:
+            stages: dict[str, float] = {}
+            if pid in dense:
+                stages.update(dense=dense[pid], dense_rank=dense_rank[pid])
+            if pid in lexical:
+                stages.update(lexical=lexical[pid], lexical_rank=lexical_rank[pid])
+            stages[method] = score
+            hits.append(SearchHit(products[pid], score, stages))
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return SearchResponse(query, filters, hits, timings)
+
+    def score_candidates(self, query: str, ids: list[str], method: Method = "hybrid") -> dict[str, float]:
+        """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).
+
+        Candidates with no lexical match get no lexical score (0 after normalisation).
+        """
+        if not ids:
+            return {}
+        dense: dict[str, float] = {}
+        lexical: dict[str, float] = {}
+        if method in ("dense", "hybrid"):
+            vector = self.encoder.encode([query])[0]
+            dense = self.vectors.similarities(vector, ids)
+            dense = dict(sorted(dense.items(), key=lambda kv: kv[1], reverse=True))
+        if method in ("bm25", "hybrid"):
+            lexical = {h.product_id: h.score for h in self.lexical.search(query, None, len(ids), restrict_to=ids)}
+        if method == "dense":
+            return dense
+        if method == "bm25":
+            return lexical
+        return fuse(dense, lexical, self.fusion)
+
+    def get_product(self, product_id: str) -> Product | None:
+        return self.lexical.get(product_id)
+
+
+@lru_cache(maxsize=8)
+def _searcher(name: str, generation: str) -> Searcher:
+    return Searcher(name)
+
+
+def get_searcher(name: str | None = None) -> Searcher:
+    """A process-wide searcher per index generation: a rebuilt index is picked up on the next call."""
+    settings = get_settings()
+    name = name or settings.index_name
+    manifest = read_manifest(name, settings)
+    if manifest is None:
+        raise IndexNotFoundError(f"no index named {name!r}: run `aisle index --catalog ...` first")
+    return _searcher(name, manifest["generation"])
+
+
+def search(query: str, filters: SearchFilters | None = None, k: int = 10, index: str | None = None,
+           method: Method = "hybrid") -> SearchResponse:
+    """Search the named (default: configured) index."""
+    return get_searcher(index).search(query, filters, k, method)
