@@ -16,6 +16,9 @@ app = typer.Typer(help="Aisle: a conversational shopping assistant.", no_args_is
                   pretty_exceptions_enable=False)
 eval_app = typer.Typer(help="Measure search and ranking quality against human judgements.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+train_app = typer.Typer(help="Fine-tune Aisle's models.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+SHARED_DATA = Path("../shared/data")
 
 out = Console()
 err = Console(stderr=True)
@@ -27,28 +30,25 @@ CatalogOpt = Annotated[str, typer.Option("--catalog", help="demo, a CSV/TSV/JSON
 
 
 def _load_and_index(catalog: str, name: str | None, mapping: Path | None, force: bool, quiet: bool = False):
-    from retrieval.catalog.loaders import catalog_name, load_catalog
     from retrieval.catalog.mapping import ColumnMapping
-    from retrieval.index_builder import build_index
+    from retrieval.indexing import NoValidProductsError, ensure_index
 
-    settings = get_settings()
     column_mapping = ColumnMapping.from_file(mapping) if mapping else None
-    report = load_catalog(catalog, column_mapping, settings.max_description_chars)
+    try:
+        report, result = ensure_index(catalog, name, column_mapping, force, console=err)
+    except NoValidProductsError as exc:
+        err.print(f"[red]{exc.args[0]}[/]")
+        raise typer.Exit(1) from exc
     if report.rejects:
         err.print(f"[yellow]Rejected {len(report.rejects):,} row(s)[/] from {report.source}:")
         for reject in report.rejects[:50]:
             err.print(f"  {reject}", markup=False, highlight=False)
         if len(report.rejects) > 50:
             err.print(f"  ... and {len(report.rejects) - 50:,} more")
-    if not report.products:
-        err.print("[red]No valid products: the existing index was left untouched.[/]")
-        raise typer.Exit(1)
-    index_name = name or catalog_name(catalog)
-    result = build_index(index_name, report.products, str(catalog), settings, console=err, force=force)
     if not quiet:
         state = "already up to date" if result.unchanged else (
             f"{result.embedded:,} embedded, {result.reused:,} reused from cache")
-        err.print(f"[green]Index {index_name!r}[/] ({result.generation}): {result.products:,} products, "
+        err.print(f"[green]Index {result.name!r}[/] ({result.generation}): {result.products:,} products, "
                   f"{state}, {result.seconds:.1f}s")
     return report, result
 
@@ -95,7 +95,7 @@ def search(
     colour: Annotated[str | None, typer.Option("--colour", "--color")] = None,
     min_rating: Annotated[float | None, typer.Option(min=0, max=5)] = None,
     in_stock: Annotated[bool, typer.Option(help="Only products not known to be out of stock.")] = False,
-    method: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    method: Annotated[str, typer.Option(help="full (hybrid + fine-tuned ranker), hybrid, dense or bm25.")] = "full",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Search a catalog index with hard filters; shows each stage's score."""
@@ -109,8 +109,8 @@ def search(
         filters = SearchFilters(min_price=min_price, max_price=max_price, brands=brand or [],
                                 exclude_brands=exclude_brand or [], category=category, colour=colour,
                                 min_rating=min_rating, in_stock=in_stock)
-        if method not in ("hybrid", "dense", "bm25"):
-            raise ValueError(f"unknown method {method!r} (hybrid, dense or bm25)")
+        if method not in ("full", "hybrid", "dense", "bm25"):
+            raise ValueError(f"unknown method {method!r} (full, hybrid, dense or bm25)")
         _ensure_default_index(name)
         response = get_searcher(name).search(query, filters, k, method)  # type: ignore[arg-type]
     except (ValidationError, ValueError, IndexNotFoundError) as exc:
@@ -186,6 +186,80 @@ def eval_ranking(
         (err if as_json else out).print(pq)
     if as_json:
         print(json.dumps(summary))
+
+
+@eval_app.command("tune-fusion")
+def eval_tune_fusion(
+    catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
+    judgments: Annotated[list[Path], typer.Option(help="Judgement folder for each --catalog.")],
+    folds: Annotated[int, typer.Option(min=2)] = 5,
+    write: Annotated[bool, typer.Option(help="Store the chosen weight as the package default.")] = False,
+) -> None:
+    """Cross-validate the hybrid fusion weight over judged queries of one or more catalogs."""
+    from importlib import resources
+
+    from retrieval.evaluation.judgments import load_judgments
+    from retrieval.evaluation.tune_fusion import collect, cross_validate, write_params
+    from retrieval.search import Searcher
+
+    if len(catalog) != len(judgments):
+        err.print("[red]give one --judgments folder per --catalog[/]")
+        raise typer.Exit(1)
+    rows = []
+    for cat, folder in zip(catalog, judgments, strict=True):
+        _, result = _load_and_index(cat, None, None, False, quiet=True)
+        rows.extend(collect(Searcher(result.name), load_judgments(folder)))
+    result = cross_validate(rows, folds)
+    out.print_json(json.dumps(result))
+    if write:
+        path = Path(str(resources.files("retrieval") / "data" / "fusion_params.json"))
+        write_params(result, path)
+        err.print(f"[green]wrote {path}[/]")
+
+
+@train_app.command("ranker")
+def train_ranker_cmd(
+    catalog: Annotated[list[str] | None, typer.Option(help="Catalog(s); default: both ../shared/data sets.")] = None,
+    judgments: Annotated[list[Path] | None, typer.Option(help="Judgement folder for each --catalog.")] = None,
+    epochs: Annotated[int, typer.Option(min=1)] = 2,
+    folds: Annotated[int, typer.Option(min=2)] = 3,
+    device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda when present).")] = None,
+    out: Annotated[Path, typer.Option(help="Artifact folder.")] = Path("artifacts/ranker"),
+    seed: int = 13,
+    batch_size: int = 32,
+    lr: float = 5e-4,
+) -> None:
+    """Cross-validated fine-tuning of the relevance classifier; writes adapter, fusion weights and model card."""
+    import shlex
+    import sys
+
+    from finetune.ranker.card import write_card
+    from finetune.ranker.pipeline import train_ranker
+    from finetune.ranker.trainer import TrainConfig
+
+    catalogs = catalog or [str(SHARED_DATA / "chorus_icecat"), str(SHARED_DATA / "esci_opensearch_subset")]
+    folders = judgments or [Path(c) for c in catalogs]
+    if len(folders) != len(catalogs):
+        err.print("[red]give one --judgments folder per --catalog[/]")
+        raise typer.Exit(1)
+    for folder in folders:
+        if not folder.exists():
+            err.print(f"[red]{folder} does not exist[/]")
+            raise typer.Exit(1)
+    config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr,
+                         device=device or get_settings().resolved_device())
+    report = train_ranker(list(zip(catalogs, folders, strict=True)), out, config, folds, err)
+    command = "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_card(out, report, command)
+    for cat, block in report["catalogs"].items():
+        table = Table(title=f"{cat}: cross-validated dev nDCG@10 ({block['queries']} queries)")
+        table.add_column("method")
+        table.add_column("full", justify="right")
+        table.add_column("rerank", justify="right")
+        for m, v in block["methods"].items():
+            table.add_row(m, f"{v.get('ndcg@10_full', float('nan')):.4f}", f"{v.get('ndcg@10_rerank'):.4f}")
+        err.print(table)
+    err.print(f"[green]saved[/] {out} (model card: {out / 'MODEL_CARD.md'})")
 
 
 def main() -> None:  # pragma: no cover

@@ -19,9 +19,10 @@ from retrieval.filters import SearchFilters
 from retrieval.fusion import FusionParams, fuse
 from retrieval.index_builder import index_dir, read_manifest
 from retrieval.lexical_store import LexicalStore
+from retrieval.reranker import Reranker, load_reranker
 from retrieval.vector_store import VectorStore
 
-Method = Literal["bm25", "dense", "hybrid"]
+Method = Literal["bm25", "dense", "hybrid", "full"]
 
 
 class IndexNotFoundError(LookupError):
@@ -107,7 +108,11 @@ class Searcher:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         n = max(k, candidates or self.settings.candidates_per_stage)
-        dense, lexical, final = self.retrieve(query, filters, n, method, timings)
+        reranker = load_reranker() if method == "full" else None
+        dense, lexical, final = self.retrieve(query, filters, n, "hybrid" if method == "full" else method, timings)
+        gains: dict[str, float] = {}
+        if reranker is not None:
+            final, gains = self.rerank(query, final, dense, lexical, reranker, timings)
         ranked = sorted(final.items(), key=lambda kv: kv[1], reverse=True)[:k]
         products = self.lexical.get_many([pid for pid, _ in ranked])
         dense_rank = {pid: i for i, pid in enumerate(dense, start=1)}
@@ -119,10 +124,27 @@ class Searcher:
                 stages.update(dense=dense[pid], dense_rank=dense_rank[pid])
             if pid in lexical:
                 stages.update(lexical=lexical[pid], lexical_rank=lexical_rank[pid])
+            if pid in gains:
+                stages["ranker"] = gains[pid]
             stages[method] = score
             hits.append(SearchHit(products[pid], score, stages))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(query, filters, hits, timings)
+
+    def rerank(self, query: str, fused: dict[str, float], dense: dict[str, float], lexical: dict[str, float],
+               reranker: Reranker, timings: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+        """Rerank the top-N fused candidates; the rest stay below them in fused order."""
+        t = time.perf_counter()
+        head = sorted(fused, key=lambda pid: -fused[pid])[: reranker.fusion.top_n]
+        products = self.lexical.get_many(head)
+        gains = reranker.gains(query, [products[pid] for pid in head if pid in products])
+        combined = reranker.fusion.combine(gains, {p: dense[p] for p in head if p in dense},
+                                           {p: lexical[p] for p in head if p in lexical})
+        floor = min(combined.values(), default=0.0) - 1.0
+        final = combined | {pid: floor - i * 1e-6 for i, pid in
+                            enumerate(sorted((p for p in fused if p not in combined), key=lambda p: -fused[p]))}
+        timings["rerank"] = (time.perf_counter() - t) * 1000
+        return final, gains
 
     def score_candidates(self, query: str, ids: list[str], method: Method = "hybrid") -> dict[str, float]:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).

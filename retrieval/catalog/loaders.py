@@ -96,11 +96,13 @@ def _to_report(
 def detect_format(path: Path) -> CatalogFormat:
     """A folder laid out like ../shared/data/<catalog>, or a single user file."""
     if path.is_dir():
-        if (path / "Broad_Query_Set_rated.csv").exists() or (path / "haystack_rating_party_judgements.tsv").exists():
+        chorus_files = ("Broad_Query_Set_rated.csv", "haystack_rating_party_judgements.tsv")
+        if any((path / f).exists() for f in chorus_files):
             return CatalogFormat.CHORUS
         if (path / "judgments.tsv").exists() or (path / "queries.tsv").exists():
             return CatalogFormat.ESCI
-        raise ValueError(f"{path}: not a known catalog folder (expected chorus_icecat or esci_opensearch_subset layout)")
+        raise ValueError(f"{path}: not a known catalog folder "
+                         "(expected the chorus_icecat or esci_opensearch_subset layout)")
     return CatalogFormat.FILE
 
 

@@ -40,7 +40,9 @@ def has_broken_utf8(value: Any) -> bool:
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    # Split on newline only: str.splitlines() also breaks on U+2028/U+0085, which are legal inside JSON strings.
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         if has_broken_utf8(line):

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from retrieval.filters import SearchFilters
 from retrieval.search import Searcher
 
 
@@ -55,3 +56,40 @@ def available_methods(searcher: Searcher) -> dict[str, RankingMethod]:
         if method is not None:
             methods[name] = method
     return methods
+
+
+def _ranker_methods() -> None:
+    from retrieval.reranker import load_reranker
+
+    def make(name: str, fused: bool) -> MethodFactory:
+        def factory(searcher: Searcher) -> RankingMethod | None:
+            reranker = load_reranker()
+            if reranker is None:
+                return None
+            fusion = reranker.fusion if fused else type(reranker.fusion)(1.0, 0.0, 0.0, reranker.fusion.top_n)
+
+            def full(query: str, k: int) -> list[str]:
+                dense, lexical, hybrid = searcher.retrieve(query, SearchFilters(), k, "hybrid", {})
+                head = sorted(hybrid, key=lambda p: -hybrid[p])[: fusion.top_n]
+                products = searcher.lexical.get_many(head)
+                gains = reranker.gains(query, [products[p] for p in head])
+                scores = fusion.combine(gains, dense, lexical)
+                tail = [p for p in sorted(hybrid, key=lambda p: -hybrid[p]) if p not in scores]
+                return order(scores, head) + tail
+
+            def rerank(query: str, candidates: list[str]) -> list[str]:
+                products = searcher.lexical.get_many(candidates)
+                gains = reranker.gains(query, [products[p] for p in candidates])
+                dense = searcher.score_candidates(query, candidates, "dense") if fused else {}
+                lexical = searcher.score_candidates(query, candidates, "bm25") if fused else {}
+                return order(fusion.combine(gains, dense, lexical), candidates)
+
+            return RankingMethod(name, full, rerank)
+
+        return factory
+
+    register("ranker", make("ranker", fused=False))
+    register("full", make("full", fused=True))
+
+
+_ranker_methods()

@@ -1,0 +1,108 @@
+"""The fine-tuned relevance classifier placed after retrieval, and fusion of its score with retrieval's.
+
+A 4-class cross-encoder (classes 0-3: ESCI I/C/S/E, Chorus ratings 0-3) built from the bundled
+all-MiniLM-L6-v2 plus a small LoRA adapter and classification head shipped in the package. Class
+probabilities become an expected gain in [0, 1], which is what ranking and fusion consume.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from aisle.settings import get_settings
+from retrieval.catalog.product import Product
+from retrieval.fusion import min_max
+from retrieval.product_text import ranker_text
+
+NUM_CLASSES = 4
+MAX_LENGTH = 128
+
+
+def default_ranker_dir() -> Path:
+    return Path(str(resources.files("retrieval") / "models" / "ranker"))
+
+
+@dataclass(frozen=True)
+class RankFusion:
+    """final = w_ranker * gain + w_dense * dense_norm + w_lexical * lexical_norm over the top-N candidates."""
+
+    ranker: float = 1.0
+    dense: float = 0.0
+    lexical: float = 0.0
+    top_n: int = 50
+
+    def combine(self, gains: dict[str, float], dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
+        d, lx = min_max(dense), min_max(lexical)
+        return {pid: self.ranker * g + self.dense * d.get(pid, 0.0) + self.lexical * lx.get(pid, 0.0)
+                for pid, g in gains.items()}
+
+
+@dataclass
+class RankerInfo:
+    base_model: str
+    fusion: RankFusion = field(default_factory=RankFusion)
+    max_length: int = MAX_LENGTH
+
+
+def expected_gain(probabilities: np.ndarray) -> np.ndarray:
+    """Expected class / 3: a calibrated-enough relevance in [0, 1] that keeps the classes' order."""
+    return probabilities @ (np.arange(NUM_CLASSES, dtype=np.float32) / (NUM_CLASSES - 1))
+
+
+class Reranker:
+    def __init__(self, artifact: Path | None = None, device: str | None = None, batch_size: int = 64) -> None:
+        import torch
+        from peft import PeftModel
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        settings = get_settings()
+        self.artifact = artifact or default_ranker_dir()
+        meta_path = self.artifact / "ranker.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"no trained ranker at {self.artifact}: run `aisle train ranker`")
+        meta = json.loads(meta_path.read_text())
+        self.fusion = RankFusion(**meta.get("fusion", {}))
+        self.max_length = int(meta.get("max_length", MAX_LENGTH))
+        self.device = device or settings.resolved_device()
+        self.batch_size = batch_size
+        base = settings.encoder_path
+        self.tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=NUM_CLASSES, local_files_only=True)
+        model = PeftModel.from_pretrained(model, str(self.artifact), local_files_only=True)
+        model = model.merge_and_unload()
+        if self.device.startswith("cuda"):
+            model = model.to(self.device, dtype=torch.bfloat16)
+        self.model = model.eval()
+        self._torch = torch
+
+    def probabilities(self, query: str, texts: list[str]) -> np.ndarray:
+        torch = self._torch
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                chunk = texts[start:start + self.batch_size]
+                batch = self.tokenizer([query] * len(chunk), chunk, truncation="only_second",
+                                       max_length=self.max_length, padding=True, return_tensors="pt")
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                logits = self.model(**batch).logits.float()
+                out.append(torch.softmax(logits, dim=-1).cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+
+    def gains(self, query: str, products: list[Product]) -> dict[str, float]:
+        probs = self.probabilities(query, [ranker_text(p) for p in products])
+        return {p.id: float(g) for p, g in zip(products, expected_gain(probs), strict=True)}
+
+
+@lru_cache(maxsize=2)
+def load_reranker(artifact: str | None = None) -> Reranker | None:
+    """The shipped ranker, or None when no artifact exists (search then falls back to hybrid order)."""
+    try:
+        return Reranker(Path(artifact) if artifact else None)
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,49 @@
+"""The ranker: a few real training steps on a slice of ESCI, the artifact, and the shipped model in search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aisle.cli import app
+from tests.conftest import shared_folder, write_slice
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def esci_slice(tmp_path_factory, settings) -> Path:
+    folder = shared_folder("esci_opensearch_subset")
+    root = tmp_path_factory.mktemp("esci-slice")
+    lines = (folder / "judgments.tsv").read_text().splitlines()
+    queries = sorted({line.split("\t")[0] for line in lines[1:]})[10:16]
+    kept = [lines[0]] + [line for line in lines[1:] if line.split("\t")[0] in queries]
+    write_slice(folder, root, {line.split("\t")[2] for line in kept[1:]}, "asin", extra=150)
+    (root / "judgments.tsv").write_text("\n".join(kept) + "\n")
+    (root / "queries.tsv").write_text("query\tesci_query_id\tesci_source\tn_judgments\n")
+    return root
+
+
+def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, tmp_path: Path):
+    out = tmp_path / "ranker"
+    result = runner.invoke(app, ["train", "ranker", "--catalog", str(esci_slice), "--judgments", str(esci_slice),
+                                 "--epochs", "1", "--folds", "2", "--out", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    for name in ("adapter_model.safetensors", "adapter_config.json", "ranker.json", "MODEL_CARD.md",
+                 "learning_curve.png", "per_query_gains.png", "cv_report.json"):
+        assert (out / name).exists(), name
+    report = json.loads((out / "cv_report.json").read_text())
+    methods = next(iter(report["catalogs"].values()))["methods"]
+    assert {"dense", "bm25", "hybrid", "ranker", "fused"} <= set(methods)
+    assert all(0 <= m["ndcg@10_rerank"] <= 1 for m in methods.values())
+    assert report["label_counts"]["3"] > 0 and report["hard_negatives"] > 0
+    assert (out / "adapter_model.safetensors").stat().st_size < 5_000_000
+
+    from retrieval.reranker import Reranker
+
+    ranker = Reranker(out, device="cpu")
+    gains = ranker.probabilities("usb cable", ["usb-c charging cable 2m", "garden hose"])
+    assert gains.shape == (2, 4) and abs(float(gains.sum()) - 2.0) < 1e-4

@@ -1,0 +1,108 @@
+"""Index and search against the real encoder, a real Chroma on disk and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from retrieval.filters import SearchFilters
+from retrieval.index_builder import build_index, read_manifest
+
+
+def test_search_finds_relevant_products_with_stage_scores(demo_searcher):
+    response = demo_searcher.search("wireless noise cancelling headphones", k=5)
+    assert len(response.hits) == 5
+    assert sum("Headphones" in h.product.category for h in response.hits) >= 4
+    top = response.hits[0]
+    assert {"dense", "lexical", "hybrid"} <= set(top.stages)
+    assert {"embed", "dense", "lexical", "fuse", "total"} <= set(response.timings_ms)
+    scores = [h.score for h in response.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_price_colour_and_category_filters_are_hard(demo_searcher):
+    filters = SearchFilters(max_price=50, colour="Black", category="bluetooth speakers")
+    response = demo_searcher.search("quiet bluetooth speaker", filters, k=10)
+    assert response.hits, "the demo catalog has black speakers under $50"
+    for hit in response.hits:
+        assert hit.product.price <= 50 and hit.product.colour == "black"
+        assert "Bluetooth Speakers" in hit.product.category
+
+
+BRANDS = ["Sony", "JBL", "Logitech", "Apple", "Samsung", "Dyson", "Nike"]
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    query=st.sampled_from(["headphones", "laptop for students", "coffee", "running shoes", "4k tv", "mouse"]),
+    max_price=st.one_of(st.none(), st.floats(10, 2000)),
+    min_rating=st.one_of(st.none(), st.floats(3, 4.9)),
+    brands=st.lists(st.sampled_from(BRANDS), max_size=2),
+    exclude=st.lists(st.sampled_from(BRANDS), max_size=2),
+    in_stock=st.booleans(),
+    method=st.sampled_from(["hybrid", "dense", "bm25"]),
+)
+def test_every_result_satisfies_every_filter(demo_searcher, query, max_price, min_rating, brands, exclude,
+                                             in_stock, method):
+    filters = SearchFilters(max_price=max_price, min_rating=min_rating, brands=brands, exclude_brands=exclude,
+                            in_stock=in_stock)
+    for hit in demo_searcher.search(query, filters, k=20, method=method).hits:
+        assert filters.matches(hit.product), (filters, hit.product)
+
+
+def test_bad_queries_and_filters(demo_searcher):
+    import pytest
+
+    with pytest.raises(ValueError):
+        demo_searcher.search("   ")
+    with pytest.raises(ValueError):
+        SearchFilters(min_price=50, max_price=10)
+    # FTS5 syntax and enormous input are treated as plain text.
+    assert demo_searcher.search('NEAR("a" OR) * ^ -- ; DROP TABLE products', k=3).hits is not None
+    assert len(demo_searcher.search("speaker " * 20_000, k=3).hits) == 3
+
+
+def test_reindex_embeds_only_changed_products(settings, demo_products):
+    changed = list(demo_products[:40])
+    changed[0] = changed[0].model_copy(update={"title": changed[0].title + " Limited Edition"})
+    first = build_index("incremental", list(demo_products[:40]), "test", settings)
+    assert first.embedded == 0  # already in the embedding cache from the demo index
+    second = build_index("incremental", changed, "test", settings)
+    assert (second.embedded, second.reused) == (1, 39)
+    assert build_index("incremental", changed, "test", settings).unchanged
+
+
+def test_build_killed_half_way_leaves_previous_index_usable(settings, demo_products, tmp_path: Path):
+    from retrieval.search import Searcher
+
+    build_index("durable", list(demo_products[:30]), "test", settings)
+    before = read_manifest("durable", settings)
+    # A catalog whose text is new (nothing cached), so the build spends seconds embedding.
+    big = tmp_path / "big.jsonl"
+    with big.open("w") as fh:
+        for i in range(3000):
+            fh.write(json.dumps({"id": f"K{i}", "title": f"Kill test gadget {i} model {i * 7919 % 10007}",
+                                 "price": 10 + i % 90}) + "\n")
+    env = os.environ | {"AISLE_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "index", "--catalog", str(big), "--name", "durable"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gens = settings.indexes_dir / "durable"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(gens.glob("gen-*"))) < 2:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert read_manifest("durable", settings) == before
+    searcher = Searcher("durable", settings)
+    assert searcher.lexical.count() == 30 and searcher.vectors.count() == 30
+    assert searcher.search(demo_products[0].title, k=1).hits[0].product.id == demo_products[0].id
