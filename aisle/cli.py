@@ -228,6 +228,8 @@ def train_ranker_cmd(
     seed: int = 13,
     batch_size: int = 32,
     lr: float = 5e-4,
+    max_length: Annotated[int, typer.Option(help="Token limit of query + product text.")] = 96,
+    pairs_per_query: Annotated[int | None, typer.Option(help="Cap judged pairs per query (class-balanced).")] = None,
 ) -> None:
     """Cross-validated fine-tuning of the relevance classifier; writes adapter, fusion weights and model card."""
     import shlex
@@ -246,9 +248,10 @@ def train_ranker_cmd(
         if not folder.exists():
             err.print(f"[red]{folder} does not exist[/]")
             raise typer.Exit(1)
-    config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr,
+    config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, max_length=max_length,
                          device=device or get_settings().resolved_device())
-    report = train_ranker(list(zip(catalogs, folders, strict=True)), out, config, folds, err)
+    report = train_ranker(list(zip(catalogs, folders, strict=True)), out, config, folds, err,
+                          pairs_per_query=pairs_per_query)
     command = "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     write_card(out, report, command)
     for cat, block in report["catalogs"].items():

@@ -62,7 +62,8 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
         f"- Command: `{command}`",
         f"- Seed: {report['config']['seed']}; epochs: {report['config']['epochs']}; batch: "
         f"{report['config']['batch_size']}; lr {report['config']['lr']} (head {report['config']['head_lr']})",
-        f"- Data: {report['examples']:,} pairs (labels {report['label_counts']}), of which "
+        f"- Data: {report['examples']:,} pairs (labels {report['label_counts']}; at most "
+        f"{report.get('pairs_per_query') or 'all'} judged pairs per query, class-balanced), of which "
         f"{report['hard_negatives']:,} hard negatives from hybrid ranks 10-60 at weight 0.3",
         f"- Folds: {report['folds']} by query; fusion weights chosen by the same folds: {report['fusion']}",
         f"- Hardware: {report['hardware']}; final training {report['final_train_seconds']} s at "

@@ -111,7 +111,8 @@ def choose_fusion(rows: list[QueryData]) -> RankFusion:
 
 
 def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig, folds: int = 3,
-                 console: Console | None = None, hard_negatives_per_query: int = 5) -> dict:
+                 console: Console | None = None, hard_negatives_per_query: int = 5,
+                 pairs_per_query: int | None = None) -> dict:
     console = console or Console(stderr=True)
     started = time.perf_counter()
     settings = get_settings()
@@ -122,7 +123,8 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
         searcher, judgments, rows = _catalog_data(catalog, judgments_dir, console)
         searchers[searcher.name] = searcher
         queries = [r.query for r in rows]
-        examples += judged_examples(searcher.name, judgments.subset(queries), queries)
+        examples += judged_examples(searcher.name, judgments.subset(queries), queries, pairs_per_query,
+                                    config.seed)
         examples += hard_negatives(searcher.name, {r.query: r.hybrid for r in rows}, judgments, queries,
                                    hard_negatives_per_query, config.seed)
         data.extend(rows)
@@ -203,7 +205,7 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
     (out_dir / "ranker.json").write_text(json.dumps(meta, indent=2) + "\n")
     report.update({
         "fusion": asdict(fusion), "fold_fusions": [asdict(f) for f in fold_fusions], "folds": folds,
-        "config": asdict(config), "examples": len(examples),
+        "config": asdict(config), "examples": len(examples), "pairs_per_query": pairs_per_query,
         "label_counts": {str(c): sum(e.label == c for e in examples) for c in range(4)},
         "hard_negatives": sum(e.weight < 1 for e in examples),
         "learning_curve": {"folds": [{"step_loss": h.step_loss, "epoch_val_ndcg": h.epoch_metric} for h in histories],

@@ -1,0 +1,49 @@
+"""Ranker latency for top-20/50/100 candidates and pairs/s on this machine.
+
+    python bench/bench_rerank.py --index chorus_icecat --judgments ../shared/data/chorus_icecat
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._common import pct  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--index", default="chorus_icecat")
+    parser.add_argument("--judgments", default="../shared/data/chorus_icecat")
+    parser.add_argument("--queries", type=int, default=20)
+    args = parser.parse_args()
+    from retrieval.evaluation.judgments import load_judgments
+    from retrieval.filters import SearchFilters
+    from retrieval.reranker import load_reranker
+    from retrieval.search import Searcher
+
+    searcher = Searcher(args.index)
+    reranker = load_reranker()
+    if reranker is None:
+        raise SystemExit("no trained ranker is installed")
+    queries = load_judgments(Path(args.judgments)).queries[: args.queries]
+    result = {"index": args.index, "device": reranker.device, "queries": len(queries)}
+    for n in (20, 50, 100):
+        times = []
+        for q in queries:
+            _, _, fused = searcher.retrieve(q, SearchFilters(), 100, "hybrid", {})
+            products = list(searcher.lexical.get_many(list(fused)[:n]).values())
+            t = time.perf_counter()
+            reranker.gains(q, products)
+            times.append((time.perf_counter() - t) * 1000)
+        result[f"top{n}"] = {"p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1),
+                             "pairs_per_s": round(n / (pct(times, 50) / 1000), 1)}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
