@@ -29,12 +29,16 @@ def test_search_finds_relevant_products_with_stage_scores(demo_searcher):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_price_colour_and_category_filters_are_hard(demo_searcher):
-    filters = SearchFilters(max_price=50, colour="Black", category="bluetooth speakers")
+def test_price_colour_and_category_filters_are_hard(demo_searcher, demo_products):
+    speakers = [p for p in demo_products if "Bluetooth Speakers" in p.category]
+    cheapest = min(speakers, key=lambda p: p.price)
+    limit = cheapest.price + 40
+    filters = SearchFilters(max_price=limit, colour=cheapest.colour.upper(), category="bluetooth speakers")
+    expected = {p.id for p in demo_products if filters.matches(p)}
     response = demo_searcher.search("quiet bluetooth speaker", filters, k=10)
-    assert response.hits, "the demo catalog has black speakers under $50"
+    assert cheapest.id in expected and {h.product.id for h in response.hits} == expected
     for hit in response.hits:
-        assert hit.product.price <= 50 and hit.product.colour == "black"
+        assert hit.product.price <= limit and hit.product.colour == cheapest.colour
         assert "Bluetooth Speakers" in hit.product.category
 
 
