@@ -11,6 +11,7 @@ import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,7 +56,8 @@ class Settings(BaseSettings):
     embed_max_seq_length: int = 128
     device: str | None = Field(default=None, description="cpu or cuda; None picks cuda when present.")
     candidates_per_stage: int = Field(default=100, description="Top-N each retriever hands to fusion.")
-    fusion_method: str = Field(default="weighted", description="weighted | rrf")
+    fusion_method: Literal["weighted", "rrf"] | None = Field(
+        default=None, description="Overrides the cross-validated fusion method (weighted | rrf).")
     fusion_dense_weight: float | None = Field(
         default=None, description="Overrides the cross-validated dense weight of weighted fusion."
     )

@@ -70,7 +70,7 @@ class Searcher:
         params = fusion or FusionParams.load()
         if self.settings.fusion_dense_weight is not None:
             params = FusionParams(params.method, self.settings.fusion_dense_weight, params.rrf_k)
-        if self.settings.fusion_method != params.method and self.settings.fusion_method in {"rrf", "weighted"}:
+        if self.settings.fusion_method is not None:
             params = FusionParams(self.settings.fusion_method, params.dense_weight, self.settings.rrf_k)
         self.fusion = params
 

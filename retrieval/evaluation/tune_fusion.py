@@ -16,6 +16,7 @@ from statistics import mean
 
 from retrieval.evaluation.judgments import Judgments
 from retrieval.evaluation.metrics import ndcg_at_k
+from retrieval.filters import SearchFilters
 from retrieval.fusion import FusionParams, fuse
 from retrieval.search import Searcher
 
@@ -35,15 +36,9 @@ def collect(searcher: Searcher, judgments: Judgments, depth: int = 100) -> list[
     rows = []
     for query in judgments.queries:
         timings: dict[str, float] = {}
-        dense, lexical, _ = searcher.retrieve(query, searcher_filters(), depth, "hybrid", timings)
+        dense, lexical, _ = searcher.retrieve(query, SearchFilters(), depth, "hybrid", timings)
         rows.append(QueryLists(searcher.name, query, dense, lexical, judgments.gains[query]))
     return rows
-
-
-def searcher_filters():
-    from retrieval.filters import SearchFilters
-
-    return SearchFilters()
 
 
 def score(rows: list[QueryLists], params: FusionParams, k: int = 10) -> float:
