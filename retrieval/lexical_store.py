@@ -124,6 +124,10 @@ class LexicalStore:
                 found[pid] = Product.model_validate_json(doc)
         return found
 
+    def brands(self) -> list[str]:
+        """Distinct brands, normalised (lower case) as the filters store them."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT brand FROM products WHERE brand != ''")]
+
     def all_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM products ORDER BY rowid")]
 

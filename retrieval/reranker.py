@@ -19,6 +19,7 @@ from aisle.settings import get_settings
 from retrieval.catalog.product import Product
 from retrieval.fusion import min_max
 from retrieval.product_text import ranker_text
+from retrieval.ranker_model import tokenize
 
 NUM_CLASSES = 4
 MAX_LENGTH = 128
@@ -58,8 +59,8 @@ def expected_gain(probabilities: np.ndarray) -> np.ndarray:
 class Reranker:
     def __init__(self, artifact: Path | None = None, device: str | None = None, batch_size: int = 64) -> None:
         import torch
-        from peft import PeftModel
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from retrieval.ranker_model import load
 
         settings = get_settings()
         self.artifact = artifact or default_ranker_dir()
@@ -72,30 +73,24 @@ class Reranker:
         self.device = device or settings.resolved_device()
         self.batch_size = batch_size
         base = settings.encoder_path
-        self.tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=NUM_CLASSES, local_files_only=True)
-        model = PeftModel.from_pretrained(model, str(self.artifact), local_files_only=True)
-        model = model.merge_and_unload()
-        if self.device.startswith("cuda"):
-            model = model.to(self.device, dtype=torch.bfloat16)
-        self.model = model.eval()
+        self.model, self.tokenizer = load(self.artifact, base, self.device)
         self._torch = torch
 
-    def probabilities(self, query: str, texts: list[str]) -> np.ndarray:
+    def probabilities(self, query: str, texts: list[str], dense: list[float]) -> np.ndarray:
         torch = self._torch
         out = []
         with torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
                 chunk = texts[start:start + self.batch_size]
-                batch = self.tokenizer([query] * len(chunk), chunk, truncation="only_second",
-                                       max_length=self.max_length, padding=True, return_tensors="pt")
-                batch = {k: v.to(self.device) for k, v in batch.items()}
-                logits = self.model(**batch).logits.float()
+                inputs = tokenize(self.tokenizer, [query] * len(chunk), chunk,
+                                  dense[start:start + self.batch_size], self.max_length, self.device)
+                logits = self.model(*inputs).float()
                 out.append(torch.softmax(logits, dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
 
-    def gains(self, query: str, products: list[Product]) -> dict[str, float]:
-        probs = self.probabilities(query, [ranker_text(p) for p in products])
+    def gains(self, query: str, products: list[Product], dense: dict[str, float]) -> dict[str, float]:
+        """Expected gains; ``dense`` holds each product's dense retrieval score (missing: 0)."""
+        probs = self.probabilities(query, [ranker_text(p) for p in products], [dense.get(p.id, 0.0) for p in products])
         return {p.id: float(g) for p, g in zip(products, expected_gain(probs), strict=True)}
 
 

@@ -137,7 +137,9 @@ class Searcher:
         t = time.perf_counter()
         head = sorted(fused, key=lambda pid: -fused[pid])[: reranker.fusion.top_n]
         products = self.lexical.get_many(head)
-        gains = reranker.gains(query, [products[pid] for pid in head if pid in products])
+        missing = [pid for pid in head if pid not in dense]
+        head_dense = dense | (self.score_candidates(query, missing, "dense") if missing else {})
+        gains = reranker.gains(query, [products[pid] for pid in head if pid in products], head_dense)
         combined = reranker.fusion.combine(gains, {p: dense[p] for p in head if p in dense},
                                            {p: lexical[p] for p in head if p in lexical})
         floor = min(combined.values(), default=0.0) - 1.0

@@ -32,7 +32,7 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
     result = runner.invoke(app, ["train", "ranker", "--catalog", str(esci_slice), "--judgments", str(esci_slice),
                                  "--epochs", "1", "--folds", "2", "--out", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    for name in ("adapter_model.safetensors", "adapter_config.json", "ranker.json", "MODEL_CARD.md",
+    for name in ("adapter_model.safetensors", "adapter_config.json", "head.safetensors", "ranker.json", "MODEL_CARD.md",
                  "learning_curve.png", "per_query_gains.png", "cv_report.json"):
         assert (out / name).exists(), name
     report = json.loads((out / "cv_report.json").read_text())
@@ -45,5 +45,5 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
     from retrieval.reranker import Reranker
 
     ranker = Reranker(out, device="cpu")
-    gains = ranker.probabilities("usb cable", ["usb-c charging cable 2m", "garden hose"])
+    gains = ranker.probabilities("usb cable", ["usb-c charging cable 2m", "garden hose"], [0.6, 0.1])
     assert gains.shape == (2, 4) and abs(float(gains.sum()) - 2.0) < 1e-4

@@ -1,1 +1,1 @@
-"""The Gradio web UI for shoppers and the staff copilot (issue 5)."""
+"""The Gradio web app: shopper chat at /, staff copilot at /copilot (behind a login)."""

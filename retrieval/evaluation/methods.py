@@ -72,15 +72,18 @@ def _ranker_methods() -> None:
                 dense, lexical, hybrid = searcher.retrieve(query, SearchFilters(), k, "hybrid", {})
                 head = sorted(hybrid, key=lambda p: -hybrid[p])[: fusion.top_n]
                 products = searcher.lexical.get_many(head)
-                gains = reranker.gains(query, [products[p] for p in head])
+                missing = [p for p in head if p not in dense]
+                dense = dense | (searcher.score_candidates(query, missing, "dense") if missing else {})
+                gains = reranker.gains(query, [products[p] for p in head], dense)
                 scores = fusion.combine(gains, dense, lexical)
                 tail = [p for p in sorted(hybrid, key=lambda p: -hybrid[p]) if p not in scores]
                 return order(scores, head) + tail
 
             def rerank(query: str, candidates: list[str]) -> list[str]:
                 products = searcher.lexical.get_many(candidates)
-                gains = reranker.gains(query, [products[p] for p in candidates])
-                dense = searcher.score_candidates(query, candidates, "dense") if fused else {}
+                dense = searcher.score_candidates(query, candidates, "dense")
+                gains = reranker.gains(query, [products[p] for p in candidates], dense)
+                dense = dense if fused else {}
                 lexical = searcher.score_candidates(query, candidates, "bm25") if fused else {}
                 return order(fusion.combine(gains, dense, lexical), candidates)
 

@@ -1,0 +1,185 @@
+"""The agent loop: shopper turn -> tool call(s) -> grounded, streamed reply.
+
+Runs on langchain-core messages with any chat model that implements ``bind_tools`` (our local
+model or ``ChatOpenAI`` against vLLM/TGI/Ollama). Tool rounds are bounded, every reply is checked
+against this turn's tool results, and a failing model shows an error instead of hanging.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+
+from aisle.settings import Settings, get_settings
+from assistant.grounding import ungrounded_facts
+from assistant.input_guard import clean_message
+from assistant.prompts import TOOL_SYSTEM, shopper_message
+from assistant.replies import needs_model_reply, template_reply
+from assistant.session import ShopSession
+from assistant.tools.shop_tools import ShopTools
+from retrieval.search import get_searcher
+
+ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
+
+
+@dataclass
+class AgentEvent:
+    kind: str  # tool_call | tool_result | token | replace | done | error
+    data: Any = None
+
+
+@dataclass
+class TurnResult:
+    text: str
+    reply: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    model_reply: str | None = None
+    ungrounded: list[str] = field(default_factory=list)
+    used_template: bool = False
+    error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    turn: int = 0
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        for a in reversed(self.artifacts):
+            if a["products"]:
+                return a["products"]
+        return []
+
+
+@lru_cache(maxsize=4)
+def catalog_brands(index: str | None, generation: str) -> tuple[str, ...]:
+    return tuple(get_searcher(index).lexical.brands())
+
+
+class ShoppingAgent:
+    def __init__(self, chat_model: BaseChatModel, settings: Settings | None = None, local: bool = True) -> None:
+        self.settings = settings or get_settings()
+        self.model = chat_model
+        self.local = local
+
+    def _bound(self, tools: ShopTools):
+        return self.model.bind_tools(tools.as_langchain())
+
+    def stream_turn(self, session: ShopSession, raw_text: str | bytes | None) -> Iterator[AgentEvent]:
+        result = TurnResult(text="")
+        started = time.perf_counter()
+        cleaned = clean_message(raw_text, self.settings.max_message_chars)
+        result.text = cleaned.text
+        session.state.turns += 1
+        if cleaned.reply:
+            result.reply = cleaned.reply
+            yield from self._finish(session, result, started)
+            return
+        tools = ShopTools(session)
+        try:
+            yield from self._run(session, tools, cleaned.text, result)
+        except Exception as exc:  # noqa: BLE001 - the shopper gets a message, the session stays usable
+            result.error = f"{type(exc).__name__}: {exc}"
+            result.reply = ERROR_REPLY
+            yield AgentEvent("error", result.error)
+        if cleaned.notice:
+            result.reply = f"{cleaned.notice} {result.reply}"
+        result.timings["total_s"] = time.perf_counter() - started
+        yield from self._finish(session, result, started)
+
+    def _run(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> Iterator[AgentEvent]:
+        messages: list[BaseMessage] = [] if self.local else [SystemMessage(TOOL_SYSTEM.split(" Tools:")[0])]
+        messages.append(shopper_message(session.state.summary(), text))
+        bound = self._bound(tools)
+        t0 = time.perf_counter()
+        ai = bound.invoke(messages)
+        result.timings["tool_step_s"] = time.perf_counter() - t0
+        for _ in range(self.settings.agent_max_tool_rounds):
+            if not ai.tool_calls:
+                break
+            messages.append(ai)
+            for call in ai.tool_calls:
+                yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
+                content, art = tools.run(call["name"], call["args"])
+                result.tool_calls.append({"name": call["name"], "args": call["args"]})
+                result.artifacts.append(art)
+                messages.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"], artifact=art))
+                yield AgentEvent("tool_result", art)
+            if not needs_model_reply(result.artifacts):
+                result.reply = template_reply(result.artifacts)
+                return
+            ai = yield from self._stream_reply(bound, messages, result)
+        else:
+            result.reply = template_reply(result.artifacts)  # tool rounds exhausted
+            return
+        result.model_reply = str(ai.content).strip()
+        result.reply = result.model_reply
+        sources = [str(m.content) for m in messages] + [f for a in result.artifacts for f in a["facts"]]
+        sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
+        manifest = get_searcher(session.index).manifest
+        result.ungrounded = ungrounded_facts(result.reply, sources, catalog_brands(session.index,
+                                                                                  manifest["generation"]))
+        if result.ungrounded or not result.reply or (not result.artifacts and ai.response_metadata.get("raw", "")
+                                                      .lstrip().startswith("{")):
+            result.reply = template_reply(result.artifacts)
+            result.used_template = True
+            yield AgentEvent("replace", result.reply)
+
+    def _stream_reply(self, bound, messages: list[BaseMessage], result: TurnResult):
+        t0 = time.perf_counter()
+        first: float | None = None
+        chunks = None
+        for chunk in bound.stream(messages):
+            if chunk.content:
+                if first is None:
+                    first = time.perf_counter() - t0
+                yield AgentEvent("token", chunk.content)
+            chunks = chunk if chunks is None else chunks + chunk
+        result.timings["reply_step_s"] = time.perf_counter() - t0
+        result.timings["reply_first_token_s"] = first if first is not None else result.timings["reply_step_s"]
+        if chunks is None:
+            return AIMessage(content="")
+        return AIMessage(content=chunks.content, tool_calls=chunks.tool_calls,
+                         response_metadata=chunks.response_metadata)
+
+    def _finish(self, session: ShopSession, result: TurnResult, started: float) -> Iterator[AgentEvent]:
+        result.timings.setdefault("total_s", time.perf_counter() - started)
+        products = [p["id"] for a in result.artifacts for p in a["products"]]
+        result.turn = session.store.record_turn(session.session_id, result.text, result.reply, result.tool_calls,
+                                                products, not result.ungrounded)
+        yield AgentEvent("done", result)
+
+    def turn(self, session: ShopSession, text: str | bytes | None) -> TurnResult:
+        for event in self.stream_turn(session, text):
+            if event.kind == "done":
+                return event.data
+        raise RuntimeError("the agent ended a turn without a result")  # pragma: no cover
+
+
+def build_chat_model(settings: Settings | None = None, adapter: str | None | bool = True) -> tuple[BaseChatModel, bool]:
+    """The configured chat model and whether it runs in-process."""
+    settings = settings or get_settings()
+    if settings.llm_backend == "openai":
+        from langchain_openai import ChatOpenAI
+
+        if not settings.llm_base_url or not settings.llm_model:
+            raise ValueError("the openai backend needs AISLE_LLM_BASE_URL and AISLE_LLM_MODEL")
+        return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                          timeout=settings.llm_timeout_s, max_retries=1, temperature=0), False
+    from assistant.chat_model import LocalChatModel
+    from assistant.runtime.loader import load_model
+
+    loaded = load_model(settings, adapter=adapter)
+    return LocalChatModel(loaded, max_new_tokens=settings.llm_max_new_tokens, timeout_s=settings.llm_timeout_s,
+                          compact_prompt=loaded.adapter is not None), True
+
+
+@lru_cache(maxsize=2)
+def get_agent(adapter: bool = True) -> ShoppingAgent:
+    """One agent (one loaded model) per process."""
+    model, local = build_chat_model(adapter=adapter)
+    return ShoppingAgent(model, local=local)

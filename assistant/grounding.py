@@ -1,0 +1,53 @@
+"""Check that every fact in a reply comes from this turn's tool results (or the shopper's words).
+
+A "fact" is any token carrying a digit (prices, ratings, specs, model numbers, order dates) and
+any catalog brand name. A reply with one fact not found in the sources is not shown; the agent
+replaces it with a template built from the structured results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_NUMBER_TOKEN = re.compile(r"[$€£]?\d[\w.,:/-]*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _numbers(text: str) -> set[str]:
+    found = set()
+    for raw in _NUMBER.findall(text):
+        value = raw.replace(",", "")
+        found.add(value)
+        if "." in value:
+            found.add(value.rstrip("0").rstrip("."))
+    return found
+
+
+def numeric_facts(reply: str) -> list[str]:
+    """Digit-bearing tokens of the reply, minus small counts and list positions (1-10)."""
+    facts = []
+    for token in _NUMBER_TOKEN.findall(reply):
+        token = token.rstrip(".,:;")
+        nums = _numbers(token)
+        if nums and all(n.isdigit() and int(n) <= 10 for n in nums) and not token.startswith(("$", "€", "£")):
+            continue
+        facts.append(token)
+    return facts
+
+
+def ungrounded_facts(reply: str, sources: Iterable[str], brands: Iterable[str] = ()) -> list[str]:
+    """Facts in ``reply`` that no source supports (empty list: the reply is grounded)."""
+    source_text = "\n".join(sources)
+    source_numbers = _numbers(source_text)
+    lowered = source_text.lower()
+    missing = []
+    for token in numeric_facts(reply):
+        if not _numbers(token) <= source_numbers:
+            missing.append(token)
+    reply_lower = reply.lower()
+    for brand in brands:
+        b = brand.lower()
+        if len(b) >= 3 and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", reply_lower) and b not in lowered:
+            missing.append(brand)
+    return missing

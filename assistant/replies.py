@@ -1,0 +1,106 @@
+"""Deterministic replies built from tool artifacts.
+
+They are the fallback when a model reply fails the grounding check, the only reply for tools
+whose result must be stated exactly (cart, orders, policy, clarification, errors), and the
+training targets of the adapter's reply step (``variant`` picks a phrasing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Tools whose result text is the reply; the model phrases only the product-facing ones.
+EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
+                     "ask_clarification"}
+
+
+def _constraint_phrase(filters: dict[str, Any]) -> str:
+    parts = []
+    if "max_price" in filters:
+        parts.append(f"under ${filters['max_price']:g}")
+    if "min_price" in filters:
+        parts.append(f"over ${filters['min_price']:g}")
+    if "colour" in filters:
+        parts.append(f"in {filters['colour']}")
+    if filters.get("brands"):
+        parts.append("from " + " or ".join(filters["brands"]))
+    if filters.get("exclude_brands"):
+        parts.append("not from " + " or ".join(filters["exclude_brands"]))
+    if "min_rating" in filters:
+        parts.append(f"rated {filters['min_rating']:g}+")
+    if filters.get("in_stock"):
+        parts.append("in stock")
+    return (" " + ", ".join(parts)) if parts else ""
+
+
+def search_reply(a: dict[str, Any], variant: int = 0) -> str:
+    if a["status"] == "empty":
+        return (f"I couldn't find {a['query']}{_constraint_phrase(a.get('filters', {}))}. "
+                "Try a higher budget or fewer filters.")
+    top = a["products"][0]
+    n = len(a["products"])
+    where = _constraint_phrase(a.get("filters", {}))
+    options = [
+        f"Here are {n} options for {a['query']}{where}. The top match is {top['title']} at {top['display_price']}.",
+        f"I found {n} matches for {a['query']}{where}. My first pick is {top['title']} ({top['display_price']}).",
+        f"These {n} products fit {a['query']}{where}. Best match: {top['title']}, {top['display_price']}.",
+    ]
+    return options[variant % len(options)]
+
+
+def product_reply(a: dict[str, Any], variant: int = 0) -> str:
+    p = a["products"][0]
+    rating = f"rated {p['rating']:g} out of 5" if p.get("rating") is not None else "not yet rated"
+    options = [
+        f"{p['title']} costs {p['display_price']}, is {rating} and is {p['stock']}.",
+        f"The {p['title']} is {p['display_price']} and {rating}; it is {p['stock']}.",
+    ]
+    return options[variant % len(options)]
+
+
+def compare_reply(a: dict[str, Any], variant: int = 0) -> str:
+    summary = [f for f in a["facts"] if f.startswith(("cheapest:", "best rated:"))]
+    cheapest = next((f.removeprefix("cheapest: ") for f in summary if f.startswith("cheapest")), None)
+    best = next((f.removeprefix("best rated: ") for f in summary if f.startswith("best rated")), None)
+    parts = []
+    if cheapest:
+        parts.append(f"The cheapest is {cheapest}")
+    if best:
+        parts.append(f"the best rated is {best}" if parts else f"The best rated is {best}")
+    if not parts:
+        return "Here is the side-by-side comparison."
+    tail = [". See the table for the specs.", ". The cards show the full specs."][variant % 2]
+    return ", and ".join(parts) + tail
+
+
+def answer_reply(a: dict[str, Any], variant: int = 0) -> str:
+    p = a["products"][0]
+    if a["status"] != "ok":
+        return f"The catalog doesn't say that about {p['title']}."
+    fact = a["facts"][0]
+    if ":" in fact:
+        label, value = (x.strip() for x in fact.split(":", 1))
+        options = [f"For the {p['title']}, the {label} is {value}.", f"The {p['title']} has {label}: {value}."]
+        return options[variant % len(options)]
+    return f"From the {p['title']} description: {fact}"
+
+
+def template_reply(artifacts: list[dict[str, Any]], variant: int = 0) -> str:
+    """The reply for this turn's tool results (the last result decides)."""
+    if not artifacts:
+        return "How can I help with your shopping today?"
+    a = artifacts[-1]
+    if a["status"] == "error":
+        if a.get("kind") == "invalid_arguments" or not a["message"]:  # the model's mistake, not the shopper's
+            return ("Sorry, I didn't understand that request. Could you rephrase it? For example: "
+                    "\"bluetooth speaker under $50\".")
+        return f"Sorry, {a['message'][0].lower() + a['message'][1:]}"
+    if a["tool"] in EXACT_REPLY_TOOLS:
+        return a["message"]
+    builders = {"search_products": search_reply, "get_product": product_reply, "compare_products": compare_reply,
+                "answer_product_question": answer_reply}
+    return builders[a["tool"]](a, variant)
+
+
+def needs_model_reply(artifacts: list[dict[str, Any]]) -> bool:
+    return bool(artifacts) and artifacts[-1]["status"] != "error" and artifacts[-1]["tool"] not in EXACT_REPLY_TOOLS

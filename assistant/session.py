@@ -1,0 +1,17 @@
+"""One shopper's (or one copilot conversation's) session: its dialogue state and its storage handle."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from assistant.state import DialogueState
+from assistant.storage import Store, get_store
+
+
+@dataclass
+class ShopSession:
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    index: str | None = None
+    state: DialogueState = field(default_factory=DialogueState)
+    store: Store = field(default_factory=get_store)

@@ -1,0 +1,110 @@
+"""Argument schemas of every tool: what the model may ask for, validated before anything runs.
+
+Product references accept a 1-based ``position`` in the list last shown to the shopper (what "the
+second one" means) or a catalog ``product_id``; the dialogue state resolves either.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+POLICY_TOPICS = ("returns", "shipping", "warranty", "payment", "price_match", "privacy")
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchProductsArgs(_Args):
+    """Find products. With refine=true the new constraints are applied on top of the current search."""
+
+    query: str | None = Field(default=None, max_length=300, description="What to look for, in words.")
+    min_price: float | None = Field(default=None, ge=0)
+    max_price: float | None = Field(default=None, ge=0)
+    brands: list[str] = Field(default_factory=list, description="Only these brands.")
+    exclude_brands: list[str] = Field(default_factory=list, description="Never these brands.")
+    category: str | None = None
+    colour: str | None = None
+    min_rating: float | None = Field(default=None, ge=0, le=5)
+    in_stock: bool | None = None
+    refine: bool = Field(default=False, description="Keep the current constraints and change only these.")
+    cheaper: bool = Field(default=False, description="Only products cheaper than the ones shown.")
+
+    @field_validator("brands", "exclude_brands", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else value
+
+
+class ProductRef(_Args):
+    position: int | None = Field(default=None, ge=1, le=50, description="1-based position in the shown list.")
+    product_id: str | None = Field(default=None, max_length=200)
+
+
+class GetProductArgs(ProductRef):
+    """Details of one product."""
+
+
+class CompareProductsArgs(_Args):
+    """Compare two to four products side by side."""
+
+    positions: list[int] = Field(default_factory=list, max_length=4)
+    product_ids: list[str] = Field(default_factory=list, max_length=4)
+
+
+class AnswerProductQuestionArgs(ProductRef):
+    """Answer a question about one product from its catalog attributes and description only."""
+
+    question: str = Field(min_length=1, max_length=500)
+
+
+class AddToCartArgs(ProductRef):
+    """Add a product to the cart; the shopper must confirm first (confirm=true answers our question)."""
+
+    quantity: int = Field(default=1, ge=1, le=20)
+    confirm: bool | None = Field(default=None, description="true/false: the shopper's answer to our question.")
+
+
+class RemoveFromCartArgs(ProductRef):
+    """Remove a product from the cart (position counts cart lines)."""
+
+
+class ViewCartArgs(_Args):
+    """Show the cart."""
+
+
+class OrderStatusArgs(_Args):
+    """Status of an order; the order id and the e-mail on the order must both match."""
+
+    order_id: str = Field(min_length=1, max_length=40)
+    email: str = Field(min_length=3, max_length=254)
+
+
+class StorePolicyArgs(_Args):
+    """The store's policy on a topic."""
+
+    topic: Literal["returns", "shipping", "warranty", "payment", "price_match", "privacy"]
+
+
+class AskClarificationArgs(_Args):
+    """Ask the shopper a question when the request is too vague to act on."""
+
+    question: str = Field(min_length=1, max_length=300)
+
+
+TOOL_ARGS: dict[str, type[_Args]] = {
+    "search_products": SearchProductsArgs,
+    "get_product": GetProductArgs,
+    "compare_products": CompareProductsArgs,
+    "answer_product_question": AnswerProductQuestionArgs,
+    "add_to_cart": AddToCartArgs,
+    "remove_from_cart": RemoveFromCartArgs,
+    "view_cart": ViewCartArgs,
+    "order_status": OrderStatusArgs,
+    "store_policy": StorePolicyArgs,
+    "ask_clarification": AskClarificationArgs,
+}

@@ -1,0 +1,228 @@
+"""The shop's tools, bound to one session: each returns text for the model and a structured artifact.
+
+The artifact (products as cards, facts, status) is what the UI renders and what grounding checks
+replies against; the text is a compact rendering of the same facts for the model to phrase.
+Safety rules live here, not in the prompt: a cart only changes after the shopper confirmed in a
+later turn, and an order is only shown when its id and e-mail match.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool
+
+from assistant.product_facts import card, summary_line
+from assistant.session import ShopSession
+from assistant.state import PendingCart
+from assistant.tools import schemas as s
+from assistant.tools.product_question import best_facts
+from retrieval.catalog.product import Product
+from retrieval.search import get_searcher
+
+SEARCH_K = 5
+Result = tuple[str, dict[str, Any]]
+
+
+def artifact(tool: str, status: str, message: str, products: list[dict] | None = None,
+             facts: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"tool": tool, "status": status, "message": message, "products": products or [],
+            "facts": facts or [], **extra}
+
+
+@lru_cache(maxsize=1)
+def policies() -> dict[str, str]:
+    return json.loads((resources.files("assistant") / "data" / "policies.json").read_text())
+
+
+class ShopTools:
+    """Tool implementations over one session; ``as_langchain()`` wraps them for the agent loop."""
+
+    search_method = "full"  # dialogue generation uses "hybrid": same tools, faster data
+
+    def __init__(self, session: ShopSession) -> None:
+        self.session = session
+        self.state = session.state
+
+    @property
+    def searcher(self):
+        return get_searcher(self.session.index)
+
+    def _product(self, position: int | None, product_id: str | None) -> Product:
+        pid = self.state.resolve(position, product_id)
+        product = self.searcher.get_product(pid)
+        if product is None:
+            raise LookupError(f"there is no product {pid!r} in the catalog")
+        return product
+
+    def search_products(self, **kwargs: Any) -> Result:
+        args = s.SearchProductsArgs(**kwargs)
+        query, filters = self.state.next_search(args)
+        response = self.searcher.search(query, filters, k=SEARCH_K, method=self.search_method)
+        products = [h.product for h in response.hits]
+        self.state.remember_search(query, filters, [(p.id, p.price) for p in products])
+        applied = filters.model_dump(exclude_defaults=True)
+        constraint = ", ".join(f"{k}={v}" for k, v in applied.items())
+        cards = [card(p, filters, i) for i, p in enumerate(products, start=1)]
+        if not products:
+            text = f"No products match {query!r}" + (f" with {constraint}" if constraint else "") + "."
+            return text, artifact("search_products", "empty", text, query=query, filters=applied)
+        head = f"{len(products)} results for {query!r}" + (f" ({constraint})" if constraint else "") + ":"
+        text = "\n".join([head] + [summary_line(p, i) for i, p in enumerate(products, start=1)])
+        return text, artifact("search_products", "ok", head, cards, query=query, filters=applied)
+
+    def get_product(self, **kwargs: Any) -> Result:
+        args = s.GetProductArgs(**kwargs)
+        product = self._product(args.position, args.product_id)
+        from assistant.product_facts import fact_lines
+
+        facts = fact_lines(product)
+        text = "\n".join([product.title] + facts[:10])
+        return text, artifact("get_product", "ok", product.title, [card(product, self.state.filters)], facts)
+
+    def compare_products(self, **kwargs: Any) -> Result:
+        args = s.CompareProductsArgs(**kwargs)
+        refs = [(p, None) for p in args.positions] + [(None, i) for i in args.product_ids]
+        if not refs:
+            refs = [(1, None), (2, None)]
+        if len(refs) < 2:
+            raise LookupError("name at least two products to compare")
+        products = [self._product(p, i) for p, i in refs]
+        keys = [k for k in products[0].attributes if all(k in p.attributes for p in products[1:])][:6]
+        from assistant.product_facts import attr_label, attr_value
+
+        lines, facts = [], []
+        for n, p in enumerate(products, start=1):
+            specs = "; ".join(f"{attr_label(k)} {attr_value(p.attributes[k])}" for k in keys)
+            line = f"{n}. {p.title} | {p.display_price()} | " + (f"{p.rating:g} stars" if p.rating else "no rating")
+            lines.append(line + (f" | {specs}" if specs else ""))
+            facts.append(line)
+        cheapest = min((p for p in products if p.price is not None), key=lambda p: p.price, default=None)
+        best = max((p for p in products if p.rating is not None), key=lambda p: p.rating, default=None)
+        summary = []
+        if cheapest:
+            summary.append(f"cheapest: {cheapest.title} ({cheapest.display_price()})")
+        if best:
+            summary.append(f"best rated: {best.title} ({best.rating:g} stars)")
+        text = "\n".join(lines + summary)
+        cards = [card(p, None, n) for n, p in enumerate(products, start=1)]
+        return text, artifact("compare_products", "ok", "Comparison", cards, facts + summary, compared=keys)
+
+    def answer_product_question(self, **kwargs: Any) -> Result:
+        args = s.AnswerProductQuestionArgs(**kwargs)
+        product = self._product(args.position, args.product_id)
+        facts = best_facts(product, args.question, self.searcher.encoder)
+        if not facts:
+            text = f"The catalog does not say this about {product.title}."
+            return text, artifact("answer_product_question", "unknown", text, [card(product)], [],
+                                  question=args.question)
+        text = f"{product.title}: " + "; ".join(facts)
+        return text, artifact("answer_product_question", "ok", text, [card(product)], facts, question=args.question)
+
+    def add_to_cart(self, **kwargs: Any) -> Result:
+        args = s.AddToCartArgs(**kwargs)
+        pending = self.state.pending_cart
+        if args.confirm is False:
+            self.state.pending_cart = None
+            text = "Okay, nothing was added to the cart."
+            return text, artifact("add_to_cart", "declined", text)
+        if args.confirm and pending is not None and pending.asked_turn < self.state.turns:
+            requested = None
+            if args.position is not None or args.product_id:
+                requested = self.state.resolve(args.position, args.product_id)
+            if requested in (None, pending.product_id):
+                product = self.searcher.get_product(pending.product_id)
+                price = product.price if product else None
+                self.session.store.add_to_cart(self.session.session_id, pending.product_id, pending.title, price,
+                                               pending.quantity)
+                self.state.pending_cart = None
+                text = f"Added {pending.quantity} x {pending.title} to the cart."
+                return text, artifact("add_to_cart", "added", text, [card(product)] if product else [],
+                                      [pending.title], cart=self._cart_lines())
+        product = self._product(args.position, args.product_id)
+        if product.in_stock is False:
+            text = f"{product.title} is out of stock, so it can't be added."
+            return text, artifact("add_to_cart", "out_of_stock", text, [card(product)])
+        self.state.pending_cart = PendingCart(product.id, product.title, args.quantity, self.state.turns)
+        text = f"Add {args.quantity} x {product.title} ({product.display_price()}) to your cart? Please confirm."
+        return text, artifact("add_to_cart", "needs_confirmation", text, [card(product)])
+
+    def remove_from_cart(self, **kwargs: Any) -> Result:
+        args = s.RemoveFromCartArgs(**kwargs)
+        lines = self.session.store.cart(self.session.session_id)
+        if args.product_id:
+            pid = args.product_id
+        elif args.position is not None and 1 <= args.position <= len(lines):
+            pid = lines[args.position - 1].product_id
+        elif len(lines) == 1:
+            pid = lines[0].product_id
+        else:
+            raise LookupError("which cart item should I remove? Give its number in the cart.")
+        title = next((line.title for line in lines if line.product_id == pid), pid)
+        removed = self.session.store.remove_from_cart(self.session.session_id, pid)
+        text = f"Removed {title} from the cart." if removed else f"{title} is not in your cart."
+        return text, artifact("remove_from_cart", "removed" if removed else "absent", text, cart=self._cart_lines())
+
+    def _cart_lines(self) -> list[dict]:
+        lines = self.session.store.cart(self.session.session_id)
+        return [line.__dict__ | {"subtotal": line.subtotal} for line in lines]
+
+    def view_cart(self, **kwargs: Any) -> Result:
+        s.ViewCartArgs(**kwargs)
+        lines = self.session.store.cart(self.session.session_id)
+        if not lines:
+            text = "The cart is empty."
+            return text, artifact("view_cart", "empty", text, cart=[])
+        total = round(sum(line.subtotal or 0 for line in lines), 2)
+        rows = [f"{n}. {line.quantity} x {line.title} | ${line.subtotal:,.2f}" for n, line in enumerate(lines, 1)]
+        text = "\n".join(rows + [f"total: ${total:,.2f}"])
+        return text, artifact("view_cart", "ok", text, facts=rows + [f"total: ${total:,.2f}"],
+                              cart=self._cart_lines(), total=total)
+
+    def order_status(self, **kwargs: Any) -> Result:
+        args = s.OrderStatusArgs(**kwargs)
+        order = self.session.store.order(args.order_id, args.email)
+        if order is None:
+            text = "I couldn't find an order with that order number and e-mail address."
+            return text, artifact("order_status", "not_found", text)
+        eta = f", expected {order.eta}" if order.eta else ""
+        carrier = f" with {order.carrier}" if order.carrier else ""
+        text = f"Order {order.order_id}: {order.status}{carrier}{eta}; {len(order.items)} item(s)."
+        return text, artifact("order_status", "ok", text, facts=[text], order=order.__dict__)
+
+    def store_policy(self, **kwargs: Any) -> Result:
+        args = s.StorePolicyArgs(**kwargs)
+        text = policies()[args.topic]
+        return text, artifact("store_policy", "ok", text, facts=[text], topic=args.topic)
+
+    def ask_clarification(self, **kwargs: Any) -> Result:
+        args = s.AskClarificationArgs(**kwargs)
+        return args.question, artifact("ask_clarification", "ok", args.question)
+
+    def as_langchain(self) -> list[BaseTool]:
+        tools = []
+        for name, schema in s.TOOL_ARGS.items():
+            tools.append(StructuredTool.from_function(
+                func=getattr(self, name), name=name, description=(schema.__doc__ or name).strip(),
+                args_schema=schema, response_format="content_and_artifact"))
+        return tools
+
+    def run(self, name: str, args: dict[str, Any]) -> Result:
+        """Run a tool by name; bad arguments or references become an error artifact, never an exception."""
+        from pydantic import ValidationError
+
+        if name not in s.TOOL_ARGS:
+            text = f"unknown tool {name!r}"
+            return text, artifact(name, "error", text)
+        try:
+            return getattr(self, name)(**args)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            text = f"invalid arguments for {name}: {problems}"
+            return text, artifact(name, "error", text, kind="invalid_arguments")
+        except (LookupError, ValueError) as exc:
+            text = str(exc.args[0] if exc.args else exc)
+        return text, artifact(name, "error", text, kind="lookup")

@@ -1,0 +1,1 @@
+"""LoRA fine-tuning of the shopping agent's language model: dialogue generation, training, evaluation."""

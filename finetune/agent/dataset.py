@@ -1,0 +1,60 @@
+"""Play generated dialogues through the real tools and turn them into supervised examples."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+from langchain_core.messages import AIMessage, ToolMessage
+from tqdm import tqdm
+
+from assistant.prompts import shopper_message, to_chat, tool_system_prompt
+from assistant.replies import needs_model_reply, template_reply
+from assistant.session import ShopSession
+from assistant.state import DialogueState
+from assistant.storage import Store
+from assistant.tool_calls import render_call
+from assistant.tools.shop_tools import ShopTools
+from finetune.agent.dialogues import DialogueGenerator, Example, clean_args
+from retrieval.catalog.product import Product
+
+
+def build_examples(products: list[Product], split: str, n_dialogues: int, seed: int, index: str = "demo",
+                   real_queries: list[str] | None = None, reply_share: float = 0.3,
+                   progress: bool = True) -> list[Example]:
+    gen = DialogueGenerator(products, split, seed, real_queries)
+    rng = random.Random(seed + 1)
+    examples: list[Example] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "dialogues.sqlite")
+        tool_prompt = full_prompt = None
+        for d in tqdm(range(n_dialogues), desc=f"{split} dialogues", disable=not progress):
+            session = ShopSession(session_id=f"{split}-{d}", index=index, state=DialogueState(), store=store)
+            tools = ShopTools(session)
+            tools.search_method = "hybrid"
+            if tool_prompt is None:
+                tool_prompt = tool_system_prompt(tools.as_langchain(), compact=True)
+                full_prompt = tool_system_prompt(tools.as_langchain())
+            scenario, play = gen.dialogue()
+            for text, gold in play(tools):
+                session.state.turns += 1
+                human = shopper_message(session.state.summary(), text)
+                chat, chat_full = to_chat([human], tool_prompt), to_chat([human], full_prompt)
+                if gold.kind == "text":
+                    examples.append(Example("call", chat, gold.text or "", gold, scenario=scenario,
+                                            chat_full=chat_full))
+                    continue
+                args = clean_args(gold.args)
+                examples.append(Example("call", chat, render_call(gold.name, args), gold, scenario=scenario,
+                                        chat_full=chat_full))
+                content, art = tools.run(gold.name, args)
+                if needs_model_reply([art]) and rng.random() < reply_share:
+                    call = {"name": gold.name, "args": args, "id": "call_1", "type": "tool_call"}
+                    messages = [human, AIMessage(content="", tool_calls=[call]),
+                                ToolMessage(content, tool_call_id="call_1", name=gold.name)]
+                    sources = [str(human.content), content] + art["facts"]
+                    sources += [p["title"] + " " + p["display_price"] for p in art["products"]]
+                    examples.append(Example("reply", to_chat(messages, None), template_reply([art], rng.randrange(3)),
+                                            gold, sources, scenario))
+    return examples

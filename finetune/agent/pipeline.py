@@ -1,0 +1,110 @@
+"""`aisle train agent` and `aisle eval agent`: data, base-vs-LoRA evaluation, training, artifact."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from aisle.settings import Settings, get_settings
+from finetune.agent.dataset import build_examples
+from finetune.agent.dialogues import Example
+from finetune.agent.trainer import AgentTrainConfig, save_adapter, train_adapter
+
+SHARED = Path("../shared/data")
+HELD_OUT_SEED = 1009
+
+
+def real_queries() -> list[str]:
+    """Query texts of the dev judgement files, when ../shared is present (seed search turns)."""
+    from retrieval.evaluation.judgments import load_judgments
+
+    queries: list[str] = []
+    for name in ("chorus_icecat", "esci_opensearch_subset"):
+        folder = SHARED / name
+        if folder.exists():
+            queries.extend(load_judgments(folder).queries)
+    return queries
+
+
+def demo_setup(settings: Settings) -> list:
+    from retrieval.catalog.loaders import load_catalog
+    from retrieval.indexing import ensure_index
+
+    ensure_index("demo", "demo", None, False)
+    return load_catalog("demo").products
+
+
+def held_out_examples(n_dialogues: int, settings: Settings | None = None, progress: bool = True) -> list[Example]:
+    settings = settings or get_settings()
+    products = demo_setup(settings)
+    return build_examples(products, "held_out", n_dialogues, HELD_OUT_SEED, real_queries=real_queries(),
+                          progress=progress)
+
+
+def brands(index: str = "demo") -> list[str]:
+    from retrieval.search import get_searcher
+
+    return get_searcher(index).lexical.brands()
+
+
+def eval_models(examples: list[Example], adapter: str | None, include_base: bool, console: Console,
+                batch_size: int = 16) -> dict[str, Any]:
+    from assistant.runtime.loader import load_model
+    from finetune.agent.evaluate import evaluate
+
+    results: dict[str, Any] = {}
+    names = (["base"] if include_base else []) + (["lora"] if adapter else [])
+    for name in names:
+        loaded = load_model(adapter=adapter if name == "lora" else None)
+        with console.status(f"evaluating {name} on {len(examples)} held-out examples"):
+            results[name] = evaluate(loaded, examples, brands(), batch_size, full_prompt=name == "base")
+    return results
+
+
+def train_agent(out: Path, config: AgentTrainConfig, n_train: int, n_held_out: int, console: Console,
+                include_base: bool = True) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    from assistant.runtime.loader import cached_checkpoint
+
+    settings = get_settings()
+    products = demo_setup(settings)
+    queries = real_queries()
+    train = build_examples(products, "train", n_train, config.seed, real_queries=queries)
+    held = build_examples(products, "held_out", n_held_out, HELD_OUT_SEED, real_queries=queries)
+    console.print(f"agent data: {len(train)} training examples from {n_train} dialogues; "
+                  f"{len(held)} held-out examples from {n_held_out} dialogues")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    checkpoint = cached_checkpoint(settings.llm_path, settings)
+    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint))
+    model = AutoModelForCausalLM.from_pretrained(str(checkpoint))
+    bar = tqdm(desc="agent LoRA", unit="step")
+
+    def on_step(step: int, total: int, loss: float) -> None:
+        bar.total = total
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}")
+
+    result = train_adapter(model, tokenizer, train, config, on_step)
+    bar.close()
+    size = save_adapter(result["model"], out)
+    report: dict[str, Any] = {
+        "base_model": str(settings.llm_path), "checkpoint": str(checkpoint), "adapter_bytes": size,
+        "train_examples": len(train), "held_out_examples": len(held), "train_dialogues": n_train,
+        "held_out_dialogues": n_held_out, "real_query_seeds": len(queries), "steps": result["steps"],
+        "seconds": round(result["seconds"], 1), "train_tokens_per_s": round(result["tokens_per_s"], 1),
+        "final_loss": round(sum(result["losses"][-10:]) / max(1, len(result["losses"][-10:])), 4),
+        "losses": [round(x, 4) for x in result["losses"]], "config": result["config"],
+        "hardware": {"device": config.device, "machine": platform.machine(), "processor": platform.processor(),
+                     "python": platform.python_version()},
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    report["eval"] = eval_models(held, str(out), include_base, console)
+    (out / "train_report.json").write_text(json.dumps(report, indent=2))
+    return report

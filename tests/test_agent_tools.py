@@ -1,0 +1,114 @@
+"""Tools, dialogue state, storage and grounding on the real demo index and a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.grounding import ungrounded_facts
+from assistant.input_guard import clean_message
+from assistant.session import ShopSession
+from assistant.state import DialogueState
+from assistant.storage import Store
+from assistant.tools.shop_tools import ShopTools
+
+
+@pytest.fixture()
+def tools(demo_index, tmp_path):
+    session = ShopSession(index="demo", state=DialogueState(), store=Store(tmp_path / "shop.sqlite"))
+    t = ShopTools(session)
+    t.search_method = "hybrid"
+    return t
+
+
+def prices(art):
+    return [p["price"] for p in art["products"]]
+
+
+def test_refinements_accumulate_and_revise(tools):
+    _, a = tools.run("search_products", {"query": "bluetooth speaker", "max_price": 150})
+    assert a["status"] == "ok" and all(p <= 150 for p in prices(a))
+    _, b = tools.run("search_products", {"cheaper": True})
+    assert b["status"] == "ok", b
+    assert max(prices(b)) < min(prices(a))
+    assert b["query"] == "bluetooth speaker"
+    brand = b["products"][0]["brand"]
+    _, c = tools.run("search_products", {"exclude_brands": [brand], "refine": True})
+    assert all(p["brand"] != brand for p in c["products"])
+    assert all(p <= max(prices(b)) for p in prices(c))  # the cheaper ceiling is kept
+    _, d = tools.run("search_products", {"query": "laptop"})  # a new search drops old constraints
+    assert d["filters"] == {}
+
+
+def test_positions_resolve_against_what_was_shown(tools):
+    _, a = tools.run("search_products", {"query": "wireless headphones"})
+    _, second = tools.run("get_product", {"position": 2})
+    assert second["products"][0]["id"] == a["products"][1]["id"]
+    _, cmp = tools.run("compare_products", {"positions": [1, 2]})
+    assert [p["id"] for p in cmp["products"]] == [a["products"][0]["id"], a["products"][1]["id"]]
+    _, bad = tools.run("get_product", {"position": 9})
+    assert bad["status"] == "error" and "only showed" in bad["message"]
+
+
+def test_spec_question_answers_from_attributes_only(tools):
+    _, a = tools.run("search_products", {"query": "bluetooth headphones"})
+    product = tools.searcher.get_product(a["products"][0]["id"])
+    _, ans = tools.run("answer_product_question", {"position": 1, "question": "what is the battery life?"})
+    assert ans["status"] == "ok"
+    assert ans["facts"][0].startswith("battery life hours:")
+    assert str(product.attributes["battery_life_hours"]) in ans["facts"][0]
+    _, unknown = tools.run("answer_product_question", {"position": 1, "question": "is it vegan friendly food?"})
+    assert unknown["status"] in {"ok", "unknown"}
+
+
+def test_cart_needs_confirmation_in_a_later_turn(tools, tmp_path):
+    tools.state.turns = 1
+    tools.run("search_products", {"query": "coffee maker", "in_stock": True})
+    _, asked = tools.run("add_to_cart", {"position": 1, "confirm": True})  # "confirmed" in the same turn
+    assert asked["status"] == "needs_confirmation"
+    assert tools.session.store.cart(tools.session.session_id) == []
+    tools.state.turns = 2
+    _, added = tools.run("add_to_cart", {"confirm": True})
+    assert added["status"] == "added"
+    again = Store(tmp_path / "shop.sqlite")  # a new process reading the same file
+    assert [x.product_id for x in again.cart(tools.session.session_id)] == [asked["products"][0]["id"]]
+    other = ShopSession(index="demo", store=again)
+    assert again.cart(other.session_id) == []  # sessions are isolated
+    _, view = tools.run("view_cart", {})
+    assert view["status"] == "ok" and view["total"] > 0
+    _, removed = tools.run("remove_from_cart", {"position": 1})
+    assert removed["status"] == "removed" and again.cart(tools.session.session_id) == []
+
+
+def test_order_needs_matching_email(tools):
+    _, ok = tools.run("order_status", {"order_id": "a1001", "email": "Maria@Example.com"})
+    assert ok["status"] == "ok" and ok["order"]["status"] == "shipped"
+    _, wrong = tools.run("order_status", {"order_id": "A1001", "email": "sam.lee@example.com"})
+    assert wrong["status"] == "not_found"
+
+
+def test_bad_arguments_become_clear_errors(tools):
+    _, a = tools.run("search_products", {"query": "tv", "max_price": -5})
+    assert a["status"] == "error" and "max_price" in a["message"]
+    _, b = tools.run("store_policy", {"topic": "discounts"})
+    assert b["status"] == "error"
+    _, c = tools.run("drop_table", {})
+    assert c["status"] == "error"
+
+
+def test_grounding_flags_invented_facts():
+    sources = ["1. JBL Go 4 Speaker - Black | $39.95 | 4.5 stars | in stock"]
+    assert ungrounded_facts("The JBL Go 4 Speaker costs $39.95 and is rated 4.5.", sources, ["jbl", "sony"]) == []
+    assert ungrounded_facts("It costs $29.95.", sources, []) == ["$29.95"]
+    assert ungrounded_facts("A Sony would be better.", sources, ["jbl", "sony"]) == ["sony"]
+    assert ungrounded_facts("It has 40 hours of battery.", sources, []) == ["40"]
+
+
+@pytest.mark.parametrize("raw", ["", "   \n\t ", "\x00\x01\x02\x03", b"\xff\xfe\x00\x00garbage\x00"])
+def test_empty_or_binary_input_gets_a_polite_reply(raw):
+    cleaned = clean_message(raw, 4000)
+    assert cleaned.reply and "?" in cleaned.reply or "." in cleaned.reply
+
+
+def test_huge_input_is_truncated_with_notice():
+    cleaned = clean_message("speaker " * 20_000, 4000)
+    assert len(cleaned.text) <= 4000 and cleaned.notice and cleaned.reply is None

@@ -1,0 +1,156 @@
+"""The web app in a real browser (Debian chromium via Playwright) and through gradio_client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_index, data_dir):
+    port = _free_port()
+    env = {**os.environ, "AISLE_DATA_DIR": str(data_dir), "AISLE_UI_CONCURRENCY": "2"}
+    log = open(data_dir / "serve.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError((data_dir / "serve.log").read_text()) from None
+            time.sleep(1)
+    else:
+        proc.kill()
+        raise RuntimeError("aisle serve did not start: " + (data_dir / "serve.log").read_text())
+    yield url
+    proc.terminate()
+    proc.wait(20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for the browser tests (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _send(page, text: str) -> None:
+    page.fill("#message textarea", text)
+    page.click("#send")
+
+
+def _last_reply_settled(page, timeout_s: float = 150) -> str:
+    """Wait for the bot's last message to stop changing (the streamed turn is over)."""
+    deadline, last, stable = time.time() + timeout_s, None, 0
+    while time.time() < deadline:
+        page.wait_for_timeout(700)
+        texts = page.locator("#chat .bot").all_inner_texts() or page.locator("#chat .message").all_inner_texts()
+        current = texts[-1] if texts else ""
+        busy = page.locator("#chat .pending, .progress-text, .eta-bar").count() > 0
+        stable = stable + 1 if current == last and current and not current.endswith("…") and not busy else 0
+        if stable >= 3:
+            return current
+        last = current
+    raise AssertionError(f"no settled reply; last: {last!r}")
+
+
+def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#message textarea", timeout=60_000)
+    _send(page, "bluetooth speaker under $80")
+    page.wait_for_selector("#cards .aisle-card", timeout=150_000)
+    _last_reply_settled(page)
+    prices = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => parseFloat(e.dataset.price))")
+    assert prices and all(p <= 80 for p in prices), prices
+    first = page.eval_on_selector("#cards .aisle-card", "e => e.dataset.productId")
+    _send(page, "add the first one to my cart")
+    reply = _last_reply_settled(page)
+    assert "confirm" in reply.lower(), reply
+    assert page.eval_on_selector("#cart .aisle-cart", "e => e.dataset.items") == "0"
+    _send(page, "yes please")
+    page.wait_for_selector("#cart .aisle-cart[data-items='1']", timeout=150_000)
+    assert page.eval_on_selector("#cart tr[data-product-id]", "e => e.dataset.productId") == first
+    page.screenshot(path=str(ARTIFACTS / "shopper.png"), full_page=True)
+    page.close()
+
+
+def test_copilot_login_and_suggested_reply(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(server + "/copilot/", wait_until="load")
+    page.wait_for_selector("input[type=password]", timeout=60_000)
+    page.fill("input[type=text]", "staff")
+    page.fill("input[type=password]", "wrong")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1500)
+    assert page.locator("#suggest").count() == 0  # a wrong password does not get in
+    page.wait_for_selector("input[type=password]", timeout=30_000)
+    page.fill("input[type=text]", "staff")
+    page.fill("input[type=password]", "aisle-demo")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#suggest", timeout=60_000)
+    page.fill("#customer-message textarea", "where is my order A1001? my email is maria@example.com")
+    page.click("#suggest")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#suggestion textarea'); return t && t.value.includes('A1001'); }",
+        timeout=150_000)
+    assert "shipped" in page.input_value("#suggestion textarea")
+    assert "order_status" in page.inner_text("#facts")
+    page.screenshot(path=str(ARTIFACTS / "copilot.png"), full_page=True)
+    page.close()
+
+
+def test_api_sessions_stay_separate_under_concurrency(server):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from gradio_client import Client
+
+    def shop(query: str) -> dict:
+        client = Client(server + "/", verbose=False)
+        first = client.predict(query, api_name="/chat")
+        client.predict("add the first one to my cart", api_name="/chat")
+        done = client.predict("yes", api_name="/chat")
+        return {"first": first, "done": done}
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(shop, ["coffee maker", "gaming mouse"])
+    assert a["done"]["session"] != b["done"]["session"]
+    assert [x["product_id"] for x in a["done"]["cart"]] == [a["first"]["cards"][0]["id"]]
+    assert [x["product_id"] for x in b["done"]["cart"]] == [b["first"]["cards"][0]["id"]]
+
+
+def test_copilot_api_is_behind_login(server):
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(server + "/copilot/config", timeout=10)
+    assert exc.value.code in (401, 403)

@@ -1,0 +1,119 @@
+"""The staff copilot: suggested, editable replies with the facts they used; direct lookups; hand-off.
+
+A suggestion runs the same agent on a copilot-side session for the customer's conversation, so
+staff see exactly the tools and facts a reply rests on before they approve it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import gradio as gr
+
+from assistant.agent import ShoppingAgent
+from assistant.storage import get_store
+from assistant.tools.schemas import POLICY_TOPICS
+from assistant.tools.shop_tools import policies
+from retrieval.filters import SearchFilters
+from retrieval.search import get_searcher
+from ui.render import CSS, cards_html, facts_markdown
+from ui.sessions import SessionRegistry
+
+
+def _transcript(session_id: str | None) -> list[dict[str, str]]:
+    if not session_id:
+        return []
+    out: list[dict[str, str]] = []
+    for t in get_store().turns(session_id):
+        out += [{"role": "user", "content": t["user"]}, {"role": "assistant", "content": t["reply"]}]
+    return out
+
+
+def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | None) -> gr.Blocks:
+    def conversations() -> gr.Dropdown:
+        rows = get_store().sessions(50)
+        return gr.Dropdown(choices=[(f"{sid[:12]}… ({n} turns)", sid) for sid, n, _ in rows], value=None)
+
+    def suggest(conversation: str | None, customer_text: str) -> tuple[str, str, str, Any]:
+        key = f"copilot:{conversation or 'pasted'}"
+        session = registry.get(key)
+        result = agent.turn(session, customer_text)
+        return result.reply, facts_markdown(result.artifacts), cards_html(result.cards), json.dumps(
+            {"tool_calls": result.tool_calls, "grounded": not result.ungrounded or result.used_template})
+
+    def approve(conversation: str | None, customer_text: str, suggested: str, final: str,
+                request: gr.Request) -> str:
+        if not final.strip():
+            return "Nothing to approve: the reply is empty."
+        staff = getattr(request, "username", None) or "staff"
+        get_store().approve(conversation or "pasted", customer_text, suggested, final, staff)
+        return f"Approved by {staff} and stored ({len(final)} characters)."
+
+    def hand_off(conversation: str | None, reason: str) -> str:
+        if not conversation:
+            return "Pick a conversation to hand off."
+        get_store().hand_off(conversation, reason or "needs a human")
+        return f"Conversation {conversation[:12]}… marked for human hand-off."
+
+    def find_products(query: str, max_price: float | None) -> str:
+        if not query.strip():
+            return cards_html([])
+        from assistant.product_facts import card
+
+        filters = SearchFilters(max_price=max_price or None)
+        hits = get_searcher(index).search(query, filters, k=8, method="hybrid").hits
+        return cards_html([card(h.product, filters, i) for i, h in enumerate(hits, 1)])
+
+    def find_order(order_id: str, email: str) -> str:
+        order = get_store().order(order_id or "", email or "")
+        if order is None:
+            return "No order with that number and e-mail address."
+        items = ", ".join(f"{q} × {pid}" for pid, q in order.items)
+        return f"**{order.order_id}** — {order.status}; carrier {order.carrier or '-'}; ETA {order.eta or '-'}; {items}"
+
+    with gr.Blocks(title="Aisle — staff copilot") as demo:
+        gr.HTML(f"<style>{CSS}</style>")
+        gr.Markdown("## Aisle copilot")
+        with gr.Tab("Suggest a reply"):
+            with gr.Row():
+                conversation = gr.Dropdown(label="Customer conversation", choices=[], elem_id="conversation")
+                refresh = gr.Button("Refresh list", size="sm")
+            transcript = gr.Chatbot(label="Conversation so far", height=220)
+            customer = gr.Textbox(label="Customer message (paste or type)", elem_id="customer-message")
+            suggest_btn = gr.Button("Suggest reply", variant="primary", elem_id="suggest")
+            suggestion = gr.Textbox(label="Suggested reply (edit before approving)", lines=3, interactive=True,
+                                    elem_id="suggestion")
+            original = gr.State("")
+            meta = gr.Textbox(visible=False)
+            facts = gr.Markdown(elem_id="facts")
+            cards = gr.HTML()
+            with gr.Row():
+                approve_btn = gr.Button("Approve", variant="primary", elem_id="approve")
+                reason = gr.Textbox(label="Hand-off reason", scale=2)
+                handoff_btn = gr.Button("Hand off to a human", elem_id="handoff")
+            status = gr.Markdown(elem_id="status")
+        with gr.Tab("Look up"):
+            with gr.Row():
+                q = gr.Textbox(label="Product search")
+                maxp = gr.Number(label="Max price", value=None)
+                q_btn = gr.Button("Search")
+            found = gr.HTML()
+            with gr.Row():
+                oid = gr.Textbox(label="Order number")
+                email = gr.Textbox(label="E-mail")
+                o_btn = gr.Button("Find order")
+            order_out = gr.Markdown()
+            topic = gr.Dropdown(list(POLICY_TOPICS), label="Policy")
+            policy_out = gr.Markdown()
+        refresh.click(conversations, None, conversation)
+        demo.load(conversations, None, conversation)
+        conversation.change(_transcript, conversation, transcript)
+        suggest_btn.click(suggest, [conversation, customer], [suggestion, facts, cards, meta]).then(
+            lambda s: s, suggestion, original)
+        approve_btn.click(approve, [conversation, customer, original, suggestion], status)
+        handoff_btn.click(hand_off, [conversation, reason], status)
+        q_btn.click(find_products, [q, maxp], found)
+        o_btn.click(find_order, [oid, email], order_out)
+        topic.change(lambda t: policies().get(t, "") if t else "", topic, policy_out)
+    return demo

@@ -1,0 +1,74 @@
+"""HTML for product cards, the cart and the facts behind a suggestion; every catalog string is escaped
+(product text is untrusted: a description may carry markup or an injection attempt)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from assistant.storage import CartLine
+
+CSS = """
+.aisle-cards {display:flex; flex-wrap:wrap; gap:10px}
+.aisle-card {border:1px solid #ddd; border-radius:8px; padding:10px; width:220px; background:#fff}
+.aisle-card h4 {margin:0 0 6px 0; font-size:14px}
+.aisle-card .price {font-weight:bold; font-size:16px}
+.aisle-card .why {color:#2a7; font-size:12px}
+.aisle-card img {max-width:100%; max-height:120px}
+.aisle-cart td, .aisle-cart th {padding:2px 8px}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def cards_html(cards: list[dict[str, Any]]) -> str:
+    if not cards:
+        return "<div class='aisle-cards-empty'>No products yet: ask for something.</div>"
+    parts = ["<div class='aisle-cards'>"]
+    for c in cards:
+        rating = f"{c['rating']:g} ★ ({c.get('rating_count') or 0})" if c.get("rating") is not None else "no rating"
+        specs = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in (c.get("specs") or {}).items())
+        why = "".join(f"<div class='why'>✓ {_e(w)}</div>" for w in c.get("why") or [])
+        image = ""
+        if c.get("image_url") and str(c["image_url"]).startswith(("http://", "https://")):
+            image = f"<img src='{_e(c['image_url'])}' alt='' loading='lazy' onerror=\"this.style.display='none'\">"
+        position = f"{c['position']}. " if c.get("position") else ""
+        parts.append(
+            f"<div class='aisle-card' data-product-id='{_e(c['id'])}' data-price='{_e(c.get('price'))}'>{image}"
+            f"<h4>{_e(position)}{_e(c['title'])}</h4><div class='price'>{_e(c['display_price'])}</div>"
+            f"<div>{_e(rating)} · {_e(c['stock'])}</div><ul>{specs}</ul>{why}</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def cart_html(lines: list[CartLine]) -> str:
+    if not lines:
+        return "<div class='aisle-cart' data-items='0'>Your cart is empty.</div>"
+    def money(value: float | None) -> str:
+        return "-" if value is None else f"${value:,.2f}"
+
+    rows = "".join(f"<tr data-product-id='{_e(x.product_id)}'><td>{x.quantity} ×</td><td>{_e(x.title)}</td>"
+                   f"<td>{money(x.subtotal)}</td></tr>" for x in lines)
+    total = sum(x.subtotal or 0 for x in lines)
+    return (f"<div class='aisle-cart' data-items='{len(lines)}'><table>{rows}"
+            f"<tr><th></th><th>Total</th><th>${total:,.2f}</th></tr></table></div>")
+
+
+def facts_markdown(artifacts: list[dict[str, Any]]) -> str:
+    """What a suggested reply drew on, for staff to check before approving."""
+    if not artifacts:
+        return "_No tool was used: the suggestion is a general reply._"
+    out = []
+    for a in artifacts:
+        out.append(f"**{a['tool']}** ({a['status']})")
+        for p in a["products"][:5]:
+            out.append(f"- {p['id']}: {p['title']} — {p['display_price']}, {p['stock']}")
+        if a.get("order"):
+            o = a["order"]
+            out.append(f"- order {o['order_id']}: {o['status']}, ETA {o['eta'] or '-'}")
+        for f in a["facts"][:6]:
+            if not a["products"]:
+                out.append(f"- {f}")
+    return "\n".join(out)

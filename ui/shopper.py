@@ -1,0 +1,105 @@
+"""The shopper's chat: streamed replies, product cards, cart panel, filter chips, thumbs up/down.
+
+Each browser connection is its own session (Gradio's session hash), so carts and histories never
+mix. ``/chat`` is also exposed as an API endpoint for scripted clients (gradio_client).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant.agent import ShoppingAgent
+from ui.render import CSS, cards_html, cart_html
+from ui.sessions import SessionRegistry
+
+CHIPS = {"Under $50": "under $50 please", "In stock only": "only in stock ones",
+         "4★ and up": "at least 4 stars please", "Cheaper": "something cheaper"}
+THINKING = {"search_products": "Searching the catalog…", "compare_products": "Comparing…",
+            "answer_product_question": "Checking the specs…", "order_status": "Looking up your order…"}
+
+
+def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
+    def respond(message: str, history: list[dict], turns: list[int], request: gr.Request
+                ) -> Iterator[tuple[Any, ...]]:
+        session = registry.get(request.session_hash or "anonymous")
+        history = [*history, {"role": "user", "content": message or ""}, {"role": "assistant", "content": ""}]
+        cards = gr.update()
+        yield "", history, cards, gr.update(), turns
+        for event in agent.stream_turn(session, message):
+            if event.kind == "tool_call":
+                history[-1]["content"] = THINKING.get(event.data["name"], "…")
+            elif event.kind == "token":
+                text = history[-1]["content"]
+                history[-1]["content"] = ("" if text.endswith("…") else text) + event.data
+            elif event.kind == "replace":
+                history[-1]["content"] = event.data
+            elif event.kind == "error":
+                continue
+            elif event.kind == "done":
+                result = event.data
+                history[-1]["content"] = result.reply
+                if result.cards:
+                    cards = cards_html(result.cards)
+                turns = [*turns, result.turn]
+                yield "", history, cards, cart_html(session.store.cart(session.session_id)), turns
+                return
+            yield "", history, cards, gr.update(), turns
+
+    def chip(label: str):
+        def send(history: list[dict], turns: list[int], request: gr.Request):
+            yield from respond(CHIPS[label], history, turns, request)
+        return send
+
+    def feedback(data: gr.LikeData, turns: list[int], request: gr.Request) -> None:
+        session = registry.get(request.session_hash or "anonymous")
+        answer_number = data.index[0] // 2 if isinstance(data.index, list | tuple) else int(data.index) // 2
+        if 0 <= answer_number < len(turns) and data.liked in (True, False):
+            session.store.set_feedback(session.session_id, turns[answer_number], 1 if data.liked else -1)
+
+    def api_chat(message: str, request: gr.Request) -> dict[str, Any]:
+        """One turn for scripted clients: reply, cards, cart and tool calls as JSON."""
+        session = registry.get(request.session_hash or "anonymous")
+        result = agent.turn(session, message)
+        cart = session.store.cart(session.session_id)
+        return {"reply": result.reply, "cards": result.cards, "tool_calls": result.tool_calls,
+                "cart": [{"product_id": x.product_id, "title": x.title, "quantity": x.quantity} for x in cart],
+                "grounded": not result.ungrounded or result.used_template, "error": result.error,
+                "session": session.session_id}
+
+    def load_cart(request: gr.Request) -> str:
+        session = registry.get(request.session_hash or "anonymous")
+        return cart_html(session.store.cart(session.session_id))
+
+    with gr.Blocks(title="Aisle — shopping assistant") as demo:
+        gr.HTML(f"<style>{CSS}</style>")
+        gr.Markdown("## Aisle\nAsk for a product, refine it (\"cheaper\", \"in black\", \"not Sony\"), compare, "
+                    "ask about specs, or add to your cart.")
+        turns = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Chat", height=420, elem_id="chat", feedback_options=("Like", "Dislike"))
+                with gr.Row():
+                    box = gr.Textbox(placeholder="e.g. quiet bluetooth speaker under $50, black", show_label=False,
+                                     scale=5, elem_id="message", max_lines=4)
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                with gr.Row():
+                    chip_buttons = {label: gr.Button(label, size="sm", elem_classes=["chip"]) for label in CHIPS}
+            with gr.Column(scale=2):
+                gr.Markdown("### Cart")
+                cart = gr.HTML(cart_html([]), elem_id="cart")
+        gr.Markdown("### Products")
+        cards = gr.HTML(cards_html([]), elem_id="cards")
+        outputs = [box, chatbot, cards, cart, turns]
+        box.submit(respond, [box, chatbot, turns], outputs, api_visibility="private")
+        send.click(respond, [box, chatbot, turns], outputs, api_visibility="private")
+        for label, button in chip_buttons.items():
+            button.click(chip(label), [chatbot, turns], outputs, api_visibility="private")
+        chatbot.like(feedback, [turns], None)
+        demo.load(load_cart, None, cart)
+        api_in = gr.Textbox(visible=False)
+        api_out = gr.JSON(visible=False)
+        api_in.submit(api_chat, api_in, api_out, api_name="chat")
+    return demo
