@@ -357,16 +357,22 @@ def chat(
         if text.strip().lower() in {"quit", "exit"}:
             break
         out.print("[bold green]aisle>[/] ", end="")
+        streamed = False
         for event in agent.stream_turn(shop, text):
             if event.kind == "tool_call" and show_tools:
                 out.print(f"\n  [dim]tool {event.data['name']} {json.dumps(event.data['args'])}[/]", highlight=False)
             elif event.kind == "token":
                 out.print(event.data, end="", highlight=False, markup=False)
+                streamed = True
             elif event.kind == "replace":
                 out.print("\n  [dim](reply replaced by the catalog template: a fact was not in the results)[/]")
+                streamed = False
             elif event.kind == "done":
                 result = event.data
-                out.print(f"\n{result.reply}", highlight=False, markup=False)
+                if not streamed:
+                    out.print(f"\n{result.reply}", highlight=False, markup=False)
+                else:
+                    out.print()
                 for c in result.cards:
                     out.print(f"   [{c['position'] or '-'}] {c['title']} | {c['display_price']} | "
                               f"{c['rating'] or '-'} stars | {c['stock']}", highlight=False, markup=False)

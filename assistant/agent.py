@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from aisle.settings import Settings, get_settings
+from assistant.argument_guard import guard_search_args
 from assistant.grounding import ungrounded_facts
 from assistant.input_guard import clean_message
 from assistant.prompts import TOOL_SYSTEM, shopper_message
@@ -103,6 +104,8 @@ class ShoppingAgent:
                 break
             messages.append(ai)
             for call in ai.tool_calls:
+                if call["name"] == "search_products" and isinstance(call["args"], dict):
+                    call["args"] = guard_search_args(call["args"], text)
                 yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
                 content, art = tools.run(call["name"], call["args"])
                 result.tool_calls.append({"name": call["name"], "args": call["args"]})

@@ -7,6 +7,7 @@ accumulating and revising constraints live here, deterministic and testable, so 
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 from assistant.tools.schemas import SearchProductsArgs
@@ -56,7 +57,8 @@ class DialogueState:
             brands = [x for x in brands if norm(x) != norm(b)]
         base["brands"], base["exclude_brands"] = brands, excluded
         if args.cheaper and self.shown_prices:
-            ceiling = round(min(self.shown_prices.values()) - 0.01, 2)
+            # cheaper than the median shown: below the cheapest often leaves nothing relevant
+            ceiling = round(statistics.median(self.shown_prices.values()) - 0.01, 2)
             base["max_price"] = ceiling if base["max_price"] is None else min(base["max_price"], ceiling)
             if base["min_price"] is not None and base["min_price"] > base["max_price"]:
                 base["min_price"] = None

@@ -89,7 +89,7 @@ def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
     page.goto(server, wait_until="load")
     page.wait_for_selector("#message textarea", timeout=60_000)
-    _send(page, "bluetooth speaker under $80")
+    _send(page, "bluetooth speaker under $80 in stock only")
     page.wait_for_selector("#cards .aisle-card", timeout=150_000)
     _last_reply_settled(page)
     prices = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => parseFloat(e.dataset.price))")
@@ -144,7 +144,7 @@ def test_api_sessions_stay_separate_under_concurrency(server):
         return {"first": first, "done": done}
 
     with ThreadPoolExecutor(2) as pool:
-        a, b = pool.map(shop, ["coffee maker", "gaming mouse"])
+        a, b = pool.map(shop, ["coffee maker in stock", "gaming mouse in stock only"])
     assert a["done"]["session"] != b["done"]["session"]
     assert [x["product_id"] for x in a["done"]["cart"]] == [a["first"]["cards"][0]["id"]]
     assert [x["product_id"] for x in b["done"]["cart"]] == [b["first"]["cards"][0]["id"]]

@@ -216,7 +216,7 @@ class ShopTools:
 
         if name not in s.TOOL_ARGS:
             text = f"unknown tool {name!r}"
-            return text, artifact(name, "error", text)
+            return text, artifact(name, "error", text, kind="invalid_arguments")
         try:
             return getattr(self, name)(**args)
         except ValidationError as exc:

@@ -56,8 +56,10 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
     plot_per_query_gains(report, out_dir / "per_query_gains.png")
     lines = [
         "# Aisle relevance ranker", "",
-        "A 4-class query-product relevance classifier: LoRA adapter (r={r}) and classification head on the "
-        "bundled all-MiniLM-L6-v2. Class probabilities become an expected gain in [0, 1].".format(
+        "A 4-class query-product relevance classifier: a cross-encoder (LoRA adapter r={r} on the bundled "
+        "all-MiniLM-L6-v2, mean-pooled over the (query, product) pair) whose linear head also reads the dense "
+        "retrieval score, initialised to rank by it (`retrieval/ranker_model.py`). Class probabilities become an "
+        "expected gain in [0, 1]. Artifact: adapter + head, merged into the base at load.".format(
             r=report["config"]["lora_r"]), "",
         f"- Command: `{command}`",
         f"- Seed: {report['config']['seed']}; epochs: {report['config']['epochs']}; batch: "
