@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 _NUMBER_TOKEN = re.compile(r"[$€£]?\d[\w.,:/-]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_MONEY = re.compile(r"[$€£]\s?\d[\d,]*(?:\.\d+)?|price[=: ]+\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:dollars|usd|bucks)",
+                    re.I)
 
 
 def _numbers(text: str) -> set[str]:
@@ -40,10 +42,13 @@ def ungrounded_facts(reply: str, sources: Iterable[str], brands: Iterable[str] =
     """Facts in ``reply`` that no source supports (empty list: the reply is grounded)."""
     source_text = "\n".join(sources)
     source_numbers = _numbers(source_text)
+    # amounts of money: "$28.99" in results, "price=80.0" in applied filters, the shopper's "$80" / "80 dollars"
+    money = _numbers(" ".join(_MONEY.findall(source_text)))
     lowered = source_text.lower()
     missing = []
     for token in numeric_facts(reply):
-        if not _numbers(token) <= source_numbers:
+        allowed = money if token.startswith(("$", "€", "£")) else source_numbers
+        if not _numbers(token) <= allowed:
             missing.append(token)
     reply_lower = reply.lower()
     for brand in brands:

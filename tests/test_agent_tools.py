@@ -103,6 +103,8 @@ def test_grounding_flags_invented_facts():
     assert ungrounded_facts("It costs $29.95.", sources, []) == ["$29.95"]
     assert ungrounded_facts("A Sony would be better.", sources, ["jbl", "sony"]) == ["sony"]
     assert ungrounded_facts("It has 40 hours of battery.", sources, []) == ["40"]
+    assert ungrounded_facts("It costs $4.5.", sources, []) == ["$4.5"]  # a rating is not a price
+    assert ungrounded_facts("Options under $80.", ["5 results (max_price=80.0)"], []) == []
 
 
 @pytest.mark.parametrize("raw", ["", "   \n\t ", "\x00\x01\x02\x03", bytes(range(32)) + b"\xff\xfe\x80",
