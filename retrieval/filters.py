@@ -9,6 +9,13 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from retrieval.catalog.product import Product
 
 
+def listify(value: Any) -> Any:
+    """One brand given as a string (or nothing) means a list of it (or an empty list)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
 def norm(value: str) -> str:
     return " ".join(value.lower().split())
 
@@ -25,14 +32,7 @@ class SearchFilters(BaseModel):
     min_rating: float | None = Field(default=None, ge=0, le=5)
     in_stock: bool = Field(default=False, description="Drop products known to be out of stock.")
 
-    @field_validator("brands", "exclude_brands", mode="before")
-    @classmethod
-    def _listify(cls, value: Any) -> Any:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [value]
-        return value
+    _listify = field_validator("brands", "exclude_brands", mode="before")(listify)
 
     @model_validator(mode="after")
     def _price_order(self) -> SearchFilters:

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from retrieval.filters import listify
+
 POLICY_TOPICS = ("returns", "shipping", "warranty", "payment", "price_match", "privacy")
 
 
@@ -32,12 +34,7 @@ class SearchProductsArgs(_Args):
     refine: bool = Field(default=False, description="Keep the current constraints and change only these.")
     cheaper: bool = Field(default=False, description="Only products cheaper than the ones shown.")
 
-    @field_validator("brands", "exclude_brands", mode="before")
-    @classmethod
-    def _listify(cls, value: object) -> object:
-        if value is None:
-            return []
-        return [value] if isinstance(value, str) else value
+    _listify = field_validator("brands", "exclude_brands", mode="before")(listify)
 
 
 class ProductRef(_Args):
