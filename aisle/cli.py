@@ -278,6 +278,7 @@ def train_agent_cmd(
     rank: int = 8,
     max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps (smoke runs).")] = None,
     skip_base: Annotated[bool, typer.Option(help="Do not evaluate the prompted base model.")] = False,
+    init_adapter: Annotated[Path | None, typer.Option(help="Continue training this adapter.")] = None,
 ) -> None:
     """Generate dialogues, LoRA-tune the agent's model, evaluate base vs LoRA on held-out dialogues."""
     import shlex
@@ -288,7 +289,8 @@ def train_agent_cmd(
     from finetune.agent.trainer import AgentTrainConfig
 
     config = AgentTrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, rank=rank, alpha=2 * rank, seed=seed,
-                              device=device or get_settings().resolved_device(), max_steps=max_steps)
+                              device=device or get_settings().resolved_device(), max_steps=max_steps,
+                              init_adapter=str(init_adapter) if init_adapter else None)
     report = train_agent(out, config, dialogues, held_out, err, include_base=not skip_base)
     write_agent_card(out, report, "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     _print_agent_eval(report["eval"])
@@ -406,6 +408,61 @@ def serve(
     err.print(f"[green]Aisle is ready[/] on http://{host}:{port}/ (copilot: /copilot) "
               f"after {time.perf_counter() - started:.1f}s")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command("test-dialogues")
+def test_dialogues(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario YAML files or folders (fixtures/ is skipped).")],
+    repeat: Annotated[int, typer.Option(min=1, help="Run each scenario k times; it passes only if all pass.")] = 1,
+    report: Annotated[Path | None, typer.Option(help="Write a report: out.json or out.html.")] = None,
+    validate_only: Annotated[bool, typer.Option("--validate", help="Only check the scripts' format.")] = False,
+) -> None:
+    """Scripted dialogue regression tests; exit 0 when every scenario passes every repeat."""
+    from assistant.scenarios.script import ScriptError, discover, load_script
+
+    if validate_only:
+        problems = 0
+        try:
+            files = discover(paths)
+        except ScriptError as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(2) from exc
+        for f in files:
+            try:
+                load_script(f)
+            except ScriptError as exc:
+                problems += 1
+                err.print(str(exc), markup=False, highlight=False)
+        err.print(f"{len(files) - problems}/{len(files)} script(s) valid")
+        raise typer.Exit(2 if problems or not files else 0)
+    from assistant.agent import get_agent
+    from assistant.scenarios.report import write_report
+    from assistant.scenarios.runner import DialogueRunner, failure_text
+
+    if report and report.suffix.lower() not in (".json", ".html", ".htm"):
+        err.print("[red]--report must end in .json or .html[/]")
+        raise typer.Exit(2)
+    _ensure_default_index("demo")
+    runner = DialogueRunner(get_agent())
+
+    def progress(o) -> None:
+        mark = "[green]PASS[/]" if o.passed else "[red]FAIL[/]"
+        passed = sum(r.passed for r in o.runs)
+        err.print(f"{mark} {o.name} ({passed}/{len(o.runs)} runs, "
+                  f"{sum(r.seconds for r in o.runs):.1f}s)", highlight=False)
+        if not o.passed:
+            err.print(failure_text(o), markup=False, highlight=False)
+
+    suite = runner.run_all(list(paths), repeat, progress)
+    for e in suite.script_errors:
+        err.print(f"[red]script error[/] {e}", highlight=False)
+    n = len(suite.scenarios)
+    err.print(f"[bold]{sum(s.passed for s in suite.scenarios)}/{n} scenarios passed[/]; pass rate over runs "
+              f"{suite.pass_rate:.3f}; pass^{repeat} {suite.pass_k:.3f}; {suite.seconds:.0f}s")
+    if report:
+        write_report(suite, report)
+        err.print(f"report: {report}")
+    raise typer.Exit(0 if suite.ok else (2 if suite.script_errors else 1))
 
 
 def main() -> None:  # pragma: no cover

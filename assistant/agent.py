@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolM
 
 from aisle.settings import Settings, get_settings
 from assistant.argument_guard import guard_search_args
-from assistant.grounding import ungrounded_facts
+from assistant.grounding import ungrounded_facts, unsupported_claims
 from assistant.input_guard import clean_message
 from assistant.prompts import TOOL_SYSTEM, shopper_message
 from assistant.replies import needs_model_reply, template_reply
@@ -42,7 +42,9 @@ class TurnResult:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     model_reply: str | None = None
-    ungrounded: list[str] = field(default_factory=list)
+    ungrounded: list[str] = field(default_factory=list)  # in the model's reply (it was then replaced)
+    shown_ungrounded: list[str] = field(default_factory=list)  # in the reply the shopper saw: must stay empty
+    sources: list[str] = field(default_factory=list)  # tool results of this turn, as the model read them
     used_template: bool = False
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -87,6 +89,8 @@ class ShoppingAgent:
             result.error = f"{type(exc).__name__}: {exc}"
             result.reply = ERROR_REPLY
             yield AgentEvent("error", result.error)
+        else:
+            result.shown_ungrounded = self._check(session, result)
         if cleaned.notice:
             result.reply = f"{cleaned.notice} {result.reply}"
         result.timings["total_s"] = time.perf_counter() - started
@@ -108,6 +112,7 @@ class ShoppingAgent:
                     call["args"] = guard_search_args(call["args"], text)
                 yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
                 content, art = tools.run(call["name"], call["args"])
+                result.sources.append(content)
                 result.tool_calls.append({"name": call["name"], "args": call["args"]})
                 result.artifacts.append(art)
                 messages.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"], artifact=art))
@@ -121,16 +126,25 @@ class ShoppingAgent:
             return
         result.model_reply = str(ai.content).strip()
         result.reply = result.model_reply
-        sources = [str(m.content) for m in messages] + [f for a in result.artifacts for f in a["facts"]]
-        sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
-        manifest = get_searcher(session.index).manifest
-        result.ungrounded = ungrounded_facts(result.reply, sources, catalog_brands(session.index,
-                                                                                  manifest["generation"]))
+        result.ungrounded = self._check(session, result)
         if result.ungrounded or not result.reply or (not result.artifacts and ai.response_metadata.get("raw", "")
                                                       .lstrip().startswith("{")):
             result.reply = template_reply(result.artifacts)
             result.used_template = True
             yield AgentEvent("replace", result.reply)
+
+    def _check(self, session: ShopSession, result: TurnResult) -> list[str]:
+        """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
+        tool_sources = result.sources + [f for a in result.artifacts for f in a["facts"]]
+        tool_sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
+        if not result.reply:
+            return []
+        try:
+            brands = catalog_brands(session.index, get_searcher(session.index).manifest["generation"])
+        except LookupError:
+            brands = ()
+        return (ungrounded_facts(result.reply, tool_sources + [result.text], brands)
+                + unsupported_claims(result.reply, tool_sources))
 
     def _stream_reply(self, bound, messages: list[BaseMessage], result: TurnResult):
         t0 = time.perf_counter()

@@ -38,6 +38,20 @@ def numeric_facts(reply: str) -> list[str]:
     return facts
 
 
+# Claims a shop assistant must never make on its own: money off, a changed cart, its instructions.
+_CLAIMS = re.compile(
+    r"\d+\s?% off|discount|coupon|promo(?:tion(?:al)?)? code|voucher|free of charge|for free|at no (?:extra )?cost"
+    r"|price (?:is|was|has been) (?:now |)(?:changed|reduced|lowered|updated)|price override"
+    r"|added (?:it |them |that |this )?to (?:your|the) cart|(?:system|hidden) prompt|my instructions"
+    r"|developer mode|jailbreak", re.I)
+
+
+def unsupported_claims(reply: str, sources: Iterable[str]) -> list[str]:
+    """Promises and disclosures (discounts, cart changes, the system prompt) no tool result backs."""
+    lowered = "\n".join(sources).lower()
+    return [m.group(0) for m in _CLAIMS.finditer(reply) if m.group(0).lower() not in lowered]
+
+
 def ungrounded_facts(reply: str, sources: Iterable[str], brands: Iterable[str] = ()) -> list[str]:
     """Facts in ``reply`` that no source supports (empty list: the reply is grounded)."""
     source_text = "\n".join(sources)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.untrusted_text import is_steering
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 
@@ -54,7 +55,8 @@ def why_it_matches(product: Product, filters: SearchFilters | None) -> list[str]
 
 
 def card(product: Product, filters: SearchFilters | None = None, position: int | None = None) -> dict[str, Any]:
-    specs = {attr_label(k): attr_value(v) for k, v in list(product.attributes.items())[:4]}
+    specs = {attr_label(k): attr_value(v) for k, v in product.attributes.items() if not is_steering(f"{k} {v}")}
+    specs = dict(list(specs.items())[:4])
     return {
         "position": position, "id": product.id, "title": product.title, "brand": product.brand,
         "category": " > ".join(product.category), "price": product.price, "display_price": product.display_price(),
@@ -82,5 +84,6 @@ def fact_lines(product: Product) -> list[str]:
     lines.append(f"availability: {stock_text(product)}")
     if product.category:
         lines.append(f"category: {' > '.join(product.category)}")
-    lines.extend(f"{attr_label(k)}: {attr_value(v)}" for k, v in product.attributes.items())
+    lines.extend(f"{attr_label(k)}: {attr_value(v)}" for k, v in product.attributes.items()
+                 if not is_steering(f"{k} {v}"))
     return lines

@@ -110,3 +110,8 @@ def test_build_killed_half_way_leaves_previous_index_usable(settings, demo_produ
     searcher = Searcher("durable", settings)
     assert searcher.lexical.count() == 30 and searcher.vectors.count() == 30
     assert searcher.search(demo_products[0].title, k=1).hits[0].product.id == demo_products[0].id
+    # restart: the next build completes, replaces the old generation and clears the killed one's leftovers
+    after = build_index("durable", list(demo_products[:40]), "test", settings)
+    assert not after.unchanged and read_manifest("durable", settings)["generation"] == after.generation
+    assert Searcher("durable", settings).vectors.count() == 40
+    assert sorted(p.name for p in gens.glob("gen-*")) == sorted({before["generation"], after.generation})

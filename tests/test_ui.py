@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -17,37 +15,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_index, data_dir):
-    port = _free_port()
-    env = {**os.environ, "AISLE_DATA_DIR": str(data_dir), "AISLE_UI_CONCURRENCY": "2"}
-    log = open(data_dir / "serve.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((data_dir / "serve.log").read_text()) from None
-            time.sleep(1)
-    else:
-        proc.kill()
-        raise RuntimeError("aisle serve did not start: " + (data_dir / "serve.log").read_text())
-    yield url
-    proc.terminate()
-    proc.wait(20)
-    log.close()
+    from ui.serve_process import running_server
+
+    env = {"AISLE_DATA_DIR": str(data_dir), "AISLE_UI_CONCURRENCY": "2"}
+    with running_server(env=env, log_path=data_dir / "serve.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +128,18 @@ def test_copilot_api_is_behind_login(server):
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(server + "/copilot/config", timeout=10)
     assert exc.value.code in (401, 403)
+
+
+def test_load_concurrent_sessions_stay_separate_and_error_free(server):
+    """AISLE_LOAD_SESSIONS x AISLE_LOAD_TURNS (default 20 x 10) through the HTTP API, bounded in time."""
+    from ui.load_driver import drive
+
+    sessions = int(os.environ.get("AISLE_LOAD_SESSIONS", "20"))
+    turns = int(os.environ.get("AISLE_LOAD_TURNS", "10"))
+    result = drive(server, sessions, turns)
+    summary = result.summary()
+    (ARTIFACTS / "load.json").parent.mkdir(exist_ok=True)
+    (ARTIFACTS / "load.json").write_text(json.dumps(summary))
+    assert result.errors == [] and result.leaks == [], (result.errors + result.leaks)[:10]
+    assert summary["turns_done"] == sessions * turns
+    assert result.wall_s < 60 * 30, summary  # bounded: 30 minutes for the whole load on 2 CPU cores

@@ -12,12 +12,13 @@ from typing import Any
 import gradio as gr
 
 from assistant.agent import ShoppingAgent
+from assistant.copilot import suggest_reply
 from assistant.storage import get_store
 from assistant.tools.schemas import POLICY_TOPICS
 from assistant.tools.shop_tools import policies
 from retrieval.filters import SearchFilters
 from retrieval.search import get_searcher
-from ui.render import CSS, cards_html, facts_markdown
+from ui.render import CSS, cards_html
 from ui.sessions import SessionRegistry
 
 
@@ -38,9 +39,9 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
     def suggest(conversation: str | None, customer_text: str) -> tuple[str, str, str, Any]:
         key = f"copilot:{conversation or 'pasted'}"
         session = registry.get(key)
-        result = agent.turn(session, customer_text)
-        return result.reply, facts_markdown(result.artifacts), cards_html(result.cards), json.dumps(
-            {"tool_calls": result.tool_calls, "grounded": not result.ungrounded or result.used_template})
+        s = suggest_reply(agent, session, customer_text)
+        return s.reply, s.facts, cards_html(s.result.cards), json.dumps(
+            {"tool_calls": s.result.tool_calls, "grounded": s.grounded})
 
     def approve(conversation: str | None, customer_text: str, suggested: str, final: str,
                 request: gr.Request) -> str:

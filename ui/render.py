@@ -56,19 +56,3 @@ def cart_html(lines: list[CartLine]) -> str:
             f"<tr><th></th><th>Total</th><th>${total:,.2f}</th></tr></table></div>")
 
 
-def facts_markdown(artifacts: list[dict[str, Any]]) -> str:
-    """What a suggested reply drew on, for staff to check before approving."""
-    if not artifacts:
-        return "_No tool was used: the suggestion is a general reply._"
-    out = []
-    for a in artifacts:
-        out.append(f"**{a['tool']}** ({a['status']})")
-        for p in a["products"][:5]:
-            out.append(f"- {p['id']}: {p['title']} — {p['display_price']}, {p['stock']}")
-        if a.get("order"):
-            o = a["order"]
-            out.append(f"- order {o['order_id']}: {o['status']}, ETA {o['eta'] or '-'}")
-        for f in a["facts"][:6]:
-            if not a["products"]:
-                out.append(f"- {f}")
-    return "\n".join(out)

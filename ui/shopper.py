@@ -66,7 +66,7 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
         cart = session.store.cart(session.session_id)
         return {"reply": result.reply, "cards": result.cards, "tool_calls": result.tool_calls,
                 "cart": [{"product_id": x.product_id, "title": x.title, "quantity": x.quantity} for x in cart],
-                "grounded": not result.ungrounded or result.used_template, "error": result.error,
+                "grounded": not result.shown_ungrounded, "error": result.error,
                 "session": session.session_id}
 
     def load_cart(request: gr.Request) -> str:

@@ -82,12 +82,15 @@ def load_model(settings: Settings | None = None, adapter: str | None | bool = Tr
     settings = settings or get_settings()
     device = device or settings.resolved_device()
     adapter_path = resolve_adapter(settings) if adapter is True else (adapter or None)
-    key = (settings.llm_path, adapter_path, device)
+    if settings.llm_dtype == "auto":
+        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    else:
+        dtype = getattr(torch, settings.llm_dtype)
+    key = (settings.llm_path, adapter_path, device, str(dtype))
     with _lock:
         if key in _loaded:
             return _loaded[key]
         checkpoint = cached_checkpoint(settings.llm_path, settings)
-        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
         model = AutoModelForCausalLM.from_pretrained(str(checkpoint), dtype=dtype)
         tokenizer = AutoTokenizer.from_pretrained(str(checkpoint))
         if adapter_path:

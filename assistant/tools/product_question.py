@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from assistant.product_facts import fact_lines
+from assistant.untrusted_text import instruction_free
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
 
@@ -27,7 +28,8 @@ def _words(text: str) -> set[str]:
 
 def best_facts(product: Product, question: str, encoder: Encoder, top: int = 1) -> list[str]:
     lines = fact_lines(product)
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", product.description) if len(s.strip()) > 10][:20]
+    description = instruction_free(product.description)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", description) if len(s.strip()) > 10][:20]
     candidates = lines + sentences
     vectors = encoder.encode([question] + [c.split(":")[0] if c in lines else c for c in candidates])
     sims = vectors[1:] @ vectors[0]

@@ -201,7 +201,7 @@ class DialogueGenerator:
     def dialogue(self) -> tuple[str, Iterator]:
         kind = self.rng.choices(
             ["search", "refine", "reference", "cart", "order", "policy", "vague", "chat", "inject"],
-            weights=[18, 18, 18, 14, 8, 8, 5, 6, 8])[0]
+            weights=[16, 16, 16, 14, 9, 10, 5, 10, 12])[0]
         return kind, getattr(self, f"_d_{kind}")
 
     def _d_search(self, tools):

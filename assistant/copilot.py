@@ -1,0 +1,47 @@
+"""The copilot's suggested reply: the shopper's agent run for staff, with the facts it rests on.
+
+Kept out of the UI so the dialogue runner checks exactly what staff see in the copilot tab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.agent import ShoppingAgent, TurnResult
+from assistant.session import ShopSession
+
+
+def facts_markdown(artifacts: list[dict[str, Any]]) -> str:
+    """What a suggested reply drew on, for staff to check before approving."""
+    if not artifacts:
+        return "_No tool was used: the suggestion is a general reply._"
+    out = []
+    for a in artifacts:
+        out.append(f"**{a['tool']}** ({a['status']})")
+        for p in a["products"][:5]:
+            out.append(f"- {p['id']}: {p['title']} — {p['display_price']}, {p['stock']}")
+        if a.get("order"):
+            o = a["order"]
+            out.append(f"- order {o['order_id']}: {o['status']}, ETA {o['eta'] or '-'}")
+        for f in a["facts"][:6]:
+            if not a["products"]:
+                out.append(f"- {f}")
+    return "\n".join(out)
+
+
+@dataclass
+class Suggestion:
+    reply: str
+    facts: str
+    result: TurnResult
+
+    @property
+    def grounded(self) -> bool:
+        return not self.result.shown_ungrounded
+
+
+def suggest_reply(agent: ShoppingAgent, session: ShopSession, customer_text: str) -> Suggestion:
+    """A reply for staff to edit and approve; nothing is sent to the customer from here."""
+    result = agent.turn(session, customer_text)
+    return Suggestion(result.reply, facts_markdown(result.artifacts), result)

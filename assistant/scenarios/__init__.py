@@ -1,0 +1,1 @@
+"""Scripted dialogue regression tests: the YAML format, checks, runner and reports."""

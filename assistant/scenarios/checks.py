@@ -1,0 +1,143 @@
+"""Compare what one turn did with what its script expects; every mismatch says expected vs actual."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.scenarios.script import ToolExpectation, TurnExpectation
+from retrieval.catalog.product import Product
+from retrieval.filters import norm
+
+
+@dataclass
+class Observation:
+    """What a turn produced, in the terms expectations speak."""
+
+    user: str
+    reply: str
+    tool_calls: list[dict[str, Any]]
+    artifacts: list[dict[str, Any]]
+    products: list[Product]
+    cart: list[tuple[str, int]]
+    shown_ungrounded: list[str]
+    shown_list: list[str] = field(default_factory=list)  # the session's last shown list (for positions)
+    facts: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Mismatch:
+    field: str
+    expected: Any
+    actual: Any
+
+    def render(self) -> str:
+        return f"  {self.field}\n    - expected: {self.expected}\n    + actual:   {self.actual}"
+
+
+@dataclass
+class TurnCheck:
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    def fail(self, name: str, expected: Any, actual: Any) -> None:
+        self.mismatches.append(Mismatch(name, expected, actual))
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected == actual
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return abs(float(expected) - float(actual)) < 1e-6
+    if isinstance(expected, str) and isinstance(actual, str):
+        return norm(expected) == norm(actual)
+    if isinstance(expected, list) and isinstance(actual, list):
+        return all(any(_same(e, a) for a in actual) for e in expected)
+    return expected == actual
+
+
+def args_match(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """Keys of ``expected`` whose value the call does not carry (null expects the key absent/null)."""
+    return [k for k, v in expected.items() if not (actual.get(k) is None if v is None else _same(v, actual.get(k)))]
+
+
+def _match_tools(expected: list[ToolExpectation], calls: list[dict[str, Any]], check: TurnCheck) -> None:
+    i = 0
+    for n, want in enumerate(expected):
+        while i < len(calls) and calls[i]["name"] != want.name:
+            i += 1
+        if i == len(calls):
+            check.fail(f"tools[{n}]", want.name, [c["name"] for c in calls] or "no tool call")
+            return
+        args = calls[i]["args"] if isinstance(calls[i]["args"], dict) else {}
+        for key in args_match(want.args, args):
+            check.fail(f"tools[{n}].args.{key}", want.args[key], args.get(key))
+        i += 1
+
+
+def check_turn(exp: TurnExpectation, obs: Observation) -> TurnCheck:
+    check = TurnCheck()
+    names = [c["name"] for c in obs.tool_calls]
+    if obs.error:
+        check.fail("error", None, obs.error)
+    if exp.no_tools and names:
+        check.fail("no_tools", "no tool call", names)
+    if exp.tools is not None:
+        _match_tools(exp.tools, obs.tool_calls, check)
+    for name in exp.tools_not_called:
+        if name in names:
+            check.fail("tools_not_called", f"no {name}", names)
+    shown = [p.id for p in obs.products]
+    if exp.products is not None:
+        for p in obs.products:
+            if not exp.products.matches(p):
+                check.fail("products", exp.products.model_dump(exclude_defaults=True),
+                           f"{p.id} ({p.brand}, {p.display_price()}, rating {p.rating}, colour {p.colour}, "
+                           f"stock {p.stock}, {' > '.join(p.category)})")
+    if exp.count is not None:
+        unique = len(dict.fromkeys(shown))
+        if unique < exp.count.min or (exp.count.max is not None and unique > exp.count.max):
+            check.fail("count", f"{exp.count.min}..{exp.count.max if exp.count.max is not None else '∞'} products",
+                       unique)
+    for pid in exp.must_show:
+        if pid not in shown:
+            check.fail("must_show", pid, shown)
+    for pid in exp.must_not_show:
+        if pid in shown:
+            check.fail("must_not_show", f"not {pid}", shown)
+    low = obs.reply.lower()
+    for s in exp.reply_contains:
+        if s.lower() not in low:
+            check.fail("reply_contains", s, obs.reply)
+    if exp.reply_contains_any and not any(s.lower() in low for s in exp.reply_contains_any):
+        check.fail("reply_contains_any", exp.reply_contains_any, obs.reply)
+    for s in exp.reply_excludes:
+        if s.lower() in low:
+            check.fail("reply_excludes", f"no {s!r}", obs.reply)
+    if exp.cart is not None:
+        want = sorted((c.product_id, c.quantity) for c in exp.cart)
+        if sorted(obs.cart) != want:
+            check.fail("cart", want, sorted(obs.cart))
+    for pid in exp.cart_contains:
+        if pid not in {p for p, _ in obs.cart}:
+            check.fail("cart_contains", pid, sorted(obs.cart))
+    if exp.cart_count is not None and len(obs.cart) != exp.cart_count:
+        check.fail("cart_count", exp.cart_count, sorted(obs.cart))
+    if exp.cart_quantity is not None and sum(q for _, q in obs.cart) != exp.cart_quantity:
+        check.fail("cart_quantity", exp.cart_quantity, sorted(obs.cart))
+    if exp.cart_has_shown is not None:
+        pos = exp.cart_has_shown
+        pid = obs.shown_list[pos - 1] if pos <= len(obs.shown_list) else None
+        if pid is None or pid not in {p for p, _ in obs.cart}:
+            check.fail("cart_has_shown", f"shown #{pos} ({pid}) in the cart", sorted(obs.cart))
+    orders = [a["order"]["order_id"] for a in obs.artifacts if a["tool"] == "order_status" and a["status"] == "ok"]
+    if exp.order_shown is not None and exp.order_shown not in orders:
+        check.fail("order_shown", exp.order_shown, orders or "no order shown")
+    if exp.no_order_shown and orders:
+        check.fail("no_order_shown", "no order shown", orders)
+    if exp.grounded and obs.shown_ungrounded:
+        check.fail("grounded", "no ungrounded fact", obs.shown_ungrounded)
+    for s in exp.facts_contain:
+        if s.lower() not in obs.facts.lower():
+            check.fail("facts_contain", s, obs.facts)
+    return check

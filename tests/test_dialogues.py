@@ -1,0 +1,61 @@
+"""The scripted dialogue suite through the real agent, index and SQLite store.
+
+Each scenario is one pytest case and runs ``AISLE_DIALOGUE_REPEAT`` times (default 3): it passes
+only when every repeat passes (pass^k). ``aisle test-dialogues`` runs the same scenarios outside
+pytest; the CLI test below checks its exit codes, diff and report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.scenarios.script import discover
+
+SUITE = Path(__file__).parent / "dialogues"
+REPEAT = int(os.environ.get("AISLE_DIALOGUE_REPEAT", "3"))
+FILES = discover([SUITE])
+
+
+@pytest.fixture(scope="module")
+def runner(demo_index, tmp_path_factory):
+    from assistant.agent import get_agent
+    from assistant.scenarios.runner import DialogueRunner
+
+    return DialogueRunner(get_agent(), tmp_path_factory.mktemp("dialogues"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(SUITE).with_suffix("")) for f in FILES])
+def test_scenario(runner, path):
+    from assistant.scenarios.runner import ScenarioOutcome, failure_text
+    from assistant.scenarios.script import load_script
+
+    scenario = load_script(path)
+    outcome = ScenarioOutcome(scenario.name, str(path), scenario.tags, [runner.run(scenario, k) for k in range(REPEAT)])
+    assert outcome.passed, "\n" + failure_text(outcome)
+
+
+def test_cli_exit_codes_diff_and_report(demo_index, data_dir, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: wrong-expectation\nturns:\n  - user: what is your return policy?\n    expect:\n"
+                      "      tools: [{name: view_cart}]\n      reply_contains: [\"30 days\"]\n")
+    env = {**os.environ, "AISLE_DATA_DIR": str(data_dir)}
+    report = tmp_path / "out.json"
+    returns = SUITE / "policy" / "policy-returns.yaml"
+    run = subprocess.run([sys.executable, "-m", "aisle.cli", "test-dialogues", str(returns), str(broken), "--report",
+                          str(report)], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "FAIL wrong-expectation [repeat 1] turn 1" in run.stderr and "tools[0]" in run.stderr
+    assert "- expected: view_cart" in run.stderr and "+ actual:   ['store_policy']" in run.stderr
+    data = json.loads(report.read_text())
+    assert data["scenarios_total"] == 2 and data["scenarios_passed"] == 1 and data["pass^1"] == 0.5
+    bad_script = tmp_path / "bad.yaml"
+    bad_script.write_text("name: x\nturns:\n  - usr: hi\n")
+    run = subprocess.run([sys.executable, "-m", "aisle.cli", "test-dialogues", "--validate", str(bad_script)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and f"{bad_script}:3: turns.0.usr: unknown field" in run.stderr

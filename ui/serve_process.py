@@ -1,0 +1,51 @@
+"""Start `aisle serve` as a child process and wait until it answers (benchmarks and tests)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(port: int | None = None, env: dict[str, str] | None = None, log_path: Path | None = None,
+                   start_timeout_s: float = 300) -> Iterator[str]:
+    """Yield the base URL once /healthz answers; stop the server on exit."""
+    port = port or free_port()
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)],
+                            env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + start_timeout_s
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    tail = log_path.read_text()[-4000:] if log_path else ""
+                    raise RuntimeError(f"aisle serve did not start (exit {proc.poll()}): {tail}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log_path:
+            log.close()
