@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:8000/v1 for vLLM/TGI/Ollama.")
     llm_api_key: str = "not-needed"
     llm_max_new_tokens: int = 96
+    agent_min_dense_score: float = Field(
+        default=0.35, description="A product the shopper sees must match a query word, or be this close in "
+                                  "embedding space: off-topic filler is worse than 'nothing matches'.")
     llm_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto", description="auto: bfloat16 on CUDA, float32 on CPU (bf16 on CPU is opt-in; see BENCHMARKS).")
     llm_timeout_s: float = Field(default=60.0, description="A model call slower than this is reported as failed.")

@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from aisle.settings import Settings, get_settings
-from assistant.argument_guard import guard_search_args
+from assistant.argument_guard import guard_search_args, known_brands_only
 from assistant.grounding import ungrounded_facts, unsupported_claims
 from assistant.input_guard import clean_message
 from assistant.prompts import TOOL_SYSTEM, shopper_message
@@ -109,7 +109,7 @@ class ShoppingAgent:
             messages.append(ai)
             for call in ai.tool_calls:
                 if call["name"] == "search_products" and isinstance(call["args"], dict):
-                    call["args"] = guard_search_args(call["args"], text)
+                    call["args"] = known_brands_only(guard_search_args(call["args"], text), self._brands(session))
                 yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
                 content, art = tools.run(call["name"], call["args"])
                 result.sources.append(content)
@@ -133,17 +133,20 @@ class ShoppingAgent:
             result.used_template = True
             yield AgentEvent("replace", result.reply)
 
+    @staticmethod
+    def _brands(session: ShopSession) -> tuple[str, ...]:
+        try:
+            return catalog_brands(session.index, get_searcher(session.index).manifest["generation"])
+        except LookupError:
+            return ()
+
     def _check(self, session: ShopSession, result: TurnResult) -> list[str]:
         """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
         tool_sources = result.sources + [f for a in result.artifacts for f in a["facts"]]
         tool_sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
         if not result.reply:
             return []
-        try:
-            brands = catalog_brands(session.index, get_searcher(session.index).manifest["generation"])
-        except LookupError:
-            brands = ()
-        return (ungrounded_facts(result.reply, tool_sources + [result.text], brands)
+        return (ungrounded_facts(result.reply, tool_sources + [result.text], self._brands(session))
                 + unsupported_claims(result.reply, tool_sources))
 
     def _stream_reply(self, bound, messages: list[BaseMessage], result: TurnResult):

@@ -14,7 +14,10 @@ from typing import Any
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
 MAX_CUE = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|no more than|at most|budget(?: is| of)?|"
                      r"cheaper than|within|<=?)\s*" + _NUM, re.I)
-MIN_CUE = re.compile(r"(?:over|above|more than|at least|min(?:imum)?|from|starting at|>=?)\s*" + _NUM, re.I)
+MIN_CUE = re.compile(r"(?:over|above|(?<!no )(?<!not )more than|at least|min(?:imum)?|from|starting at|>=?)\s*"
+                     + _NUM, re.I)
+RANGE_CUE = re.compile(r"(?:between\s*)?\$\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)"
+                       r"|between\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)", re.I)
 
 
 def _values(pattern: re.Pattern[str], text: str) -> list[float]:
@@ -24,6 +27,9 @@ def _values(pattern: re.Pattern[str], text: str) -> list[float]:
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     """Price arguments made consistent with the shopper's text (other arguments untouched)."""
     maxes, mins = _values(MAX_CUE, text), _values(MIN_CUE, text)
+    for m in RANGE_CUE.finditer(text):
+        low, high = sorted(float(g.replace(",", "")) for g in m.groups() if g)
+        mins, maxes = mins + [low], maxes + [high]
     if not maxes and not mins:
         if "max_price" in args or "min_price" in args:
             mentioned = {float(n.replace(",", "")) for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
@@ -33,8 +39,26 @@ def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     fixed = dict(args)
     for key, wanted, other in (("max_price", maxes, "min_price"), ("min_price", mins, "max_price")):
         if wanted and fixed.get(key) is None and isinstance(fixed.get(other), int | float) \
-                and float(fixed[other]) in wanted:
+                and float(fixed[other]) in wanted and float(fixed[other]) not in (maxes if other == "max_price"
+                                                                                  else mins):
             fixed[key] = fixed.pop(other)  # the model put the shopper's limit on the wrong side
-        elif wanted and fixed.get(key) is None:
+    for key, wanted in (("max_price", maxes), ("min_price", mins)):
+        if wanted and fixed.get(key) is None:
             fixed[key] = wanted[-1]
+    return fixed
+
+
+def known_brands_only(args: dict[str, Any], brands: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """Drop brand filters that name no catalog brand ("headphones" read as a brand empties a search);
+    a brand is matched case- and accent-insensitively and given its catalog spelling."""
+    from retrieval.filters import norm
+
+    catalog = {norm(b): b for b in brands}
+    fixed = dict(args)
+    for key in ("brands", "exclude_brands"):
+        value = fixed.get(key)
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            fixed[key] = [catalog[norm(v)] for v in value if isinstance(v, str) and norm(v) in catalog]
     return fixed

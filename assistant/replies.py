@@ -93,7 +93,7 @@ def template_reply(artifacts: list[dict[str, Any]], variant: int = 0) -> str:
     if a["status"] == "error":
         if a.get("kind") == "invalid_arguments" or not a["message"]:  # the model's mistake, not the shopper's
             return ("Sorry, I didn't understand that request. Could you rephrase it? For example: "
-                    "\"bluetooth speaker under $50\".")
+                    "\"a quiet bluetooth speaker in black\".")
         return f"Sorry, {a['message'][0].lower() + a['message'][1:]}"
     if a["tool"] in EXACT_REPLY_TOOLS:
         return a["message"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
+from aisle.settings import get_settings
 from assistant.product_facts import card, summary_line
 from assistant.session import ShopSession
 from assistant.state import PendingCart
@@ -62,7 +63,8 @@ class ShopTools:
         args = s.SearchProductsArgs(**kwargs)
         query, filters = self.state.next_search(args)
         response = self.searcher.search(query, filters, k=SEARCH_K, method=self.search_method)
-        products = [h.product for h in response.hits]
+        floor = get_settings().agent_min_dense_score
+        products = [h.product for h in response.hits if "lexical" in h.stages or h.stages.get("dense", 1.0) >= floor]
         self.state.remember_search(query, filters, [(p.id, p.price) for p in products])
         applied = filters.model_dump(exclude_defaults=True)
         constraint = ", ".join(f"{k}={v}" for k, v in applied.items())

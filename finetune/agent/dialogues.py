@@ -71,7 +71,9 @@ class DialogueGenerator:
         self.split = split
         self.products = products
         phrases = sorted({product_phrase(p) for p in products} | {c.lower().rstrip("s") for p in products
-                                                                 for c in p.category[-1:]})
+                                                                 for c in p.category[-1:]}
+                         | {c.split()[-1].lower() for p in products for c in p.category[-1:]
+                            if c.split()[-1].lower() not in ("makers", "cleaners", "shoes")})  # "speakers"
         self.phrases = [q for q in phrases if q and split_of(q) == split]
         self.real = [q for q in (real_queries or []) if split_of(q) == split and 2 < len(q) < 60]
         self.brands = sorted({p.brand for p in products if p.brand})
@@ -93,16 +95,24 @@ class DialogueGenerator:
 
     def search_turn(self) -> tuple[str, Gold]:
         q = self.query()
-        text = self.rng.choice(ph.SEARCH).format(q=q)
+        template = self.rng.choice(ph.SEARCH)
+        lead: list[str] = []  # "JBL speaker", "red backpack": brand and colour as adjectives before the noun
+        text = ""
         args: dict[str, Any] = {"query": q}
         extras = self.rng.sample(["max_price", "min_price", "brand", "exclude", "colour", "rating", "stock"],
                                  k=self.rng.choice([0, 1, 1, 2, 2, 3]))
         if "max_price" in extras and "min_price" in extras:
             extras.remove("min_price")
+            if self.rng.random() < 0.6:  # a budget range: both ends
+                extras[extras.index("max_price")] = "range"
         if "brand" in extras and "exclude" in extras:
             extras.remove("exclude")
         for extra in extras:
-            if extra == "max_price":
+            if extra == "range":
+                a, b = sorted(self.rng.sample(sorted(set(self.prices + [25, 50, 100, 200, 300, 500])), 2))
+                text += " " + self.rng.choice(ph.PRICE_RANGE).format(a=a, b=b)
+                args["min_price"], args["max_price"] = a, b
+            elif extra == "max_price":
                 n = self.price()
                 text += " " + self.rng.choice(ph.MAX_PRICE).format(n=n)
                 args["max_price"] = n
@@ -112,7 +122,10 @@ class DialogueGenerator:
                 args["min_price"] = n
             elif extra == "brand":
                 b = self.rng.choice(self.brands)
-                text += " " + self.rng.choice(ph.BRAND).format(b=b)
+                if self.rng.random() < 0.4:
+                    lead.append(b if self.rng.random() < 0.7 else b.lower())
+                else:
+                    text += " " + self.rng.choice(ph.BRAND).format(b=b)
                 args["brands"] = [b]
             elif extra == "exclude":
                 b = self.rng.choice(self.brands)
@@ -120,7 +133,10 @@ class DialogueGenerator:
                 args["exclude_brands"] = [b]
             elif extra == "colour":
                 c = self.rng.choice(self.colours)
-                text += " " + self.rng.choice(ph.COLOUR).format(c=c)
+                if self.rng.random() < 0.4:
+                    lead.insert(0, c)
+                else:
+                    text += " " + self.rng.choice(ph.COLOUR).format(c=c)
                 args["colour"] = c
             elif extra == "rating":
                 r = self.rng.choice([3, 3.5, 4, 4.5])
@@ -129,7 +145,7 @@ class DialogueGenerator:
             else:
                 text += " " + self.rng.choice(ph.IN_STOCK)
                 args["in_stock"] = True
-        return text, Gold("call", "search_products", args)
+        return template.format(q=" ".join(lead + [q])) + text, Gold("call", "search_products", args)
 
     def refine_turn(self) -> tuple[str, Gold]:
         kind = self.rng.choice(["cheaper", "cheaper", "max", "colour", "exclude", "brand", "rating", "stock"])
