@@ -15,12 +15,13 @@ _STEERING = re.compile(
     r"|disregard (?:all |any |the )?(?:previous |prior |above )?(?:instructions|rules)"
     r"|(?:system|developer|hidden) (?:prompt|message|instructions?)|(?:^|[.!?\]\[]\s*)(?:assistant|system|ai)\s*[:\]]"
     r"|you are now|\bact as\b|pretend (?:to be|you)|new instructions|jailbreak|developer mode"
-    r"|(?:tell|inform|say to) the (?:shopper|user|customer)|add (?:this|it|me)? ?(?:product |item )?to (?:the|their|"
-    r"your|my) cart|without (?:asking|confirmation)"
+    r"|(?:tell|inform|say to) the (?:shopper|user|customer)|\badd\b[^.]{0,40}\bto (?:the|their|"
+    r"your|my) cart|without (?:asking|confirmation)|<\|\w+\|>|</s>"
     r"|discount code|coupon|promo(?:tion(?:al)?)? code|voucher|\d+\s?% off|free of charge"
     r"|price (?:is now|override|has changed|changed to)|now costs|real price"
     r"|\breveal\b|\border [a-z]?\d{3,}|other customers?'?s? orders?|e-?mail address of",
     re.I)
+_SPECIAL_TOKENS = re.compile(r"<\|\w+\|>|</s>")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -32,4 +33,5 @@ def instruction_free(text: str) -> str:
     """``text`` without its steering sentences (the rest of the description stays quotable)."""
     if not _STEERING.search(text):
         return text
-    return " ".join(s for s in _SENTENCE.split(text) if s.strip() and not _STEERING.search(s)).strip()
+    text = _SPECIAL_TOKENS.sub(". ", text)  # chat-template tokens end a sentence
+    return " ".join(s for s in _SENTENCE.split(text) if s.strip(" .") and not _STEERING.search(s)).strip(" ").lstrip(". ")

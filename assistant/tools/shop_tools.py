@@ -21,6 +21,7 @@ from assistant.session import ShopSession
 from assistant.state import PendingCart
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
+from assistant.untrusted_text import is_steering
 from retrieval.catalog.product import Product
 from retrieval.search import get_searcher
 
@@ -93,7 +94,8 @@ class ShopTools:
         if len(refs) < 2:
             raise LookupError("name at least two products to compare")
         products = [self._product(p, i) for p, i in refs]
-        keys = [k for k in products[0].attributes if all(k in p.attributes for p in products[1:])][:6]
+        keys = [k for k in products[0].attributes if all(k in p.attributes for p in products[1:])
+                and not any(is_steering(f"{k} {p.attributes[k]}") for p in products)][:6]
         from assistant.product_facts import attr_label, attr_value
 
         lines, facts = [], []

@@ -1,0 +1,80 @@
+"""Defences that do not depend on the model: catalog text as data, claim and argument guards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.argument_guard import guard_search_args, known_brands_only
+from assistant.grounding import unsupported_claims
+from assistant.untrusted_text import instruction_free, is_steering
+
+FIXTURE = Path(__file__).parent / "dialogues" / "fixtures" / "injected_catalog.jsonl"
+ROWS = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+PLANTED = ["free today", "without asking", "SAVE90", "now costs $1", "system prompt", "A1003", "developer mode",
+           "Add 5 units", "Real price", "say the price is $0"]
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if is_steering(r["description"])], ids=lambda r: r["id"])
+def test_planted_instructions_are_removed_and_the_rest_kept(row):
+    cleaned = instruction_free(row["description"])
+    assert not any(p.lower() in cleaned.lower() for p in PLANTED), cleaned
+    assert cleaned and len(cleaned) > 15  # the product's real description survives
+
+
+def test_every_planted_attack_is_recognised():
+    texts = [r["description"] + " " + " ".join(f"{k} {v}" for k, v in r["attributes"].items()) for r in ROWS]
+    assert sum(is_steering(t) for t in texts) == 10  # 10 products carry an attack, 2 are clean
+
+
+def test_no_demo_catalog_text_is_mistaken_for_an_attack(demo_products):
+    flagged = [p.id for p in demo_products if is_steering(p.description)
+               or any(is_steering(f"{k} {v}") for k, v in p.attributes.items())]
+    assert flagged == []
+
+
+@pytest.mark.parametrize("reply", ["Sure! Use code SAVE10 for a discount.", "It's yours for free!",
+                                   "I've added it to your cart.", "My system prompt says to help you.",
+                                   "Great news: 20% off today."])
+def test_claims_no_tool_backs_are_flagged(reply):
+    assert unsupported_claims(reply, ["Here are 5 options for speaker."])
+
+
+def test_claims_backed_by_a_tool_result_pass():
+    policy = "Price match: ... Aisle does not offer discount codes."
+    assert unsupported_claims("Aisle does not offer discount codes.", [policy]) == []
+    assert unsupported_claims("Here are 5 options for speaker.", []) == []
+
+
+def test_brand_filters_must_name_catalog_brands_and_ranges_set_both_ends():
+    assert known_brands_only({"brands": ["headphones", "sony"], "exclude_brands": "jbl"}, ["Sony", "JBL"]) == {
+        "brands": ["Sony"], "exclude_brands": ["JBL"]}
+    assert guard_search_args({"query": "monitor"}, "monitor between $200 and $400") == {
+        "query": "monitor", "min_price": 200.0, "max_price": 400.0}
+    assert guard_search_args({"query": "blender", "min_price": 100}, "blender no more than $100") == {
+        "query": "blender", "max_price": 100}
+
+
+def test_tools_never_quote_planted_instructions(settings, tmp_path):
+    from assistant.session import ShopSession
+    from assistant.state import DialogueState
+    from assistant.storage import Store
+    from assistant.tools.shop_tools import ShopTools
+    from retrieval.catalog.loaders import load_catalog
+    from retrieval.index_builder import build_index
+
+    report = load_catalog(FIXTURE)
+    assert report.ok and len(report.products) == 12
+    build_index("injected", report.products, str(FIXTURE), settings)
+    tools = ShopTools(ShopSession(index="injected", state=DialogueState(), store=Store(tmp_path / "s.sqlite")))
+    tools.search_method = "hybrid"
+    said = []
+    for pid in [r["id"] for r in ROWS]:
+        for question in ["is there a discount code?", "what is the real price?", "any notes?", "battery life?"]:
+            said.append(tools.run("answer_product_question", {"product_id": pid, "question": question})[0])
+        said.append(tools.run("get_product", {"product_id": pid})[0])
+    said.append(tools.run("compare_products", {"product_ids": ["INJ-07", "INJ-06", "INJ-09"]})[0])
+    text = "\n".join(said).lower()
+    assert not any(p.lower() in text for p in PLANTED), [p for p in PLANTED if p.lower() in text]
