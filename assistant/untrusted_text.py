@@ -34,4 +34,5 @@ def instruction_free(text: str) -> str:
     if not _STEERING.search(text):
         return text
     text = _SPECIAL_TOKENS.sub(". ", text)  # chat-template tokens end a sentence
-    return " ".join(s for s in _SENTENCE.split(text) if s.strip(" .") and not _STEERING.search(s)).strip(" ").lstrip(". ")
+    kept = [s for s in _SENTENCE.split(text) if s.strip(" .") and not _STEERING.search(s)]
+    return " ".join(kept).strip().lstrip(". ")
