@@ -446,7 +446,7 @@ def test_dialogues(
     runner = DialogueRunner(get_agent())
 
     def progress(o) -> None:
-        mark = "[green]PASS[/]" if o.passed else "[red]FAIL[/]"
+        mark = "[green]PASS[/]" if o.passed else ("[yellow]KNOWN FAILURE[/]" if o.known_failure else "[red]FAIL[/]")
         passed = sum(r.passed for r in o.runs)
         err.print(f"{mark} {o.name} ({passed}/{len(o.runs)} runs, "
                   f"{sum(r.seconds for r in o.runs):.1f}s)", highlight=False)
@@ -457,6 +457,8 @@ def test_dialogues(
     for e in suite.script_errors:
         err.print(f"[red]script error[/] {e}", highlight=False)
     n = len(suite.scenarios)
+    if suite.known_failures:
+        err.print(f"{len(suite.known_failures)} known failure(s): " + ", ".join(s.name for s in suite.known_failures))
     err.print(f"[bold]{sum(s.passed for s in suite.scenarios)}/{n} scenarios passed[/]; pass rate over runs "
               f"{suite.pass_rate:.3f}; pass^{repeat} {suite.pass_k:.3f}; {suite.seconds:.0f}s")
     if report:

@@ -17,7 +17,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from aisle.settings import Settings, get_settings
-from assistant.argument_guard import guard_search_args, known_brands_only
+from assistant.argument_guard import (
+    guard_search_args,
+    is_policy_question,
+    known_brands_only,
+    order_call_from_text,
+    product_id_from_text,
+    shopper_named_filters,
+)
 from assistant.grounding import ungrounded_facts, unsupported_claims
 from assistant.input_guard import clean_message
 from assistant.prompts import TOOL_SYSTEM, shopper_message
@@ -61,6 +68,14 @@ class TurnResult:
 @lru_cache(maxsize=4)
 def catalog_brands(index: str | None, generation: str) -> tuple[str, ...]:
     return tuple(get_searcher(index).lexical.brands())
+
+
+@lru_cache(maxsize=4)
+def catalog_colours(index: str | None, generation: str) -> tuple[str, ...]:
+    return tuple(get_searcher(index).lexical.colours())
+
+
+REFERENCE_TOOLS = {"get_product", "answer_product_question", "add_to_cart", "remove_from_cart"}
 
 
 class ShoppingAgent:
@@ -108,8 +123,7 @@ class ShoppingAgent:
                 break
             messages.append(ai)
             for call in ai.tool_calls:
-                if call["name"] == "search_products" and isinstance(call["args"], dict):
-                    call["args"] = known_brands_only(guard_search_args(call["args"], text), self._brands(session))
+                call["name"], call["args"] = self._guard_call(session, call["name"], call["args"], text)
                 yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
                 content, art = tools.run(call["name"], call["args"])
                 result.sources.append(content)
@@ -132,6 +146,28 @@ class ShoppingAgent:
             result.reply = template_reply(result.artifacts)
             result.used_template = True
             yield AgentEvent("replace", result.reply)
+
+    def _guard_call(self, session: ShopSession, name: str, args: Any, text: str) -> tuple[str, Any]:
+        """The shopper's own words win where they are unambiguous: an order id + e-mail, a price cue,
+        a catalog brand or colour, a typed product id (see ``assistant/argument_guard.py``)."""
+        if not isinstance(args, dict):
+            return name, args
+        order = order_call_from_text(text)
+        if order and name != "order_status":
+            return "order_status", order
+        if name == "store_policy" and not is_policy_question(text):
+            name, args = "search_products", {"query": text[:300]}
+        if name == "search_products":
+            try:
+                colours = catalog_colours(session.index, get_searcher(session.index).manifest["generation"])
+            except LookupError:
+                colours = ()
+            args = shopper_named_filters(guard_search_args(args, text), text, self._brands(session), colours)
+            args = known_brands_only(args, self._brands(session))
+        elif name in REFERENCE_TOOLS:
+            searcher = get_searcher(session.index)
+            args = product_id_from_text(args, text, lambda pid: searcher.get_product(pid) is not None)
+        return name, args
 
     @staticmethod
     def _brands(session: ShopSession) -> tuple[str, ...]:

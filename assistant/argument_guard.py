@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
-MAX_CUE = re.compile(r"(?:under|below|less than|max(?:imum)?|up to|no more than|at most|budget(?: is| of)?|"
+MAX_CUE = re.compile(r"(?:under|undr|unde|below|bellow|less than|les than|max(?:imum)?|up to|no more than|at most|"
+                     r"budget(?: is| of)?|"
                      r"cheaper than|within|<=?)\s*" + _NUM, re.I)
 MIN_CUE = re.compile(r"(?:over|above|(?<!no )(?<!not )more than|at least|min(?:imum)?|from|starting at|>=?)\s*"
                      + _NUM, re.I)
@@ -62,3 +63,71 @@ def known_brands_only(args: dict[str, Any], brands: tuple[str, ...] | list[str])
         if isinstance(value, list):
             fixed[key] = [catalog[norm(v)] for v in value if isinstance(v, str) and norm(v) in catalog]
     return fixed
+
+
+_NEGATION = re.compile(r"(?:not|no|except|without|anything but|but not|skip|avoid|hate|don't like)\s+"
+                       r"(?:from\s+|by\s+)?$", re.I)
+
+
+def _mentions(text: str, name: str) -> list[re.Match[str]]:
+    return list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I))
+
+
+def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ...] | list[str],
+                          colours: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """Brands and colours the shopper wrote ("JBL speaker", "red backpack", "not Sony") that the call
+    left out are added: the 135M model often keeps such adjectives in the query text only."""
+    fixed = dict(args)
+    have = {b.lower() for b in (fixed.get("brands") or []) + (fixed.get("exclude_brands") or [])
+            if isinstance(b, str)}
+    colour_words = {c.lower() for c in colours}
+    for brand in sorted(brands, key=len, reverse=True):
+        if brand.lower() in have or len(brand) < 2 or brand.lower() in colour_words:
+            continue
+        hits = _mentions(text, brand)
+        if not hits:
+            continue
+        negated = bool(_NEGATION.search(text[: hits[0].start()][-30:]))
+        key = "exclude_brands" if negated else "brands"
+        fixed[key] = list(fixed.get(key) or []) + [brand]
+        have.add(brand.lower())
+    if not fixed.get("colour"):
+        named = [c for c in colours if _mentions(text, c)]
+        if len(named) == 1:
+            fixed["colour"] = named[0]
+    return fixed
+
+
+_ORDER_ID = re.compile(r"\b([A-Z]\d{4,5})\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def order_call_from_text(text: str) -> dict[str, Any] | None:
+    """An order number and an e-mail in one message mean an order lookup, whatever the model chose."""
+    ids, emails = _ORDER_ID.findall(text.upper()), _EMAIL.findall(text)
+    if len(set(ids)) == 1 and len(set(emails)) == 1:
+        return {"order_id": ids[0], "email": emails[0]}
+    return None
+
+
+def product_id_from_text(args: dict[str, Any], text: str, exists) -> dict[str, Any]:
+    """A product id the shopper typed ("add AIS-1042") wins over a list position the model guessed."""
+    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]{3,}", text):
+        if any(ch.isdigit() for ch in token) and exists(token):
+            fixed = {k: v for k, v in args.items() if k != "position"}
+            fixed["product_id"] = token
+            return fixed
+    return args
+
+
+_POLICY_CUE = re.compile(
+    r"return|refund|send (?:it )?back|exchange|restock|ship|deliver|arriv|express|warrant|guarantee|break|broke|"
+    r"fail|damage|repair|replace|pay|card|visa|amex|mastercard|paypal|gift card|charge|price ?match|match|cheaper "
+    r"elsewhere|competitor|for less|privacy|data|information|details|share|keep|polic|rule|fee|cost|how much|"
+    r"how long|change my mind", re.I)
+
+
+def is_policy_question(text: str) -> bool:
+    """Does the shopper's message ask about a store policy at all? (A store_policy call for "monitor"
+    is a model error: the turn is a product search.)"""
+    return bool(_POLICY_CUE.search(text))

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")  # terminal colour/cursor codes
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -21,7 +22,11 @@ def clean_message(raw: str | bytes | None, max_chars: int) -> CleanInput:
         raw = ""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
-    text = unicodedata.normalize("NFKC", raw)
+    text = unicodedata.normalize("NFKC", _ANSI.sub("", raw))
+    junk = len(_CONTROL.findall(text)) + text.count("\ufffd")
+    if junk > max(3, len(text) // 10):  # binary data or a control-character flood, not a message
+        return CleanInput("", reply="Sorry, I couldn't read that message. Could you write what you're "
+                                    "looking for in words?")
     text = _CONTROL.sub(" ", text).replace("\ufffd", " ")
     text = " ".join(text.split())
     if not text:

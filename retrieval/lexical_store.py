@@ -128,6 +128,11 @@ class LexicalStore:
         """Distinct brands, normalised (lower case) as the filters store them."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT brand FROM products WHERE brand != ''")]
 
+    def colours(self) -> list[str]:
+        """Distinct colours, normalised like ``brands``."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT colour FROM products WHERE colour != ''")
+                if r[0]]
+
     def all_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM products ORDER BY rowid")]
 

@@ -22,12 +22,22 @@ REPEAT = int(os.environ.get("AISLE_DIALOGUE_REPEAT", "3"))
 FILES = discover([SUITE])
 
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
 @pytest.fixture(scope="module")
 def runner(demo_index, tmp_path_factory):
+    """One runner for the module; at its end the suite report (pass^k) goes to test-artifacts/."""
     from assistant.agent import get_agent
-    from assistant.scenarios.runner import DialogueRunner
+    from assistant.scenarios.report import write_report
+    from assistant.scenarios.runner import DialogueRunner, SuiteReport
 
-    return DialogueRunner(get_agent(), tmp_path_factory.mktemp("dialogues"))
+    r = DialogueRunner(get_agent(), tmp_path_factory.mktemp("dialogues"))
+    yield r
+    if r.outcomes:
+        suite = SuiteReport(REPEAT, r.outcomes, seconds=sum(x.seconds for o in r.outcomes for x in o.runs))
+        write_report(suite, ARTIFACTS / "dialogues.json")
+        write_report(suite, ARTIFACTS / "dialogues.html")
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(SUITE).with_suffix("")) for f in FILES])
@@ -36,7 +46,11 @@ def test_scenario(runner, path):
     from assistant.scenarios.script import load_script
 
     scenario = load_script(path)
-    outcome = ScenarioOutcome(scenario.name, str(path), scenario.tags, [runner.run(scenario, k) for k in range(REPEAT)])
+    outcome = ScenarioOutcome(scenario.name, str(path), scenario.tags, [runner.run(scenario, k) for k in range(REPEAT)],
+                              known_failure=scenario.known_failure)
+    runner.outcomes.append(outcome)
+    if scenario.known_failure and not outcome.passed:
+        pytest.xfail(f"known failure: {scenario.known_failure}")
     assert outcome.passed, "\n" + failure_text(outcome)
 
 

@@ -16,8 +16,10 @@ def report_dict(report: SuiteReport) -> dict[str, Any]:
         "repeat": report.repeat, "scenarios_total": len(report.scenarios),
         "scenarios_passed": sum(s.passed for s in report.scenarios),
         "pass_rate": round(report.pass_rate, 4), f"pass^{report.repeat}": round(report.pass_k, 4),
+        "known_failures": [s.name for s in report.known_failures],
         "seconds": round(report.seconds, 1), "script_errors": report.script_errors,
         "scenarios": [{"name": s.name, "path": s.path, "tags": s.tags, "passed": s.passed,
+                       "known_failure": s.known_failure,
                        "runs": [{"repeat": r.repeat, "passed": r.passed, "seconds": round(r.seconds, 2),
                                  "turns": [asdict(t) | {"passed": t.passed} for t in r.turns]} for r in s.runs]}
                       for s in report.scenarios],
@@ -29,7 +31,7 @@ def _html(report: SuiteReport) -> str:
     esc = html.escape
     rows = []
     for s in report.scenarios:
-        status = "pass" if s.passed else "fail"
+        status = "pass" if s.passed else ("known" if s.known_failure else "fail")
         detail = []
         for r in s.runs:
             for t in r.turns:
@@ -47,6 +49,7 @@ def _html(report: SuiteReport) -> str:
     return (
         "<!doctype html><meta charset='utf-8'><title>Aisle dialogue tests</title><style>"
         "body{font:14px system-ui;margin:2em}summary.pass{color:#176f2c}summary.fail{color:#b00020;font-weight:bold}"
+        "summary.known{color:#9a6700}"
         "table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ddd;padding:4px;vertical-align:top}"
         "tr.bad{background:#fff0f0}</style>"
         f"<h1>Aisle dialogue tests</h1><p>{d['scenarios_passed']}/{d['scenarios_total']} scenarios passed all "

@@ -235,6 +235,8 @@ class DialogueGenerator:
                 yield self.reference_turn(tools)
 
     def _d_cart(self, tools):
+        if self.rng.random() < 0.15:  # looking at the cart before anything was shown or added
+            yield self.rng.choice(ph.VIEW), Gold("call", "view_cart")
         yield self.search_turn()
         if not tools.state.shown:
             return
