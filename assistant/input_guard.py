@@ -24,7 +24,7 @@ def clean_message(raw: str | bytes | None, max_chars: int) -> CleanInput:
         raw = raw.decode("utf-8", errors="replace")
     text = unicodedata.normalize("NFKC", _ANSI.sub("", raw))
     junk = len(_CONTROL.findall(text)) + text.count("\ufffd")
-    if junk > max(3, len(text) // 10):  # binary data or a control-character flood, not a message
+    if junk > 8 and junk > 0.3 * len(text):  # binary data or a control-character flood, not a message
         return CleanInput("", reply="Sorry, I couldn't read that message. Could you write what you're "
                                     "looking for in words?")
     text = _CONTROL.sub(" ", text).replace("\ufffd", " ")
