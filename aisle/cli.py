@@ -425,15 +425,15 @@ def test_dialogues(
         try:
             files = discover(paths)
         except ScriptError as exc:
-            err.print(str(exc), markup=False, highlight=False)
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from exc
         for f in files:
             try:
                 load_script(f)
             except ScriptError as exc:
                 problems += 1
-                err.print(str(exc), markup=False, highlight=False)
-        err.print(f"{len(files) - problems}/{len(files)} script(s) valid")
+                err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{len(files) - problems}/{len(files)} script(s) valid", soft_wrap=True)
         raise typer.Exit(2 if problems or not files else 0)
     from assistant.agent import get_agent
     from assistant.scenarios.report import write_report
@@ -449,13 +449,13 @@ def test_dialogues(
         mark = "[green]PASS[/]" if o.passed else ("[yellow]KNOWN FAILURE[/]" if o.known_failure else "[red]FAIL[/]")
         passed = sum(r.passed for r in o.runs)
         err.print(f"{mark} {o.name} ({passed}/{len(o.runs)} runs, "
-                  f"{sum(r.seconds for r in o.runs):.1f}s)", highlight=False)
+                  f"{sum(r.seconds for r in o.runs):.1f}s)", highlight=False, soft_wrap=True)
         if not o.passed:
-            err.print(failure_text(o), markup=False, highlight=False)
+            err.print(failure_text(o), markup=False, highlight=False, soft_wrap=True)
 
     suite = runner.run_all(list(paths), repeat, progress)
     for e in suite.script_errors:
-        err.print(f"[red]script error[/] {e}", highlight=False)
+        err.print(f"[red]script error[/] {e}", highlight=False, soft_wrap=True)
     n = len(suite.scenarios)
     if suite.known_failures:
         err.print(f"{len(suite.known_failures)} known failure(s): " + ", ".join(s.name for s in suite.known_failures))
