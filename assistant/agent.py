@@ -158,31 +158,30 @@ class ShoppingAgent:
         if name == "store_policy" and not is_policy_question(text):
             name, args = "search_products", {"query": text[:300]}
         if name == "search_products":
-            try:
-                colours = catalog_colours(session.index, get_searcher(session.index).manifest["generation"])
-            except LookupError:
-                colours = ()
-            args = shopper_named_filters(guard_search_args(args, text), text, self._brands(session), colours)
-            args = known_brands_only(args, self._brands(session))
+            brands, colours = self._vocabulary(session, catalog_brands), self._vocabulary(session, catalog_colours)
+            args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
+            args = known_brands_only(args, brands)
         elif name in REFERENCE_TOOLS:
             searcher = get_searcher(session.index)
             args = product_id_from_text(args, text, lambda pid: searcher.get_product(pid) is not None)
         return name, args
 
     @staticmethod
-    def _brands(session: ShopSession) -> tuple[str, ...]:
+    def _vocabulary(session: ShopSession, lister) -> tuple[str, ...]:
+        """The catalog's brands or colours (cached per index generation); none when there is no index."""
         try:
-            return catalog_brands(session.index, get_searcher(session.index).manifest["generation"])
+            return lister(session.index, get_searcher(session.index).manifest["generation"])
         except LookupError:
             return ()
 
     def _check(self, session: ShopSession, result: TurnResult) -> list[str]:
         """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
-        tool_sources = result.sources + [f for a in result.artifacts for f in a["facts"]]
-        tool_sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
         if not result.reply:
             return []
-        return (ungrounded_facts(result.reply, tool_sources + [result.text], self._brands(session))
+        tool_sources = result.sources + [f for a in result.artifacts for f in a["facts"]]
+        tool_sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
+        brands = self._vocabulary(session, catalog_brands)
+        return (ungrounded_facts(result.reply, tool_sources + [result.text], brands)
                 + unsupported_claims(result.reply, tool_sources))
 
     def _stream_reply(self, bound, messages: list[BaseMessage], result: TurnResult):
