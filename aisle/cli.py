@@ -304,7 +304,12 @@ def _print_agent_eval(results: dict) -> None:
     for name, m in results.items():
         table.add_row(name, f"{m['tool_accuracy']:.4f}", f"{m['arg_f1']:.4f}", f"{m['arg_exact_match']:.4f}",
                       f"{m['json_valid']:.4f}", str(m["ungrounded_facts_raw"]), str(m["ungrounded_facts"]))
+        if "guarded" in m:
+            g = m["guarded"]
+            table.add_row(f"{name} + guard", f"{g['tool_accuracy']:.4f}", f"{g['arg_f1']:.4f}",
+                          f"{g['arg_exact_match']:.4f}", f"{g['json_valid']:.4f}", "", "")
     err.print(table)
+    err.print("raw: the calls as the model wrote them; + guard: after the agent's run-time argument guard")
 
 
 @eval_app.command("agent")
@@ -326,7 +331,12 @@ def eval_agent(
     results = eval_models(examples, adapter_path, base, err)
     _print_agent_eval(results)
     if as_json:
-        print(json.dumps({name: {k: v for k, v in m.items() if k != "errors"} for name, m in results.items()}))
+        print(json.dumps({name: _without_errors(m) for name, m in results.items()}))
+
+
+def _without_errors(metrics: dict) -> dict:
+    return {k: _without_errors(v) if isinstance(v, dict) and k == "guarded" else v
+            for k, v in metrics.items() if k != "errors"}
 
 
 @app.command()

@@ -17,14 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
 from aisle.settings import Settings, get_settings
-from assistant.argument_guard import (
-    guard_search_args,
-    is_policy_question,
-    known_brands_only,
-    order_call_from_text,
-    product_id_from_text,
-    shopper_named_filters,
-)
+from assistant.argument_guard import guard_call
 from assistant.grounding import ungrounded_facts, unsupported_claims
 from assistant.input_guard import clean_message
 from assistant.prompts import TOOL_SYSTEM, shopper_message
@@ -73,9 +66,6 @@ def catalog_brands(index: str | None, generation: str) -> tuple[str, ...]:
 @lru_cache(maxsize=4)
 def catalog_colours(index: str | None, generation: str) -> tuple[str, ...]:
     return tuple(get_searcher(index).lexical.colours())
-
-
-REFERENCE_TOOLS = {"get_product", "answer_product_question", "add_to_cart", "remove_from_cart"}
 
 
 class ShoppingAgent:
@@ -148,23 +138,12 @@ class ShoppingAgent:
             yield AgentEvent("replace", result.reply)
 
     def _guard_call(self, session: ShopSession, name: str, args: Any, text: str) -> tuple[str, Any]:
-        """The shopper's own words win where they are unambiguous: an order id + e-mail, a price cue,
-        a catalog brand or colour, a typed product id (see ``assistant/argument_guard.py``)."""
-        if not isinstance(args, dict):
-            return name, args
-        order = order_call_from_text(text)
-        if order and name != "order_status":
-            return "order_status", order
-        if name == "store_policy" and not is_policy_question(text):
-            name, args = "search_products", {"query": text[:300]}
-        if name == "search_products":
-            brands, colours = self._vocabulary(session, catalog_brands), self._vocabulary(session, catalog_colours)
-            args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
-            args = known_brands_only(args, brands)
-        elif name in REFERENCE_TOOLS:
-            searcher = get_searcher(session.index)
-            args = product_id_from_text(args, text, lambda pid: searcher.get_product(pid) is not None)
-        return name, args
+        """The shopper's own words win where they are unambiguous (see ``assistant/argument_guard.py``)."""
+        def exists(pid: str) -> bool:
+            return get_searcher(session.index).get_product(pid) is not None
+
+        return guard_call(name, args, text, self._vocabulary(session, catalog_brands),
+                          self._vocabulary(session, catalog_colours), exists)
 
     @staticmethod
     def _vocabulary(session: ShopSession, lister) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ scores the raw model (`aisle eval agent`); this guard is part of the agent at ru
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
@@ -131,3 +132,28 @@ def is_policy_question(text: str) -> bool:
     """Does the shopper's message ask about a store policy at all? (A store_policy call for "monitor"
     is a model error: the turn is a product search.)"""
     return bool(_POLICY_CUE.search(text))
+
+
+REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "remove_from_cart"})
+
+
+def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[str],
+               colours: tuple[str, ...] | list[str], product_exists: Callable[[str], bool]) -> tuple[str, Any]:
+    """The call the agent runs for the model's call: an order id + e-mail, a price cue, a catalog brand
+    or colour, a typed product id in the shopper's words win over the model's reading of them.
+
+    One pure function so the agent and `aisle eval agent` (its "guarded" figures) apply the same rules.
+    """
+    if not isinstance(args, dict):
+        return name, args
+    order = order_call_from_text(text)
+    if order and name != "order_status":
+        return "order_status", order
+    if name == "store_policy" and not is_policy_question(text):
+        name, args = "search_products", {"query": text[:300]}
+    if name == "search_products":
+        args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
+        args = known_brands_only(args, brands)
+    elif name in REFERENCE_TOOLS:
+        args = product_id_from_text(args, text, product_exists)
+    return name, args

@@ -7,6 +7,9 @@ import json
 from typer.testing import CliRunner
 
 from aisle.cli import app
+from finetune.agent.dialogues import Example, Gold
+from finetune.agent.evaluate import score_calls
+from finetune.agent.pipeline import catalog_guard
 
 
 def test_train_agent_smoke_writes_adapter_and_card(demo_index, tmp_path):
@@ -27,3 +30,25 @@ def test_eval_agent_json_has_required_keys(demo_index):
     for key in ("tool_accuracy", "arg_f1", "json_valid", "ungrounded_facts"):
         assert 0 <= summary["lora"][key] <= (1 if key != "ungrounded_facts" else 10**6)
     assert summary["lora"]["ungrounded_facts"] == 0
+    assert 0 <= summary["lora"]["guarded"]["arg_f1"] <= 1 and "errors" not in summary["lora"]["guarded"]
+
+
+def _call_example(text: str, gold_args: dict) -> Example:
+    chat = [{"role": "user", "content": f"state: shown: 0\nshopper: {text}"}]
+    return Example("call", chat, json.dumps({"name": "search_products", "arguments": gold_args}),
+                   Gold("call", "search_products", gold_args), scenario="search")
+
+
+def test_guarded_scores_apply_the_agents_argument_guard(demo_index):
+    """A swapped price limit and a brand left in the query text: wrong raw, right after the guard."""
+    guard = catalog_guard("demo")
+    gold = {"query": "speaker", "brands": ["JBL"], "max_price": 50}
+    swapped = '{"name": "search_products", "arguments": {"query": "speaker", "min_price": 50}}'
+    calls = [(_call_example("JBL speaker under $50", gold), swapped)]
+    raw, guarded = score_calls(calls), score_calls(calls, guard)
+    assert raw["tool_accuracy"] == guarded["tool_accuracy"] == 1.0
+    assert raw["arg_f1"] < 0.5 and guarded["arg_f1"] == 1.0
+    # a price the shopper never gave is dropped; a wrong product word is left for the model to answer for
+    assert score_calls([(_call_example("a speaker please", {"query": "speaker"}), swapped)], guard)["arg_f1"] == 1
+    wrong = '{"name": "search_products", "arguments": {"query": "keyboard"}}'
+    assert score_calls([(_call_example("a speaker please", {"query": "speaker"}), wrong)], guard)["arg_f1"] == 0

@@ -27,7 +27,13 @@ def write_agent_card(out: Path, report: dict[str, Any], command: str) -> None:
     fig.tight_layout()
     fig.savefig(out / "loss_curve.png", dpi=110)
     plt.close(fig)
-    rows = [_row(name, m) for name, m in report["eval"].items()]
+    rows = []
+    for name, m in report["eval"].items():
+        rows.append(_row(name, m))
+        if "guarded" in m:
+            g = m["guarded"]
+            rows.append(f"| {name} + guard | {g['tool_accuracy']:.4f} | {g['arg_f1']:.4f} | "
+                        f"{g['arg_exact_match']:.4f} | {g['json_valid']:.4f} | | |")
     scen = report["eval"].get("lora", {}).get("by_scenario", {})
     text = f"""# Aisle agent adapter (LoRA on SmolLM2-135M-Instruct)
 
@@ -49,6 +55,11 @@ def write_agent_card(out: Path, report: dict[str, Any], command: str) -> None:
 | model | tool accuracy | arg F1 | arg exact | JSON valid | ungrounded facts (model text) | ungrounded facts (shown) |
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
+
+Rows without "+ guard" score the calls exactly as the model wrote them. "+ guard" rows score them
+after `assistant.argument_guard.guard_call`, the rules the agent applies to every call before it runs
+(the shopper's price cue decides min vs max, catalog brands/colours named in the turn become filters,
+an order id + e-mail means an order lookup): what a turn actually executes.
 
 "Shown" counts facts in the replies a shopper sees: a model reply that fails the grounding check is
 replaced by the template built from the tool results. The base model reads the full tool signatures;

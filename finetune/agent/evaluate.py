@@ -3,15 +3,22 @@
 The same examples are scored for the base model (prompted with the same tool list) and for the
 LoRA-adapted one. Replies are checked by the agent's own grounding check, before the guard (what
 the model wrote) and after it (what the shopper would see).
+
+Calls are scored twice: as the model wrote them (the headline "raw" figures, what the adapter
+learned) and after `assistant.argument_guard.guard_call`, the rules the agent applies to every call
+before it runs (``guarded``: what the shopper's turn actually executes).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from assistant.grounding import ungrounded_facts
+from assistant.prompts import shopper_text
 from assistant.tool_calls import looks_like_call, parse_tool_call
 from assistant.tools.schemas import TOOL_ARGS
 from finetune.agent.dialogues import Example, clean_args
@@ -83,14 +90,19 @@ def generate(loaded, chats: list[list[dict[str, str]]], max_new_tokens: int, bat
     return outputs, {"seconds": seconds, "new_tokens": new_tokens, "tokens_per_s": new_tokens / max(seconds, 1e-9)}
 
 
-def score(examples: list[Example], outputs: list[str], brands: list[str]) -> dict[str, Any]:
-    calls = [(e, o) for e, o in zip(examples, outputs, strict=True) if e.kind == "call"]
-    replies = [(e, o) for e, o in zip(examples, outputs, strict=True) if e.kind == "reply"]
+Guard = Callable[[str, dict[str, Any], str], tuple[str, dict[str, Any]]]
+
+
+def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) -> dict[str, Any]:
+    """Tool accuracy, argument F1/exact match and JSON validity; ``guard`` rewrites each parsed call first."""
     tool_hits, f1s, exact, valid, gold_calls = 0, [], 0, 0, 0
     by_scenario: dict[str, list[int]] = defaultdict(list)
     errors = []
     for e, out in calls:
         pred = parse_tool_call(out) if looks_like_call(out) else None
+        if pred is not None and guard is not None:
+            name, args = guard(pred["name"], pred["args"], shopper_text_of(e))
+            pred = {**pred, "name": name, "args": args}
         pred_name = pred["name"] if pred else "text"
         gold_name = e.gold.name if e.gold.kind == "call" else "text"
         hit = pred_name == gold_name
@@ -98,16 +110,38 @@ def score(examples: list[Example], outputs: list[str], brands: list[str]) -> dic
             hit = out.strip() == e.target.strip() or not looks_like_call(out)
         tool_hits += hit
         by_scenario[e.scenario].append(int(hit))
+        shown = out[:200] if guard is None or pred is None else json.dumps({"name": pred["name"],
+                                                                               "arguments": pred["args"]})[:200]
         if e.gold.kind == "call":
             gold_calls += 1
             valid += valid_call(pred)
             f = arg_f1(pred["args"], e.gold.args) if hit and pred else 0.0
             f1s.append(f)
             exact += f == 1.0
-            if f < 1.0 and len(errors) < 25:
-                errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": out[:200]})
-        elif not hit and len(errors) < 25:
-            errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": out[:200]})
+            if f < 1.0 and len(errors) < 40:
+                errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": shown})
+        elif not hit and len(errors) < 40:
+            errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": shown})
+    return {
+        "tool_accuracy": tool_hits / max(1, len(calls)),
+        "arg_f1": sum(f1s) / max(1, len(f1s)),
+        "arg_exact_match": exact / max(1, gold_calls),
+        "json_valid": valid / max(1, gold_calls),
+        "by_scenario": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_scenario.items())},
+        "errors": errors,
+    }
+
+
+def shopper_text_of(example: Example) -> str:
+    from langchain_core.messages import HumanMessage
+
+    return shopper_text(HumanMessage(example.chat[-1]["content"]))
+
+
+def score(examples: list[Example], outputs: list[str], brands: list[str], guard: Guard | None = None) -> dict[str, Any]:
+    calls = [(e, o) for e, o in zip(examples, outputs, strict=True) if e.kind == "call"]
+    replies = [(e, o) for e, o in zip(examples, outputs, strict=True) if e.kind == "reply"]
+    call_scores = score_calls(calls)
     raw_ungrounded, shown_ungrounded, replaced = 0, 0, 0
     for e, out in replies:
         missing = ungrounded_facts(out, e.sources, brands)
@@ -115,29 +149,30 @@ def score(examples: list[Example], outputs: list[str], brands: list[str]) -> dic
         if missing or not out:
             replaced += 1
             shown_ungrounded += len(ungrounded_facts(e.target, e.sources, brands))  # the template reply
-    return {
-        "tool_accuracy": tool_hits / max(1, len(calls)),
-        "arg_f1": sum(f1s) / max(1, len(f1s)),
-        "arg_exact_match": exact / max(1, gold_calls),
-        "json_valid": valid / max(1, gold_calls),
+    result = {k: v for k, v in call_scores.items() if k not in ("by_scenario", "errors")}
+    result.update({
         "ungrounded_facts": shown_ungrounded,
         "ungrounded_facts_raw": raw_ungrounded,
         "replies_replaced_by_template": replaced,
         "n_calls": len(calls),
         "n_replies": len(replies),
-        "by_scenario": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_scenario.items())},
-        "errors": errors,
-    }
+        "by_scenario": call_scores["by_scenario"],
+        "errors": call_scores["errors"],
+    })
+    if guard is not None:
+        guarded = score_calls(calls, guard)
+        result["guarded"] = {k: v for k, v in guarded.items() if k != "by_scenario"}
+    return result
 
 
 def evaluate(loaded, examples: list[Example], brands: list[str], batch_size: int = 16,
-             progress=None, full_prompt: bool = False) -> dict[str, Any]:
+             progress=None, full_prompt: bool = False, guard: Guard | None = None) -> dict[str, Any]:
     """``full_prompt``: the prompted base model reads full tool signatures; the adapter the compact list."""
     calls = [e for e in examples if e.kind == "call"]
     replies = [e for e in examples if e.kind == "reply"]
     chats = [e.chat_full if full_prompt and e.chat_full else e.chat for e in calls]
     call_out, call_speed = generate(loaded, chats, 64, batch_size, progress)
     reply_out, reply_speed = generate(loaded, [e.chat for e in replies], 80, batch_size, progress)
-    result = score(calls + replies, call_out + reply_out, brands)
+    result = score(calls + replies, call_out + reply_out, brands, guard)
     result["generation"] = {"calls": call_speed, "replies": reply_speed}
     return result

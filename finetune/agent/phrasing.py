@@ -8,10 +8,11 @@ SEARCH = ["{q}", "I'm looking for a {q}", "show me {q}", "do you have any {q}?",
           "looking for {q}", "can you recommend a {q}", "any good {q}?", "I want to buy a {q}", "searching for {q}",
           "got any {q}", "help me find a {q}", "what {q} do you have"]
 MAX_PRICE = ["under ${n}", "below ${n}", "less than {n} dollars", "max ${n}", "for under ${n}", "budget ${n}",
-             "no more than ${n}", "up to ${n}"]
+             "no more than ${n}", "up to ${n}", "at most ${n}", "cheaper than ${n}", "max {n} dollars",
+             "under {n} bucks", "less than ${n}"]
 PRICE_RANGE = ["between ${a} and ${b}", "${a} to ${b}", "from ${a} to ${b}", "between {a} and {b} dollars",
                "in the ${a}-${b} range"]
-MIN_PRICE = ["over ${n}", "more than ${n}", "at least ${n}", "above ${n}"]
+MIN_PRICE = ["over ${n}", "more than ${n}", "at least ${n}", "above ${n}", "starting at ${n}", "minimum ${n}"]
 BRAND = ["from {b}", "by {b}", "{b} brand", "made by {b}", "only {b}"]
 EXCLUDE = ["not {b}", "no {b}", "anything but {b}", "except {b}", "not from {b}"]
 COLOUR = ["in {c}", "{c} colour", "in {c} please", "{c} one", "color {c}"]

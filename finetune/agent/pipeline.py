@@ -52,6 +52,17 @@ def brands(index: str = "demo") -> list[str]:
     return get_searcher(index).lexical.brands()
 
 
+def catalog_guard(index: str = "demo"):
+    """The agent's run-time argument guard bound to a catalog's brands, colours and product ids."""
+    from assistant.argument_guard import guard_call
+    from retrieval.search import get_searcher
+
+    searcher = get_searcher(index)
+    names, colours = searcher.lexical.brands(), searcher.lexical.colours()
+    return lambda name, args, text: guard_call(name, args, text, names, colours,
+                                               lambda pid: searcher.get_product(pid) is not None)
+
+
 def eval_models(examples: list[Example], adapter: str | None, include_base: bool, console: Console,
                 batch_size: int = 16) -> dict[str, Any]:
     from assistant.runtime.loader import load_model
@@ -62,7 +73,8 @@ def eval_models(examples: list[Example], adapter: str | None, include_base: bool
     for name in names:
         loaded = load_model(adapter=adapter if name == "lora" else None)
         with console.status(f"evaluating {name} on {len(examples)} held-out examples"):
-            results[name] = evaluate(loaded, examples, brands(), batch_size, full_prompt=name == "base")
+            results[name] = evaluate(loaded, examples, brands(), batch_size, full_prompt=name == "base",
+                                     guard=catalog_guard())
     return results
 
 
