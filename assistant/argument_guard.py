@@ -2,8 +2,9 @@
 
 The 135M model sometimes swaps ``min_price`` and ``max_price`` ("under $80" read as a minimum,
 about 5% of held-out searches). Price cues are unambiguous in text, so the agent lets the
-shopper's words decide the direction, and drops a price the shopper never mentioned. Evaluation
-scores the raw model (`aisle eval agent`); this guard is part of the agent at run time.
+shopper's words decide the direction, and drops a price the shopper never mentioned. `guard_call`
+is the whole guard the agent runs; `aisle eval agent` reports the raw model and, beside it, the
+calls after this guard.
 """
 
 from __future__ import annotations

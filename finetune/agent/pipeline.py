@@ -70,11 +70,12 @@ def eval_models(examples: list[Example], adapter: str | None, include_base: bool
 
     results: dict[str, Any] = {}
     names = (["base"] if include_base else []) + (["lora"] if adapter else [])
+    catalog_brands, guard = brands(), catalog_guard()
     for name in names:
         loaded = load_model(adapter=adapter if name == "lora" else None)
         with console.status(f"evaluating {name} on {len(examples)} held-out examples"):
-            results[name] = evaluate(loaded, examples, brands(), batch_size, full_prompt=name == "base",
-                                     guard=catalog_guard())
+            results[name] = evaluate(loaded, examples, catalog_brands, batch_size, full_prompt=name == "base",
+                                     guard=guard)
     return results
 
 
