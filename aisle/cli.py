@@ -221,15 +221,15 @@ def eval_tune_fusion(
 def train_ranker_cmd(
     catalog: Annotated[list[str] | None, typer.Option(help="Catalog(s); default: both ../shared/data sets.")] = None,
     judgments: Annotated[list[Path] | None, typer.Option(help="Judgement folder for each --catalog.")] = None,
-    epochs: Annotated[int, typer.Option(min=1)] = 2,
-    folds: Annotated[int, typer.Option(min=2)] = 3,
+    epochs: Annotated[int, typer.Option(min=1, help="Cross-encoder epochs (stage 2).")] = 1,
+    folds: Annotated[int, typer.Option(min=2)] = 2,
     device: Annotated[str | None, typer.Option(help="cpu or cuda (default: cuda when present).")] = None,
     out: Annotated[Path, typer.Option(help="Artifact folder.")] = Path("artifacts/ranker"),
     seed: int = 13,
-    batch_size: int = 32,
-    lr: float = 5e-4,
+    lr: Annotated[float, typer.Option(help="LoRA learning rate.")] = 2e-4,
     max_length: Annotated[int, typer.Option(help="Token limit of query + product text.")] = 96,
-    pairs_per_query: Annotated[int | None, typer.Option(help="Cap judged pairs per query (class-balanced).")] = None,
+    pairs_per_query: Annotated[int, typer.Option(help="Pairs sampled per query per cross-encoder step.")] = 32,
+    queries_per_step: Annotated[int, typer.Option(min=1)] = 4,
 ) -> None:
     """Cross-validated fine-tuning of the relevance classifier; writes adapter, fusion weights and model card."""
     import shlex
@@ -248,10 +248,9 @@ def train_ranker_cmd(
         if not folder.exists():
             err.print(f"[red]{folder} does not exist[/]")
             raise typer.Exit(1)
-    config = TrainConfig(epochs=epochs, seed=seed, batch_size=batch_size, lr=lr, max_length=max_length,
-                         device=device or get_settings().resolved_device())
-    report = train_ranker(list(zip(catalogs, folders, strict=True)), out, config, folds, err,
-                          pairs_per_query=pairs_per_query)
+    config = TrainConfig(epochs=epochs, seed=seed, lr=lr, max_length=max_length, pairs_per_query=pairs_per_query,
+                         queries_per_step=queries_per_step, device=device or get_settings().resolved_device())
+    report = train_ranker(list(zip(catalogs, folders, strict=True)), out, config, folds, err)
     command = "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     write_card(out, report, command)
     for cat, block in report["catalogs"].items():

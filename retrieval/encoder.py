@@ -51,3 +51,22 @@ class Encoder:
             show_progress_bar=progress,
         )
         return vectors.astype(np.float32)
+
+    def encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence vectors and per-token vectors (special tokens dropped), all L2-normalised, in one pass.
+
+        The ranker's late-interaction features (title cosine, token MaxSim) need both; one forward pass
+        over short product titles keeps that cheap at query time.
+        """
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        outputs = self.model.encode(texts, batch_size=self.settings.embed_batch_size, output_value=None,
+                                    convert_to_numpy=False, show_progress_bar=False)
+        sentences, tokens = [], []
+        for out in outputs:
+            s = out["sentence_embedding"].float().cpu().numpy()
+            sentences.append(s / max(float(np.linalg.norm(s)), 1e-9))
+            t = out["token_embeddings"].float().cpu().numpy()
+            t = t[1:-1] if len(t) > 2 else t
+            tokens.append(t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9))
+        return np.stack(sentences).astype(np.float32), [t.astype(np.float32) for t in tokens]

