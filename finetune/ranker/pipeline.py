@@ -8,7 +8,6 @@ on all out-of-fold predictions are stored with the final model.
 
 from __future__ import annotations
 
-import itertools
 import json
 import pickle
 import platform
@@ -46,8 +45,10 @@ from retrieval.reranker import RankFusion, expected_gain
 from retrieval.search import Searcher
 
 TOP_N = 50
-FUSION_GRID = [RankFusion(1.0, d, lx, TOP_N, h)
-               for h, d, lx in itertools.product([0, .5, 1, 2, 4, 8], [0, .25, .5], [0, .25, .5])]
+# The hybrid score already fuses dense and BM25 with the weight tuned for retrieval, so fusion only weighs the
+# ranker's gain against it. Separate dense and lexical terms (a 9x larger grid) won in-sample but lost out of
+# fold on esci (session-6 analysis of the out-of-fold predictions; BENCHMARKS.md, Ranker).
+FUSION_GRID = [RankFusion(1.0, 0.0, 0.0, TOP_N, h) for h in (0, .5, 1, 2, 4, 8, 16)]
 GATE_GRID = [0.0, 0.25, 0.5, 1.0]
 OOF_FILE = "oof_predictions.pkl"
 
@@ -168,6 +169,46 @@ def choose_fusion(rows: list[QueryData], gate: float) -> RankFusion:
     return max(FUSION_GRID, key=lambda f: _macro(rows, f, gate, "ndcg@10_full"))
 
 
+def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds: int) -> dict:
+    """Per-catalog dev nDCG@10 with gate and fusion chosen inside each fold (nested), from out-of-fold scores.
+
+    Needs only the out-of-fold predictions, so a saved ``oof_predictions.pkl`` can be re-reported without training.
+    """
+    fold_gates, fold_fusions = [], []
+    for fold in range(folds):
+        train_part = [r for r in data if fold_of[r.key] != fold]
+        fold_gates.append(choose_gate(train_part))
+        fold_fusions.append(choose_fusion(train_part, fold_gates[-1]))
+
+    def cv(rows_of_cat: list[QueryData], fused: bool) -> dict[str, float]:
+        per_query = []
+        for fold in range(folds):
+            test = [r for r in rows_of_cat if fold_of[r.key] == fold]
+            if test:
+                m = metrics_for(test, fold_fusions[fold] if fused else None, fold_gates[fold])
+                per_query.extend([m] * len(test))
+        return {k: mean(m[k] for m in per_query) for k in ("ndcg@10_full", "ndcg@10_rerank")}
+
+    report: dict = {"catalogs": {}}
+    for cat in sorted({r.catalog for r in data}):
+        rows = [r for r in data if r.catalog == cat]
+        table = baseline_metrics(rows)
+        table["features"] = metrics_for(rows, None, 0.0)
+        table["cross_encoder"] = metrics_for(rows, None, 1.0)
+        table["ranker"] = cv(rows, fused=False)
+        table["fused"] = cv(rows, fused=True)
+        report["catalogs"][cat] = {"queries": len(rows),
+                                   "methods": {m: {k: round(v, 4) for k, v in d.items()} for m, d in table.items()},
+                                   "per_query": {r.query: {
+                                       "hybrid_full": round(ndcg_at_k(r.hybrid, r.judged), 4),
+                                       "fused_full": round(ndcg_at_k(full_ranking(
+                                           r, fold_fusions[fold_of[r.key]], fold_gates[fold_of[r.key]]), r.judged), 4)}
+                                       for r in rows}}
+    report["fold_gates"] = fold_gates
+    report["fold_fusions"] = [asdict(f) for f in fold_fusions]
+    return report
+
+
 def training_group(row: QueryData, text) -> Group:
     ids = sorted(row.judged) + [p for p in row.negatives if p not in row.judged]
     n_judged = len(row.judged)
@@ -247,36 +288,7 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
         console.print(f"  fold {fold + 1}: held-out rerank nDCG@10 (macro) features only {features_only:.4f}; "
                       f"+ cross-encoder per epoch {[round(m, 4) for m in history.epoch_metric]}")
         del model
-    fold_gates, fold_fusions = [], []
-    for fold in range(folds):
-        train_part = [r for r in data if fold_of[r.key] != fold]
-        fold_gates.append(choose_gate(train_part))
-        fold_fusions.append(choose_fusion(train_part, fold_gates[-1]))
-
-    def cv(rows_of_cat: list[QueryData], fused: bool) -> dict[str, float]:
-        per_query = []
-        for fold in range(folds):
-            test = [r for r in rows_of_cat if fold_of[r.key] == fold]
-            if test:
-                m = metrics_for(test, fold_fusions[fold] if fused else None, fold_gates[fold])
-                per_query.extend([m] * len(test))
-        return {k: mean(m[k] for m in per_query) for k in ("ndcg@10_full", "ndcg@10_rerank")}
-
-    report: dict = {"catalogs": {}}
-    for cat in sorted({r.catalog for r in data}):
-        rows = [r for r in data if r.catalog == cat]
-        table = baseline_metrics(rows)
-        table["features"] = metrics_for(rows, None, 0.0)
-        table["cross_encoder"] = metrics_for(rows, None, 1.0)
-        table["ranker"] = cv(rows, fused=False)
-        table["fused"] = cv(rows, fused=True)
-        report["catalogs"][cat] = {"queries": len(rows),
-                                   "methods": {m: {k: round(v, 4) for k, v in d.items()} for m, d in table.items()},
-                                   "per_query": {r.query: {
-                                       "hybrid_full": round(ndcg_at_k(r.hybrid, r.judged), 4),
-                                       "fused_full": round(ndcg_at_k(full_ranking(
-                                           r, fold_fusions[fold_of[r.key]], fold_gates[fold_of[r.key]]), r.judged), 4)}
-                                       for r in rows}}
+    report = cross_validated_report(data, fold_of, folds)
     gate = choose_gate(data)
     fusion = choose_fusion(data, gate)
     console.print(f"[bold]Final model[/] on all {len(data)} queries; gate {gate}; fusion {fusion}")
@@ -294,8 +306,8 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
             "features": list(FEATURE_NAMES), "gate": gate, "fusion": asdict(fusion), "max_length": config.max_length}
     (out_dir / "ranker.json").write_text(json.dumps(meta, indent=2) + "\n")
     report.update({
-        "gate": gate, "fold_gates": fold_gates, "features": list(FEATURE_NAMES),
-        "fusion": asdict(fusion), "fold_fusions": [asdict(f) for f in fold_fusions], "folds": folds,
+        "gate": gate, "features": list(FEATURE_NAMES),
+        "fusion": asdict(fusion), "folds": folds,
         "config": asdict(config), "examples": n_pairs, "hard_negatives": n_negatives,
         "label_counts": {str(c): int(sum((g.labels == c).sum() for g in all_groups)) for c in range(4)},
         "learning_curve": {"folds": [{"feature_epoch_loss": h.feature_epoch_loss, "step_loss": h.step_loss,
