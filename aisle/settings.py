@@ -73,6 +73,9 @@ class Settings(BaseSettings):
         default=None, description="Overrides the cross-validated dense weight of weighted fusion."
     )
     rrf_k: int = 60
+    ranker_path: str | None = Field(
+        default=None, description="A ranker artifact folder (`aisle train ranker --out`); default the shipped one; "
+        "'none' turns reranking off (search keeps hybrid order).")
     max_description_chars: int = Field(default=20_000, description="Longer descriptions are rejected.")
     max_query_chars: int = 2_000
 

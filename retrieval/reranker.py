@@ -27,6 +27,10 @@ MAX_LENGTH = 128
 
 
 def default_ranker_dir() -> Path:
+    """AISLE_RANKER_PATH when set (a retrained artifact needs no reinstall), else the one in the package."""
+    configured = get_settings().ranker_path
+    if configured:
+        return Path(configured)
     return Path(str(resources.files("retrieval") / "models" / "ranker"))
 
 

@@ -56,3 +56,33 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
     probs = ranker.probabilities("usb cable", products, [0.6, 0.1])
     assert probs.shape == (2, 4) and abs(float(probs.sum()) - 2.0) < 1e-4
     assert ranker.probabilities("usb cable", [], []).shape == (0, 4)
+
+
+def test_shipped_ranker_reranks_full_search_and_can_be_turned_off(demo_searcher, monkeypatch):
+    from aisle.settings import get_settings
+    from retrieval.reranker import load_reranker
+
+    ranker = load_reranker()
+    assert ranker is not None and ranker.uses_cross_encoder and ranker.fusion.top_n >= 20
+    query = "wireless noise cancelling headphones"
+    full = demo_searcher.search(query, k=10, method="full")
+    assert "rerank" in full.timings_ms and all("ranker" in h.stages for h in full.hits)
+    assert [h.score for h in full.hits] == sorted((h.score for h in full.hits), reverse=True)
+    assert sum("Headphones" in h.product.category for h in full.hits[:5]) >= 4
+    gains = {h.product.id: h.stages["ranker"] for h in full.hits}
+    off_topic = demo_searcher.search("mechanical keyboard", k=3, method="hybrid").hits
+    off_gains = ranker.gains(query, [h.product for h in off_topic], {})
+    assert max(off_gains.values()) < max(gains.values())
+
+    monkeypatch.setenv("AISLE_RANKER_PATH", "none")
+    get_settings.cache_clear()
+    load_reranker.cache_clear()
+    try:
+        fallback = demo_searcher.search(query, k=10, method="full")
+        hybrid = demo_searcher.search(query, k=10, method="hybrid")
+        assert "rerank" not in fallback.timings_ms
+        assert [h.product.id for h in fallback.hits] == [h.product.id for h in hybrid.hits]
+    finally:
+        monkeypatch.delenv("AISLE_RANKER_PATH")
+        get_settings.cache_clear()
+        load_reranker.cache_clear()
