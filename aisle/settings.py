@@ -95,6 +95,11 @@ class Settings(BaseSettings):
                                   "embedding space: off-topic filler is worse than 'nothing matches'.")
     llm_dtype: Literal["auto", "float32", "bfloat16"] = Field(
         default="auto", description="auto: bfloat16 on CUDA, float32 on CPU (bf16 on CPU is opt-in; see BENCHMARKS).")
+    ranker_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="The ranker's encoder passes. auto: bfloat16 on CUDA, and on a CPU with native "
+        "bf16 (AVX512-BF16 or AMX: 2x faster, gains within 0.003); float32 elsewhere (bf16 emulated: slower).")
+    ranker_title_cache: int = Field(
+        default=4096, ge=1, description="Product titles whose encodings the ranker keeps (LRU, ~15 KB each).")
     llm_timeout_s: float = Field(default=60.0, description="A model call slower than this is reported as failed.")
     agent_max_tool_rounds: int = 3
     max_message_chars: int = Field(default=4_000, description="Longer shopper messages are truncated, politely.")

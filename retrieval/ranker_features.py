@@ -14,6 +14,7 @@ import numpy as np
 
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
+from retrieval.title_encoding_cache import EncodeFn
 
 RAW_NAMES = ("dense", "title_cosine", "token_maxsim")
 FEATURE_NAMES = RAW_NAMES + tuple(f"{n}_z" for n in RAW_NAMES)
@@ -25,12 +26,17 @@ def title_text(product: Product) -> str:
     return f"{product.title}. {product.brand}" if product.brand else product.title
 
 
-def raw_features(encoder: Encoder, query: str, products: list[Product], dense: list[float]) -> np.ndarray:
-    """Per product: dense score, title cosine, token MaxSim (mean over query tokens of the best title token)."""
+def raw_features(encoder: Encoder, query: str, products: list[Product], dense: list[float],
+                 encode_titles: EncodeFn | None = None) -> np.ndarray:
+    """Per product: dense score, title cosine, token MaxSim (mean over query tokens of the best title token).
+
+    ``encode_titles`` replaces ``encoder.encode_tokens`` for the titles (a ``TitleEncodingCache`` at query time).
+    """
     if not products:
         return np.zeros((0, len(RAW_NAMES)), dtype=np.float32)
     q_vec, q_tok = encoder.encode_tokens([query])
-    t_vec, t_tok = encoder.encode_tokens([title_text(p) for p in products])
+    encode = encoder.encode_tokens if encode_titles is None else encode_titles
+    t_vec, t_tok = encode([title_text(p) for p in products])
     cosine = t_vec @ q_vec[0]
     maxsim = np.array([float((q_tok[0] @ tok.T).max(axis=1).mean()) if len(tok) else 0.0 for tok in t_tok])
     return np.stack([np.asarray(dense, dtype=np.float32), cosine, maxsim], axis=1).astype(np.float32)

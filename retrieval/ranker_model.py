@@ -51,7 +51,8 @@ class GatedCrossEncoder(nn.Module):
         return self.joint_head(joint.float())
 
     def forward(self, features: torch.Tensor, pair: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-        logits = self.feature_logits(features)
+        with torch.autocast(device_type=features.device.type, enabled=False):
+            logits = self.feature_logits(features)  # a few weights that set the ranking: never in reduced precision
         if pair is not None and float(self.gate) != 0.0:
             logits = logits + self.gate * self.joint_logits(pair)
         return logits

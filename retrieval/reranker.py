@@ -9,6 +9,7 @@ probabilities become an expected gain in [0, 1], which is what ranking and fusio
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +23,7 @@ from retrieval.fusion import min_max
 from retrieval.product_text import ranker_text
 from retrieval.ranker_features import raw_features, standardize
 from retrieval.ranker_model import NUM_CLASSES, tokenize
+from retrieval.title_encoding_cache import TitleEncodingCache
 
 MAX_LENGTH = 128
 
@@ -62,6 +64,22 @@ class RankerInfo:
     max_length: int = MAX_LENGTH
 
 
+def cpu_has_native_bf16() -> bool:
+    """AVX512-BF16 or AMX: where bf16 matmuls run in hardware. Elsewhere torch emulates them, slower than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def use_bf16(device: str, dtype: str) -> bool:
+    """Whether the ranker's encoder passes (title features, cross-encoder) run in bfloat16."""
+    if dtype != "auto":
+        return dtype == "bfloat16"
+    return device.startswith("cuda") or cpu_has_native_bf16()
+
+
 def expected_gain(probabilities: np.ndarray) -> np.ndarray:
     """Expected class / 3: a calibrated-enough relevance in [0, 1] that keeps the classes' order."""
     return probabilities @ (np.arange(NUM_CLASSES, dtype=np.float32) / (NUM_CLASSES - 1))
@@ -87,20 +105,42 @@ class Reranker:
         self.model, self.tokenizer = load(self.artifact, settings.encoder_path, self.device)
         self.encoder = Encoder(settings)
         self._torch = torch
+        self.bf16 = use_bf16(self.device, settings.ranker_dtype)
+        # one cache per precision, so switching precision never mixes encodings
+        self._titles = {flag: TitleEncodingCache(self._encode_titles, settings.ranker_title_cache)
+                        for flag in (False, True)}
 
     @property
     def uses_cross_encoder(self) -> bool:
         return self.tokenizer is not None
+
+    def clear_title_cache(self) -> None:
+        """Forget cached title encodings (benchmarks measure cold searches; a catalog rebuild may retitle)."""
+        for cache in self._titles.values():
+            cache.clear()
+
+    def _encode_titles(self, titles: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        with self._precision():
+            return self.encoder.encode_tokens(titles)
+
+    def _precision(self):
+        """bf16 autocast for the encoder passes on CPU (CUDA weights are bf16 already, see ranker_model.load);
+        autocast keeps LayerNorm and softmax in fp32, and the feature head opts out of it."""
+        if self.bf16 and self._torch.device(self.device).type == "cpu":
+            return self._torch.autocast(device_type="cpu", dtype=self._torch.bfloat16)
+        return nullcontext()
 
     def probabilities(self, query: str, products: list[Product], dense: list[float]) -> np.ndarray:
         """Class probabilities for one query's candidate set (features are standardised within the set)."""
         if not products:
             return np.zeros((0, NUM_CLASSES), np.float32)
         torch = self._torch
-        features = torch.from_numpy(standardize(raw_features(self.encoder, query, products, dense))).to(self.device)
+        with self._precision():
+            raw = raw_features(self.encoder, query, products, dense, self._titles[self.bf16])
+        features = torch.from_numpy(standardize(raw)).to(self.device)
         texts = [ranker_text(p) for p in products] if self.uses_cross_encoder else []
         out = []
-        with torch.inference_mode():
+        with torch.inference_mode(), self._precision():
             for start in range(0, len(products), self.batch_size):
                 pair = (tokenize(self.tokenizer, [query] * len(texts[start:start + self.batch_size]),
                                  texts[start:start + self.batch_size], self.max_length, self.device)

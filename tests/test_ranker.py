@@ -86,3 +86,59 @@ def test_shipped_ranker_reranks_full_search_and_can_be_turned_off(demo_searcher,
         monkeypatch.delenv("AISLE_RANKER_PATH")
         get_settings.cache_clear()
         load_reranker.cache_clear()
+
+
+def test_bf16_ranker_matches_fp32_and_is_chosen_only_where_it_pays(demo_searcher):
+    from retrieval.reranker import load_reranker, use_bf16
+
+    assert use_bf16("cuda", "auto") and use_bf16("cpu", "bfloat16")
+    assert not use_bf16("cuda", "float32") and not use_bf16("cpu", "float32")
+    ranker = load_reranker()
+    products = [h.product for h in demo_searcher.search("portable bluetooth speaker", k=20, method="hybrid").hits]
+    dense = {p.id: 0.5 for p in products}
+    saved = ranker.bf16
+    try:
+        ranker.bf16 = False
+        fp32 = ranker.gains("portable bluetooth speaker", products, dense)
+        ranker.bf16 = True
+        bf16 = ranker.gains("portable bluetooth speaker", products, dense)
+    finally:
+        ranker.bf16 = saved
+    assert max(abs(fp32[p] - bf16[p]) for p in fp32) < 0.02
+    assert set(sorted(bf16, key=bf16.get)[-3:]) == set(sorted(fp32, key=fp32.get)[-3:])
+
+
+def test_title_encoding_cache_reuses_encodings_within_its_bound(settings):
+    import numpy as np
+
+    from retrieval.encoder import Encoder
+    from retrieval.title_encoding_cache import TitleEncodingCache
+
+    encoder = Encoder(settings)
+    calls: list[list[str]] = []
+
+    def encode(titles: list[str]):
+        calls.append(list(titles))
+        return encoder.encode_tokens(titles)
+
+    cache = TitleEncodingCache(encode, max_items=3)
+    titles = ["JBL Flip 6 speaker", "Sony WH-1000XM5 headphones", "JBL Flip 6 speaker"]
+    vectors, tokens = cache(titles)
+    direct_vectors, direct_tokens = encoder.encode_tokens(titles)
+    assert calls == [["JBL Flip 6 speaker", "Sony WH-1000XM5 headphones"]]
+    assert np.allclose(vectors, direct_vectors, atol=1e-5)
+    assert all(np.allclose(a, b, atol=2e-3) for a, b in zip(tokens, direct_tokens, strict=True))
+    cache(["Sony WH-1000XM5 headphones"])
+    assert len(calls) == 1 and cache.hits == 2 and cache.misses == 2
+    cache(["USB-C cable", "Garden hose 20m"])
+    assert len(cache) == 3 and calls[-1] == ["USB-C cable", "Garden hose 20m"]
+    cache(["JBL Flip 6 speaker"])  # least recently used: evicted, so encoded again
+    assert calls[-1] == ["JBL Flip 6 speaker"]
+    assert cache([])[0].shape[0] == 0
+
+    from retrieval.catalog.product import Product
+    from retrieval.ranker_features import raw_features
+
+    empty = TitleEncodingCache(encode, max_items=8)  # an empty cache is falsy (len 0) yet must be used
+    raw_features(encoder, "speaker", [Product(id="x", title="Marshall Emberton speaker")], [0.5], empty)
+    assert len(empty) == 1 and calls[-1] == ["Marshall Emberton speaker"]
