@@ -106,8 +106,9 @@ class Reranker:
         self.encoder = Encoder(settings)
         self._torch = torch
         self.bf16 = use_bf16(self.device, settings.ranker_dtype)
-        # one cache per precision, so switching precision never mixes encodings
-        self._titles = {flag: TitleEncodingCache(self._encode_titles, settings.ranker_title_cache)
+        # one cache per precision (titles are encoded inside probabilities' precision context),
+        # so switching precision never mixes encodings
+        self._titles = {flag: TitleEncodingCache(self.encoder.encode_tokens, settings.ranker_title_cache)
                         for flag in (False, True)}
 
     @property
@@ -118,10 +119,6 @@ class Reranker:
         """Forget cached title encodings (benchmarks measure cold searches; a catalog rebuild may retitle)."""
         for cache in self._titles.values():
             cache.clear()
-
-    def _encode_titles(self, titles: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        with self._precision():
-            return self.encoder.encode_tokens(titles)
 
     def _precision(self):
         """bf16 autocast for the encoder passes on CPU (CUDA weights are bf16 already, see ranker_model.load);
