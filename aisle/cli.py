@@ -18,6 +18,8 @@ eval_app = typer.Typer(help="Measure search and ranking quality against human ju
 app.add_typer(eval_app, name="eval")
 train_app = typer.Typer(help="Fine-tune Aisle's models.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
+export_app = typer.Typer(help="Export trained models for the compiled runtime.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 SHARED_DATA = Path("../shared/data")
 
 out = Console()
@@ -298,17 +300,50 @@ def train_agent_cmd(
 
 def _print_agent_eval(results: dict) -> None:
     table = Table(title="held-out agent evaluation")
-    for col in ("model", "tool acc", "arg F1", "arg exact", "JSON valid", "ungrounded (model)", "ungrounded (shown)"):
+    for col in ("model", "runtime", "tool acc", "arg F1", "arg exact", "JSON valid", "calls valid",
+                "ungrounded (model)", "ungrounded (shown)"):
         table.add_column(col, justify="right")
     for name, m in results.items():
-        table.add_row(name, f"{m['tool_accuracy']:.4f}", f"{m['arg_f1']:.4f}", f"{m['arg_exact_match']:.4f}",
-                      f"{m['json_valid']:.4f}", str(m["ungrounded_facts_raw"]), str(m["ungrounded_facts"]))
+        rt = m.get("runtime", {})
+        runtime = f"{rt.get('name', '?')}{' + grammar' if rt.get('grammar') else ''}"
+        attempted = m.get("call_json_valid")
+        table.add_row(name, runtime, f"{m['tool_accuracy']:.4f}", f"{m['arg_f1']:.4f}", f"{m['arg_exact_match']:.4f}",
+                      f"{m['json_valid']:.4f}", "-" if attempted is None else f"{attempted:.4f}",
+                      str(m["ungrounded_facts_raw"]), str(m["ungrounded_facts"]))
         if "guarded" in m:
             g = m["guarded"]
-            table.add_row(f"{name} + guard", f"{g['tool_accuracy']:.4f}", f"{g['arg_f1']:.4f}",
-                          f"{g['arg_exact_match']:.4f}", f"{g['json_valid']:.4f}", "", "")
+            table.add_row(f"{name} + guard", "", f"{g['tool_accuracy']:.4f}", f"{g['arg_f1']:.4f}",
+                          f"{g['arg_exact_match']:.4f}", f"{g['json_valid']:.4f}", "", "", "")
     err.print(table)
-    err.print("raw: the calls as the model wrote them; + guard: after the agent's run-time argument guard")
+    err.print("raw: the calls as the model wrote them; + guard: after the agent's run-time argument guard. "
+              "JSON valid: valid calls / expected calls; calls valid: valid / outputs that started a JSON call")
+
+
+@export_app.command("agent")
+def export_agent(
+    adapter: Annotated[Path | None, typer.Option(help="Adapter folder (default: the configured/shipped one).")] = None,
+    merged: Annotated[bool, typer.Option(help="Also build the merged Q8_0 model the llamacpp runtime serves.")] = True,
+) -> None:
+    """Write ADAPTER/adapter.gguf (llama.cpp LoRA) and the cached merged model the runtime loads."""
+    from assistant.runtime.gguf_export import ExportError, export_lora_gguf, export_merged_gguf
+    from assistant.runtime.loader import merged_gguf_path, resolve_adapter
+
+    settings = get_settings()
+    folder = adapter or (Path(resolve_adapter(settings)) if resolve_adapter(settings) else None)
+    if folder is None:
+        err.print("[red]no adapter found: train one with `aisle train agent` or pass --adapter[/]")
+        raise typer.Exit(1)
+    try:
+        lora = export_lora_gguf(folder, Path(settings.llm_path))
+        err.print(f"[green]LoRA[/] {lora.path} ({lora.tensors} weights, {lora.bytes / 1e6:.1f} MB)")
+        if merged:
+            target = merged_gguf_path(str(folder), settings.llm_path, settings)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            full = export_merged_gguf(folder, Path(settings.llm_path), target)
+            err.print(f"[green]merged[/] {full.path} ({full.bytes / 1e6:.1f} MB)")
+    except (ExportError, FileNotFoundError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
 
 
 @eval_app.command("agent")
@@ -316,18 +351,28 @@ def eval_agent(
     dialogues: Annotated[int, typer.Option(min=1, help="Held-out dialogues to generate.")] = 80,
     adapter: Annotated[str | None, typer.Option(help="Adapter folder (default: the shipped one).")] = None,
     base: Annotated[bool, typer.Option(help="Also evaluate the prompted base model.")] = True,
+    runtime: Annotated[str | None, typer.Option(help="llamacpp or transformers (default: AISLE_LLM_RUNTIME).")] = None,
+    grammar: Annotated[bool, typer.Option(help="Tool steps under the tools' grammar (llamacpp).")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
 ) -> None:
     """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues."""
     from assistant.runtime.loader import resolve_adapter
     from finetune.agent.pipeline import eval_models, held_out_examples
 
-    adapter_path = adapter or resolve_adapter(get_settings())
+    settings = get_settings()
+    if runtime:
+        if runtime not in ("llamacpp", "transformers"):
+            err.print(f"[red]--runtime must be llamacpp or transformers, not {runtime!r}[/]")
+            raise typer.Exit(2)
+        settings = settings.model_copy(update={"llm_runtime": runtime})
+    if not grammar:
+        settings = settings.model_copy(update={"llm_grammar": False})
+    adapter_path = adapter or resolve_adapter(settings)
     if adapter_path is None and not base:
         err.print("[red]no adapter found: train one with `aisle train agent` or pass --adapter[/]")
         raise typer.Exit(1)
     examples = held_out_examples(dialogues, progress=not as_json)
-    results = eval_models(examples, adapter_path, base, err)
+    results = eval_models(examples, adapter_path, base, err, settings=settings)
     _print_agent_eval(results)
     if as_json:
         print(json.dumps({name: _without_errors(m) for name, m in results.items()}))

@@ -87,6 +87,17 @@ class Settings(BaseSettings):
         "for the openai backend, the served model name. Default: the bundled SmolLM2-135M-Instruct GGUF.")
     llm_adapter: str | None = Field(
         default=None, description="LoRA adapter folder; default: the shipped adapter; 'none' disables it.")
+    llm_runtime: Literal["auto", "llamacpp", "transformers"] = Field(
+        default="auto", description="local backend's runtime. llamacpp: compiled llama.cpp over the GGUF, LoRA from "
+        "its GGUF export, grammar-constrained tool calls; transformers: fp32 in torch (training's path). auto: "
+        "llamacpp for a .gguf model when llama-cpp-python is installed, else transformers.")
+    llm_workers: int = Field(default=2, ge=1, le=16, description="llama.cpp contexts serving turns side by side.")
+    llm_threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp (0: all cores), split "
+                                                           "between the contexts that are busy at once.")
+    llm_merge_adapter: bool = Field(
+        default=True, description="llamacpp: merge the LoRA into a Q8_0 copy of the model once (cached; as fast as "
+        "the bare model); false: apply the adapter's GGUF export at run time (exact, ~0.8x decode speed).")
+    llm_grammar: bool = Field(default=True, description="Decode the tool step under the tools' grammar (llamacpp).")
     llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:8000/v1 for vLLM/TGI/Ollama.")
     llm_api_key: str = "not-needed"
     llm_max_new_tokens: int = 96
@@ -118,6 +129,13 @@ class Settings(BaseSettings):
     @property
     def llm_path(self) -> str:
         return self.llm_model or default_llm_gguf()
+
+    def resolved_llm_runtime(self) -> Literal["llamacpp", "transformers"]:
+        if self.llm_runtime != "auto":
+            return self.llm_runtime
+        if self.llm_path.endswith(".gguf") and importlib.util.find_spec("llama_cpp") is not None:
+            return "llamacpp"
+        return "transformers"
 
     def copilot_logins(self) -> list[tuple[str, str]]:
         """Operator-configured logins; in demo mode only, a documented demo login when none is set."""

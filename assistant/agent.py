@@ -205,11 +205,12 @@ def build_chat_model(settings: Settings | None = None, adapter: str | None | boo
         return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
                           timeout=settings.llm_timeout_s, max_retries=1, temperature=0), False
     from assistant.chat_model import LocalChatModel
-    from assistant.runtime.loader import load_model
+    from assistant.runtime.loader import load_generator
 
-    loaded = load_model(settings, adapter=adapter)
-    return LocalChatModel(loaded, max_new_tokens=settings.llm_max_new_tokens, timeout_s=settings.llm_timeout_s,
-                          compact_prompt=loaded.adapter is not None), True
+    generator = load_generator(settings, adapter=adapter)
+    return LocalChatModel(generator, max_new_tokens=settings.llm_max_new_tokens, timeout_s=settings.llm_timeout_s,
+                          compact_prompt=generator.adapter is not None, constrain_tools=settings.llm_grammar,
+                          tuned_grammar=generator.adapter is not None), True
 
 
 @lru_cache(maxsize=2)

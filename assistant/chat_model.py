@@ -1,14 +1,17 @@
-"""A langchain chat model over an in-process transformers causal LM, with working ``bind_tools``.
+"""A langchain chat model over an in-process text generator, with working ``bind_tools``.
 
 ``ChatHuggingFace.bind_tools`` never fills ``tool_calls``; this class renders the bound tools into
 the prompt, parses the model's JSON into ``AIMessage.tool_calls``, and streams plain replies token
 by token, so the agent loop is the same one that runs with ``ChatOpenAI`` against a served model.
+The generator is either runtime (``assistant.runtime.generation``); where it supports grammars, the
+tool step decodes under a grammar derived from the bound tools' schemas
+(``assistant.runtime.tool_grammar``), so a call always names a bound tool with valid arguments.
+The reply step (after tool results) is never constrained.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -19,16 +22,12 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.prompts import to_chat, tool_system_prompt
-from assistant.runtime.loader import LoadedModel
+from assistant.prompts import is_tool_step, to_chat, tool_system_prompt
+from assistant.runtime.generation import ModelCallError, TextGenerator
+from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, tool_grammar
 from assistant.tool_calls import looks_like_call, parse_tool_call
 
-
-class ModelCallError(RuntimeError):
-    """The model failed or ran past its time limit; the agent shows this as a chat error."""
-
-
-_generate_lock = threading.Lock()  # one generation at a time: parallel ones only fight over the CPU cores
+__all__ = ["LocalChatModel", "ModelCallError"]
 
 
 class LocalChatModel(BaseChatModel):
@@ -37,49 +36,50 @@ class LocalChatModel(BaseChatModel):
     max_new_tokens: int = 96
     timeout_s: float = 60.0
     tool_prompt: str | None = None
+    tool_grammar: str | None = None  # GBNF of the bound tools (runtimes that support grammars)
     compact_prompt: bool = False  # True with a LoRA adapter trained on the compact tool prompt
-    _loaded: LoadedModel = PrivateAttr()
+    constrain_tools: bool = True
+    # A tuned model's grammar admits plain text and any argument order; the prompted base model's admits
+    # calls only, in schema order (``assistant.runtime.tool_grammar.ToolGrammar``).
+    tuned_grammar: bool = True
+    _generator: TextGenerator = PrivateAttr()
 
-    def __init__(self, loaded: LoadedModel, **kwargs: Any) -> None:
+    def __init__(self, generator: TextGenerator, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._loaded = loaded
+        self._generator = generator
+
+    @property
+    def generator(self) -> TextGenerator:
+        return self._generator
 
     @property
     def _llm_type(self) -> str:
-        return "aisle-local"
+        return f"aisle-local-{self._generator.name}"
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable:
-        prompt = tool_system_prompt(list(tools), compact=self.compact_prompt)
-        return self.model_copy(update={"tool_prompt": prompt}, deep=False)
+        tools = list(tools)
+        prompt = tool_system_prompt(tools, compact=self.compact_prompt)
+        grammar = (tool_grammar(tools, tuned=self.tuned_grammar)
+                   if self.constrain_tools and self._generator.supports_grammar else None)
+        return self.model_copy(update={"tool_prompt": prompt, "tool_grammar": grammar}, deep=False)
 
-    def model_copy(self, *args: Any, **kwargs: Any) -> LocalChatModel:  # keep the shared model handle
+    def model_copy(self, *args: Any, **kwargs: Any) -> LocalChatModel:  # keep the shared generator
         copy = super().model_copy(*args, **kwargs)
-        copy._loaded = self._loaded
+        copy._generator = self._generator
         return copy
 
-    def _inputs(self, messages: list[BaseMessage]):
-        tok = self._loaded.tokenizer
-        chat = to_chat(messages, self.tool_prompt)
-        ids = tok.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-        return {k: v.to(self._loaded.device) for k, v in ids.items()}
-
-    def _generate_kwargs(self, inputs: dict) -> dict[str, Any]:
-        tok = self._loaded.tokenizer
-        return dict(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False, max_time=self.timeout_s,
-                    pad_token_id=tok.pad_token_id or tok.eos_token_id, eos_token_id=tok.eos_token_id)
+    def _request(self, messages: list[BaseMessage]) -> tuple[list[dict[str, str]], str | None, int]:
+        """The chat the model reads, the grammar its answer must follow (tool step only), its token budget."""
+        grammar = self.tool_grammar if self.tool_prompt and is_tool_step(messages) else None
+        budget = self.max_new_tokens
+        if grammar and not self.tuned_grammar:
+            budget = max(budget, BASE_TOOL_STEP_TOKENS)
+        return to_chat(messages, self.tool_prompt), grammar, budget
 
     def complete(self, messages: list[BaseMessage]) -> tuple[str, int]:
         """Greedy completion text and its token count."""
-        import torch
-
-        inputs = self._inputs(messages)
-        try:
-            with _generate_lock, torch.inference_mode():
-                output = self._loaded.model.generate(**self._generate_kwargs(inputs))
-        except Exception as exc:  # noqa: BLE001 - any backend failure becomes one clear error
-            raise ModelCallError(f"the language model failed: {exc}") from exc
-        new = output[0, inputs["input_ids"].shape[1]:]
-        return self._loaded.tokenizer.decode(new, skip_special_tokens=True).strip(), int(new.shape[0])
+        chat, grammar, budget = self._request(messages)
+        return self._generator.complete(chat, budget, self.timeout_s, grammar)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
@@ -96,45 +96,22 @@ class LocalChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         """Plain replies stream token by token; a tool call is buffered and emitted whole."""
-        import torch
-        from transformers import TextIteratorStreamer
-
-        inputs = self._inputs(messages)
-        streamer = TextIteratorStreamer(self._loaded.tokenizer, skip_prompt=True, skip_special_tokens=True,
-                                        timeout=self.timeout_s)
-        failure: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                with _generate_lock, torch.inference_mode():
-                    self._loaded.model.generate(**self._generate_kwargs(inputs), streamer=streamer)
-            except Exception as exc:  # noqa: BLE001
-                failure.append(exc)
-                streamer.end()
-
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
+        chat, grammar, budget = self._request(messages)
         buffered, streaming, pieces = "", None, 0
-        try:
-            for piece in streamer:
-                pieces += 1
-                if streaming is None:
-                    buffered += piece
-                    if not buffered.strip():
-                        continue
-                    streaming = not (self.tool_prompt and looks_like_call(buffered))
-                    if streaming:
-                        yield ChatGenerationChunk(message=AIMessageChunk(content=buffered.lstrip()))
+        for piece in self._generator.stream(chat, budget, self.timeout_s, grammar):
+            pieces += 1
+            if streaming is None:
+                buffered += piece
+                if not buffered.strip():
                     continue
+                streaming = not (self.tool_prompt and looks_like_call(buffered))
                 if streaming:
-                    yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
-                else:
-                    buffered += piece
-        except Exception as exc:  # queue.Empty on timeout
-            raise ModelCallError(f"the language model did not answer within {self.timeout_s:.0f} s") from exc
-        thread.join()
-        if failure:
-            raise ModelCallError(f"the language model failed: {failure[0]}") from failure[0]
+                    yield ChatGenerationChunk(message=AIMessageChunk(content=buffered.lstrip()))
+                continue
+            if streaming:
+                yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            else:
+                buffered += piece
         if not streaming:
             message = self._message(buffered.strip(), pieces)
             yield ChatGenerationChunk(message=AIMessageChunk(

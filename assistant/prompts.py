@@ -54,6 +54,12 @@ def shopper_text(message: BaseMessage) -> str:
     return content
 
 
+def is_tool_step(messages: list[BaseMessage]) -> bool:
+    """True before any tool ran in this turn (the model picks a tool); False for the reply step."""
+    last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    return not any(isinstance(m, ToolMessage) for m in messages[last_human + 1:])
+
+
 def to_chat(messages: list[BaseMessage], tool_prompt: str | None) -> list[dict[str, str]]:
     """langchain messages -> chat-template messages for a local model.
 

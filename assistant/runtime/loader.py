@@ -29,6 +29,13 @@ _lock = threading.Lock()
 _loaded: dict[tuple[str, str | None, str], LoadedModel] = {}
 
 
+def _conversion_dir(path: Path, settings: Settings) -> Path:
+    """Where the converted copy of a GGUF file lives (keyed by its path, size and mtime)."""
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:12]
+    return settings.cache_dir / "llm" / f"{path.stem}-{key}"
+
+
 def cached_checkpoint(source: str, settings: Settings | None = None) -> Path:
     """A safetensors folder for ``source``: the folder itself, or the converted copy of a GGUF file."""
     settings = settings or get_settings()
@@ -39,9 +46,7 @@ def cached_checkpoint(source: str, settings: Settings | None = None) -> Path:
         raise FileNotFoundError(f"language model {source!r} is neither a model folder nor a .gguf file")
     if not path.exists():
         raise FileNotFoundError(f"language model file {source} does not exist")
-    stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:12]
-    target = settings.cache_dir / "llm" / f"{path.stem}-{key}"
+    target = _conversion_dir(path, settings)
     if (target / "config.json").exists():
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -56,6 +61,35 @@ def cached_checkpoint(source: str, settings: Settings | None = None) -> Path:
     tokenizer.save_pretrained(partial)
     partial.replace(target)  # atomic: a killed conversion never leaves a half folder at `target`
     return target
+
+
+def cached_tokenizer(source: str, settings: Settings | None = None):
+    """The model's HF tokenizer (its chat template renders every prompt, whichever runtime decodes).
+
+    Read from the converted checkpoint when there is one; otherwise from the GGUF once (~10 s) and
+    kept beside the checkpoint cache, so the compiled runtime never needs the fp32 conversion.
+    """
+    from transformers import AutoTokenizer
+
+    settings = settings or get_settings()
+    path = Path(source)
+    if path.is_dir():
+        return AutoTokenizer.from_pretrained(str(path))
+    if not path.exists():
+        raise FileNotFoundError(f"language model file {source} does not exist")
+    checkpoint = _conversion_dir(path, settings)
+    if (checkpoint / "tokenizer_config.json").exists():
+        return AutoTokenizer.from_pretrained(str(checkpoint))
+    target = checkpoint.with_name(checkpoint.name + "-tokenizer")
+    if (target / "tokenizer_config.json").exists():
+        return AutoTokenizer.from_pretrained(str(target))
+    tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    partial = target.with_name(target.name + ".partial")
+    tokenizer.save_pretrained(partial)
+    if target.exists():  # another process won the race
+        return tokenizer
+    partial.replace(target)
+    return tokenizer
 
 
 def default_adapter_dir() -> Path:
@@ -102,3 +136,67 @@ def load_model(settings: Settings | None = None, adapter: str | None | bool = Tr
         loaded = LoadedModel(model, tokenizer, device, str(checkpoint), adapter_path)
         _loaded[key] = loaded
         return loaded
+
+
+def runtime_adapter_gguf(adapter_dir: str, base_gguf: str, settings: Settings) -> str:
+    """The adapter's llama.cpp LoRA export: its own ``adapter.gguf`` (checked against the weights),
+    or, for an adapter folder without one, an export made once into the cache."""
+    from assistant.runtime.gguf_export import GGUF_NAME, adapter_sha256, check_gguf, export_lora_gguf
+
+    folder = Path(adapter_dir)
+    shipped = folder / GGUF_NAME
+    if shipped.exists():
+        check_gguf(shipped, folder)
+        return str(shipped)
+    cached = settings.cache_dir / "llm" / "adapters" / f"{adapter_sha256(folder)[:16]}.gguf"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        export_lora_gguf(folder, Path(base_gguf), cached)
+    return str(cached)
+
+
+def merged_gguf_path(adapter_dir: str, base_gguf: str, settings: Settings, qtype: str = "Q8_0") -> Path:
+    from assistant.runtime.gguf_export import adapter_sha256
+
+    base = Path(base_gguf)
+    return (settings.cache_dir / "llm" / "merged"
+            / f"{_conversion_dir(base, settings).name}-{adapter_sha256(Path(adapter_dir))[:16]}-{qtype}.gguf")
+
+
+def runtime_merged_gguf(adapter_dir: str, base_gguf: str, settings: Settings) -> str:
+    """The base GGUF with the adapter merged (Q8_0), exported once into the cache and checked on load."""
+    from assistant.runtime.gguf_export import check_gguf, export_merged_gguf
+
+    target = merged_gguf_path(adapter_dir, base_gguf, settings)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        export_merged_gguf(Path(adapter_dir), Path(base_gguf), target)
+    check_gguf(target, Path(adapter_dir))
+    return str(target)
+
+
+_generators: dict[tuple, Any] = {}
+
+
+def load_generator(settings: Settings | None = None, adapter: str | None | bool = True):
+    """The process-wide text generator of the configured runtime (``assistant.runtime.generation``)."""
+    from assistant.runtime.generation import TransformersGenerator
+
+    settings = settings or get_settings()
+    runtime = settings.resolved_llm_runtime()
+    if runtime == "transformers":
+        return TransformersGenerator(load_model(settings, adapter=adapter))
+    from assistant.runtime.llamacpp import LlamaCppConfig, LlamaCppGenerator
+
+    adapter_path = resolve_adapter(settings) if adapter is True else (adapter or None)
+    model, lora = settings.llm_path, None
+    if adapter_path and settings.llm_merge_adapter:
+        model = runtime_merged_gguf(adapter_path, settings.llm_path, settings)
+    elif adapter_path:
+        lora = runtime_adapter_gguf(adapter_path, settings.llm_path, settings)
+    config = LlamaCppConfig(model, lora, settings.llm_workers, settings.llm_threads)
+    with _lock:
+        if config not in _generators:
+            _generators[config] = LlamaCppGenerator(config, cached_tokenizer(settings.llm_path, settings),
+                                                    adapter_path)
+        return _generators[config]

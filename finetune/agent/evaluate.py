@@ -19,6 +19,8 @@ from typing import Any
 
 from assistant.grounding import ungrounded_facts
 from assistant.prompts import shopper_text
+from assistant.runtime.generation import TextGenerator, TransformersGenerator
+from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs
 from assistant.tool_calls import looks_like_call, parse_tool_call
 from assistant.tools.schemas import TOOL_ARGS
 from finetune.agent.dialogues import Example, clean_args
@@ -61,8 +63,8 @@ def valid_call(call: dict[str, Any] | None) -> bool:
     return True
 
 
-def generate(loaded, chats: list[list[dict[str, str]]], max_new_tokens: int, batch_size: int = 16,
-             progress=None) -> tuple[list[str], dict[str, float]]:
+def generate_batched(loaded, chats: list[list[dict[str, str]]], max_new_tokens: int, batch_size: int = 16,
+                     progress=None) -> tuple[list[str], dict[str, float]]:
     """Greedy, left-padded batched generation (sorted by length) -> texts in input order."""
     import torch
 
@@ -90,16 +92,36 @@ def generate(loaded, chats: list[list[dict[str, str]]], max_new_tokens: int, bat
     return outputs, {"seconds": seconds, "new_tokens": new_tokens, "tokens_per_s": new_tokens / max(seconds, 1e-9)}
 
 
+def generate(generator: TextGenerator, chats: list[list[dict[str, str]]], max_new_tokens: int,
+             batch_size: int = 16, progress=None, grammar: str | None = None) -> tuple[list[str], dict[str, float]]:
+    """Greedy outputs in input order on any runtime: batched for transformers, one by one (under
+    ``grammar`` where the runtime supports it, as the agent's tool step runs) for llama.cpp."""
+    if isinstance(generator, TransformersGenerator):
+        return generate_batched(generator.loaded, chats, max_new_tokens, batch_size, progress)
+    outputs, new_tokens, started = [], 0, time.perf_counter()
+    for i, chat in enumerate(chats):
+        text, n = generator.complete(chat, max_new_tokens, 120.0, grammar if generator.supports_grammar else None)
+        outputs.append(text)
+        new_tokens += n
+        if progress:
+            progress(i + 1, len(chats))
+    seconds = time.perf_counter() - started
+    return outputs, {"seconds": seconds, "new_tokens": new_tokens, "tokens_per_s": new_tokens / max(seconds, 1e-9)}
+
+
 Guard = Callable[[str, dict[str, Any], str], tuple[str, dict[str, Any]]]
 
 
 def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) -> dict[str, Any]:
     """Tool accuracy, argument F1/exact match and JSON validity; ``guard`` rewrites each parsed call first."""
-    tool_hits, f1s, exact, valid, gold_calls = 0, [], 0, 0, 0
+    tool_hits, f1s, exact, valid, gold_calls, attempts, attempts_valid = 0, [], 0, 0, 0, 0, 0
     by_scenario: dict[str, list[int]] = defaultdict(list)
     errors = []
     for e, out in calls:
         pred = parse_tool_call(out) if looks_like_call(out) else None
+        if looks_like_call(out):
+            attempts += 1
+            attempts_valid += valid_call(pred)
         if pred is not None and guard is not None:
             name, args = guard(pred["name"], pred["args"], shopper_text_of(e))
             pred = {**pred, "name": name, "args": args}
@@ -127,6 +149,7 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
         "arg_f1": sum(f1s) / max(1, len(f1s)),
         "arg_exact_match": exact / max(1, gold_calls),
         "json_valid": valid / max(1, gold_calls),
+        "call_json_valid": attempts_valid / attempts if attempts else None,  # of the outputs that started a call
         "by_scenario": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_scenario.items())},
         "errors": errors,
     }
@@ -165,14 +188,21 @@ def score(examples: list[Example], outputs: list[str], brands: list[str], guard:
     return result
 
 
-def evaluate(loaded, examples: list[Example], brands: list[str], batch_size: int = 16,
-             progress=None, full_prompt: bool = False, guard: Guard | None = None) -> dict[str, Any]:
-    """``full_prompt``: the prompted base model reads full tool signatures; the adapter the compact list."""
+def evaluate(generator: TextGenerator, examples: list[Example], brands: list[str], batch_size: int = 16,
+             progress=None, full_prompt: bool = False, guard: Guard | None = None,
+             grammar: bool = True) -> dict[str, Any]:
+    """``full_prompt``: the prompted base model reads full tool signatures; the adapter the compact list.
+    ``grammar``: tool steps decode under the tools' grammar where the runtime supports it (as served)."""
     calls = [e for e in examples if e.kind == "call"]
     replies = [e for e in examples if e.kind == "reply"]
     chats = [e.chat_full if full_prompt and e.chat_full else e.chat for e in calls]
-    call_out, call_speed = generate(loaded, chats, 64, batch_size, progress)
-    reply_out, reply_speed = generate(loaded, [e.chat for e in replies], 80, batch_size, progress)
+    # as served (``build_chat_model``): the prompted base model's grammar admits calls only
+    gbnf = (ToolGrammar(tuned=not full_prompt).build(schema_specs(TOOL_ARGS))
+            if grammar and generator.supports_grammar else None)
+    budget = BASE_TOOL_STEP_TOKENS if gbnf and full_prompt else 64  # as ``LocalChatModel`` budgets the tool step
+    call_out, call_speed = generate(generator, chats, budget, batch_size, progress, gbnf)
+    reply_out, reply_speed = generate(generator, [e.chat for e in replies], 80, batch_size, progress)
     result = score(calls + replies, call_out + reply_out, brands, guard)
     result["generation"] = {"calls": call_speed, "replies": reply_speed}
+    result["runtime"] = {"name": generator.name, "grammar": gbnf is not None}
     return result

@@ -64,18 +64,19 @@ def catalog_guard(index: str = "demo"):
 
 
 def eval_models(examples: list[Example], adapter: str | None, include_base: bool, console: Console,
-                batch_size: int = 16) -> dict[str, Any]:
-    from assistant.runtime.loader import load_model
+                batch_size: int = 16, settings: Settings | None = None) -> dict[str, Any]:
+    """Base and LoRA on the configured runtime (``settings.llm_runtime``), as the agent serves them."""
+    from assistant.runtime.loader import load_generator
     from finetune.agent.evaluate import evaluate
 
     results: dict[str, Any] = {}
     names = (["base"] if include_base else []) + (["lora"] if adapter else [])
     catalog_brands, guard = brands(), catalog_guard()
     for name in names:
-        loaded = load_model(adapter=adapter if name == "lora" else None)
-        with console.status(f"evaluating {name} on {len(examples)} held-out examples"):
-            results[name] = evaluate(loaded, examples, catalog_brands, batch_size, full_prompt=name == "base",
-                                     guard=guard)
+        generator = load_generator(settings, adapter=adapter if name == "lora" else None)
+        with console.status(f"evaluating {name} ({generator.name}) on {len(examples)} held-out examples"):
+            results[name] = evaluate(generator, examples, catalog_brands, batch_size, full_prompt=name == "base",
+                                     guard=guard, grammar=(settings or get_settings()).llm_grammar)
     return results
 
 
@@ -107,8 +108,12 @@ def train_agent(out: Path, config: AgentTrainConfig, n_train: int, n_held_out: i
     result = train_adapter(model, tokenizer, train, config, on_step)
     bar.close()
     size = save_adapter(result["model"], out)
+    from assistant.runtime.gguf_export import export_lora_gguf
+
+    exported = export_lora_gguf(out, Path(settings.llm_path))  # the compiled runtime's artifact
     report: dict[str, Any] = {
         "base_model": str(settings.llm_path), "checkpoint": str(checkpoint), "adapter_bytes": size,
+        "gguf_export": {"file": exported.path.name, "tensors": exported.tensors, "bytes": exported.bytes},
         "train_examples": len(train), "held_out_examples": len(held), "train_dialogues": n_train,
         "held_out_dialogues": n_held_out, "real_query_seeds": len(queries), "steps": result["steps"],
         "seconds": round(result["seconds"], 1), "train_tokens_per_s": round(result["tokens_per_s"], 1),

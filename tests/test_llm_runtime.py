@@ -1,0 +1,274 @@
+"""The compiled runtime (llama.cpp): exported adapter vs the transformers path, grammar, pool, errors.
+
+Real models throughout: the bundled SmolLM2 GGUF, the shipped LoRA adapter, llama-cpp-python.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+pytest.importorskip("llama_cpp")
+
+from assistant.prompts import COMPACT_SYSTEM  # noqa: E402
+from assistant.runtime.gguf_export import ExportError, check_gguf, export_lora_gguf  # noqa: E402
+from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs, tool_grammar  # noqa: E402
+from assistant.tool_calls import render_call  # noqa: E402
+from assistant.tools.schemas import TOOL_ARGS  # noqa: E402
+
+TOOLS = ", ".join(TOOL_ARGS) + "."
+CHATS = [
+    [{"role": "system", "content": COMPACT_SYSTEM + TOOLS},
+     {"role": "user", "content": f"state: {state}\nshopper: {text}"}]
+    for state, text in [
+        ("shown: 0", "quiet bluetooth speaker under $50, black"),
+        ("search: bluetooth speaker; shown: 5", "does the second one have a battery?"),
+        ("shown: 0", "hello there!"),
+        ("search: wireless headphones; filters: max_price=200.0; shown: 5", "compare the first two"),
+        ("shown: 0", "where is my order A1001? my email is maria@example.com"),
+        ("shown: 0", "what is your return policy?"),
+    ]
+]
+
+
+@pytest.fixture(scope="module")
+def shipped_adapter() -> Path:
+    from assistant.runtime.loader import default_adapter_dir
+
+    return default_adapter_dir()
+
+
+@pytest.fixture(scope="module")
+def hf_generator(settings):
+    from assistant.runtime.loader import load_generator
+
+    return load_generator(settings.model_copy(update={"llm_runtime": "transformers"}), adapter=True)
+
+
+def _generator(settings, adapter: bool | None = True, **update):
+    from assistant.runtime.loader import load_generator
+
+    return load_generator(settings.model_copy(update={"llm_runtime": "llamacpp", "llm_workers": 1, **update}),
+                          adapter=adapter)
+
+
+def _hf_logits(hf_generator, chat) -> np.ndarray:
+    import torch
+
+    loaded = hf_generator.loaded
+    ids = loaded.tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.inference_mode():
+        return loaded.model(**ids).logits[0, -1].float().numpy()
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).mean())
+
+
+def test_shipped_lora_gguf_is_exported_from_the_shipped_weights(shipped_adapter):
+    check_gguf(shipped_adapter / "adapter.gguf", shipped_adapter)  # `aisle export agent` was run on these weights
+
+
+@pytest.mark.parametrize("merge", [False, True], ids=["runtime-lora", "merged-q8"])
+def test_exported_model_matches_the_transformers_path(settings, hf_generator, merge):
+    """Next-token logits of the exported model track transformers' (LoRA merged in fp32), and far
+    more closely than the bare base model does: the adapter really is applied, permutations included."""
+    lora = _generator(settings, llm_merge_adapter=merge)
+    from assistant.runtime.loader import load_generator
+
+    bare = load_generator(settings.model_copy(update={"llm_runtime": "llamacpp", "llm_workers": 1}), adapter=None)
+    for chat in CHATS:
+        ref, ours, base = _hf_logits(hf_generator, chat), lora.next_token_logits(chat), bare.next_token_logits(chat)
+        assert int(ours.argmax()) == int(ref.argmax())
+        assert np.corrcoef(ours, ref)[0, 1] > 0.995
+        assert _distance(ours, ref) < 0.5 * _distance(base, ref)
+
+
+def test_greedy_outputs_match_the_transformers_path(settings, hf_generator):
+    """The default runtime (merged Q8_0) writes what transformers writes on most prompts (greedy)."""
+    ours = _generator(settings)
+    same = sum(ours.complete(c, 48, 60)[0] == hf_generator.complete(c, 48, 60)[0] for c in CHATS)
+    assert same >= len(CHATS) - 1
+
+
+def test_corrupt_or_stale_export_names_the_rebuild_command(tmp_path, shipped_adapter, settings):
+    folder = tmp_path / "adapter"
+    shutil.copytree(shipped_adapter, folder)
+    gguf_file = folder / "adapter.gguf"
+    data = gguf_file.read_bytes()
+    gguf_file.write_bytes(data[: len(data) // 3])
+    with pytest.raises(ExportError, match="aisle export agent"):
+        check_gguf(gguf_file, folder)
+    gguf_file.write_bytes(data)
+    check_gguf(gguf_file, folder)
+    weights = folder / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-2] + b"\x00\x00")  # other weights, old export
+    with pytest.raises(ExportError, match="other adapter weights"):
+        check_gguf(gguf_file, folder)
+    with pytest.raises(ExportError, match="aisle export agent"):
+        _generator(settings, llm_adapter=str(folder), llm_merge_adapter=False)
+    export_lora_gguf(folder, Path(settings.llm_path))  # the named command's code repairs it
+    check_gguf(gguf_file, folder)
+
+
+def test_export_refuses_what_it_cannot_convert(tmp_path, settings):
+    with pytest.raises(ExportError, match="adapter_config.json"):
+        export_lora_gguf(tmp_path, Path(settings.llm_path))
+
+
+# --- grammar ------------------------------------------------------------------------------------
+
+class GrammarProbe:
+    """Feeds text through llama.cpp's grammar sampler token by token: is it inside the language?"""
+
+    def __init__(self, model_path: str, grammar: str) -> None:
+        from llama_cpp import Llama
+
+        self.llm = Llama(model_path=model_path, vocab_only=True, verbose=False)
+        self.grammar = grammar
+
+    def accepts(self, text: str) -> bool:
+        from assistant.runtime.llamacpp import GrammarMatcher
+
+        matcher = GrammarMatcher(self.llm, self.grammar)
+        try:
+            for token in self.llm.tokenize(text.encode(), add_bos=False, special=False) + [self.llm.token_eos()]:
+                if not matcher.allows(token):
+                    return False
+                matcher.accept(token)
+            return True
+        finally:
+            matcher.close()
+
+
+@pytest.fixture(scope="module")
+def probe(settings):
+    return GrammarProbe(settings.llm_path, ToolGrammar().build(schema_specs(TOOL_ARGS)))
+
+
+def test_grammar_from_bound_tools_equals_the_evaluation_grammar(demo_index, settings):
+    from assistant.session import ShopSession
+    from assistant.tools.shop_tools import ShopTools
+
+    tools = ShopTools(ShopSession(index="demo")).as_langchain()
+    assert tool_grammar(tools) == ToolGrammar().build(schema_specs(TOOL_ARGS))
+
+
+@pytest.mark.parametrize("text", [
+    render_call("search_products", {"query": "bluetooth speaker", "max_price": 50, "colour": "black"}),
+    render_call("answer_product_question", {"position": 2, "question": "battery life?"}),
+    render_call("compare_products", {"positions": [1, 2]}),
+    render_call("store_policy", {"topic": "returns"}),
+    render_call("view_cart", {}),
+    render_call("order_status", {"order_id": "A1001", "email": "maria@example.com"}),
+    "Hi! I'm Aisle, your shopping assistant.",
+])
+def test_grammar_accepts_calls_as_the_adapter_writes_them(probe, text):
+    assert probe.accepts(text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"name": "get_price", "arguments": {}}',  # no such tool
+    render_call("search_products", {"min_rating": 50}),  # impossible rating
+    render_call("search_products", {"max_price": -5}),
+    render_call("search_products", {"qurey": "x"}),  # unknown argument
+    render_call("answer_product_question", {"position": 2}),  # required question missing
+    render_call("answer_product_question", {"position": 0, "question": "x"}),
+    render_call("store_policy", {"topic": "discounts"}),
+    '{"name": "view_cart", "arguments": {}} and more',  # nothing after the call
+    '{"name": "view_cart"',  # unfinished
+])
+def test_grammar_rejects_invalid_calls(probe, text):
+    assert not probe.accepts(text)
+
+
+search_args = st.fixed_dictionaries({}, optional={
+    "query": st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co")), max_size=30),
+    "min_price": st.integers(0, 5000), "max_price": st.floats(0, 9999, allow_nan=False).map(lambda x: round(x, 2)),
+    "brands": st.lists(st.sampled_from(["Sony", "JBL", "Anker"]), max_size=2),
+    "min_rating": st.sampled_from([0, 1, 3.5, 4, 4.5, 5]), "in_stock": st.booleans(), "refine": st.booleans(),
+})
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=search_args)
+def test_every_valid_search_call_is_in_the_grammar(probe, args):
+    ordered = {k: args[k] for k in TOOL_ARGS["search_products"].model_fields if k in args}
+    assert probe.accepts(render_call("search_products", ordered))
+
+
+def test_base_model_without_adapter_writes_only_valid_calls_under_the_grammar(demo_index, settings):
+    """The bare 135M model, prompted with full signatures, never writes a malformed call."""
+    from assistant.prompts import TOOL_SYSTEM, tool_signatures
+    from assistant.session import ShopSession
+    from assistant.tool_calls import looks_like_call, parse_tool_call
+    from assistant.tools.shop_tools import ShopTools
+    from finetune.agent.evaluate import valid_call
+
+    bare = _generator(settings, adapter=None)
+    grammar = ToolGrammar(tuned=False).build(schema_specs(TOOL_ARGS))  # as served without an adapter
+    system = TOOL_SYSTEM + tool_signatures(ShopTools(ShopSession(index="demo")).as_langchain())
+    for chat in CHATS:
+        text, _ = bare.complete([{"role": "system", "content": system}, chat[1]], BASE_TOOL_STEP_TOKENS, 60, grammar)
+        assert looks_like_call(text) and valid_call(parse_tool_call(text)), text
+
+
+def test_contexts_serve_turns_side_by_side_without_crosstalk(settings):
+    pool = _generator(settings, llm_workers=2)
+    serial = [pool.complete(c, 40, 60)[0] for c in CHATS[:4]]
+    results: dict[int, str] = {}
+
+    def work(i: int) -> None:
+        results[i] = pool.complete(CHATS[i], 40, 60)[0]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [results[i] for i in range(4)] == serial
+
+
+def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
+    """The chat model hands the grammar to the generator for the tool step only."""
+    from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+    from assistant.chat_model import LocalChatModel
+
+    real = _generator(settings)
+    seen: list[str | None] = []
+
+    class Recording:
+        """The real llama.cpp generator, noting which grammar each call carried."""
+
+        name, supports_grammar, adapter = real.name, real.supports_grammar, real.adapter
+
+        def complete(self, chat, max_new_tokens, timeout_s, grammar=None):
+            seen.append(grammar)
+            return real.complete(chat, max_new_tokens, timeout_s, grammar)
+
+        def stream(self, chat, max_new_tokens, timeout_s, grammar=None):
+            seen.append(grammar)
+            yield from real.stream(chat, max_new_tokens, timeout_s, grammar)
+
+    from assistant.session import ShopSession
+    from assistant.tools.shop_tools import ShopTools
+
+    bound = LocalChatModel(Recording(), compact_prompt=True).bind_tools(
+        ShopTools(ShopSession(index="demo")).as_langchain())
+    human = HumanMessage("state: shown: 0\nshopper: show me the cart")
+    ai = bound.invoke([human])
+    assert ai.tool_calls and ai.tool_calls[0]["name"] == "view_cart"
+    call = {"name": "view_cart", "args": {}, "id": "c1", "type": "tool_call"}
+    list(bound.stream([human, AIMessage("", tool_calls=[call]), ToolMessage("empty", tool_call_id="c1")]))
+    assert seen[0] and seen[0].startswith("root ::= call | text")
+    assert seen[1] is None
+    assert json.dumps(seen[0])  # plain text, loggable
