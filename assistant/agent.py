@@ -75,7 +75,11 @@ class ShoppingAgent:
         self.local = local
 
     def _bound(self, tools: ShopTools):
-        return self.model.bind_tools(tools.as_langchain())
+        """Local models decode the tool step under the tools' grammar; a served model (vLLM, TGI,
+        OpenAI) gets strict tool schemas: every argument present (null when unused), no others."""
+        if self.local:
+            return self.model.bind_tools(tools.as_langchain())
+        return self.model.bind_tools(tools.as_langchain(), strict=True)
 
     def stream_turn(self, session: ShopSession, raw_text: str | bytes | None) -> Iterator[AgentEvent]:
         result = TurnResult(text="")
@@ -141,6 +145,9 @@ class ShoppingAgent:
         """The shopper's own words win where they are unambiguous (see ``assistant/argument_guard.py``)."""
         def exists(pid: str) -> bool:
             return get_searcher(session.index).get_product(pid) is not None
+
+        if isinstance(args, dict):  # strict schemas spell unused arguments as null: null means "not given"
+            args = {k: v for k, v in args.items() if v is not None}
 
         return guard_call(name, args, text, self._vocabulary(session, catalog_brands),
                           self._vocabulary(session, catalog_colours), exists)

@@ -67,3 +67,26 @@ def test_failing_model_server_shows_an_error_not_a_hang(demo_index, session, mon
     r = agent.turn(session, "bluetooth speaker")
     assert r.reply == ERROR_REPLY and r.error
     assert session.store.turns(session.session_id)[-1]["reply"] == ERROR_REPLY
+
+
+def test_served_model_gets_strict_tool_schemas(demo_index, session):
+    """The openai backend binds every tool with strict schemas (all arguments required, none extra);
+    the null a strict model writes for an unused argument never reaches a tool."""
+    pytest.importorskip("langchain_openai")
+    from aisle.settings import Settings
+    from assistant.agent import ShoppingAgent, build_chat_model
+    from assistant.tools.schemas import TOOL_ARGS
+    from assistant.tools.shop_tools import ShopTools
+
+    settings = Settings(llm_backend="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="any")
+    model, local = build_chat_model(settings)
+    agent = ShoppingAgent(model, settings, local=local)
+    tools = agent._bound(ShopTools(session)).kwargs["tools"]
+    assert {t["function"]["name"] for t in tools} == set(TOOL_ARGS)
+    for tool in tools:
+        fn = tool["function"]
+        assert fn["strict"] is True and fn["parameters"]["additionalProperties"] is False
+        assert set(fn["parameters"].get("required", [])) == set(fn["parameters"]["properties"])
+    name, args = agent._guard_call(session, "search_products", {"query": "speaker", "max_price": None,
+                                                                 "colour": None, "brands": []}, "speaker")
+    assert name == "search_products" and "max_price" not in args and "colour" not in args

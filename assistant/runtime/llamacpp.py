@@ -13,6 +13,7 @@ of ``AISLE_LLM_THREADS``, side by side the cores are split so contexts never ove
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import queue
@@ -134,10 +135,17 @@ class LlamaCppGenerator:
         self._pool: queue.Queue[Any] = queue.Queue()
         self._busy = 0
         self._busy_lock = threading.Lock()
-        for _ in range(max(1, config.workers)):
-            self._pool.put(Llama(model_path=config.model_path, lora_path=config.lora_path, n_ctx=config.n_ctx,
-                                 n_threads=config.total_threads, n_threads_batch=config.total_threads,
-                                 n_batch=512, seed=0, verbose=False))
+        self._contexts = [Llama(model_path=config.model_path, lora_path=config.lora_path, n_ctx=config.n_ctx,
+                                n_threads=config.total_threads, n_threads_batch=config.total_threads,
+                                n_batch=512, seed=0, verbose=False) for _ in range(max(1, config.workers))]
+        for llm in self._contexts:
+            self._pool.put(llm)
+        atexit.register(self.close)  # free the contexts before the interpreter tears down ctypes
+
+    def close(self) -> None:
+        for llm in self._contexts:
+            llm.close()
+        self._contexts = []
 
     def prompt_ids(self, chat: Chat) -> list[int]:
         ids = self.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=True, return_dict=True)
