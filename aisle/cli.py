@@ -521,9 +521,16 @@ def test_dialogues(
     raise typer.Exit(0 if suite.ok else (2 if suite.script_errors else 1))
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The `aisle` command: a missing or broken model artifact is one line naming its fix, not a traceback."""
+    from assistant.runtime.gguf_export import ExportError
+
+    try:
+        app()
+    except ExportError as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -272,3 +272,26 @@ def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
     assert seen[0] and seen[0].startswith("root ::= call | text")
     assert seen[1] is None
     assert json.dumps(seen[0])  # plain text, loggable
+
+
+def test_cli_names_the_rebuild_command_for_a_broken_cached_model(tmp_path, settings, demo_index):
+    """A truncated merged model in the cache: `aisle chat` prints one line naming `aisle export agent`."""
+    import os
+    import subprocess
+    import sys
+
+    from assistant.runtime.loader import default_adapter_dir, merged_gguf_path
+
+    data = tmp_path / "data"
+    shutil.copytree(settings.data_dir / "indexes", data / "indexes")
+    cached = merged_gguf_path(str(default_adapter_dir()), settings.llm_path, settings.model_copy(
+        update={"data_dir": data}))
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"GGUF" + b"\x00" * 64)
+    script = tmp_path / "hi.script"
+    script.write_text("hi\n")
+    env = {**os.environ, "AISLE_DATA_DIR": str(data)}
+    run = subprocess.run([sys.executable, "-m", "aisle.cli", "chat", "--script", str(script)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "aisle export agent" in run.stderr and "Traceback" not in run.stderr

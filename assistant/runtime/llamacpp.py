@@ -1,9 +1,11 @@
 """The compiled CPU runtime: llama.cpp (via llama-cpp-python) over the bundled GGUF.
 
-The base model stays in its shipped Q4_1 form (no fp32 copy); the agent's LoRA adapter is applied
-at run time from its GGUF export (``assistant.runtime.gguf_export``), which is exactly the adapter
-transformers trained on top of the same de-quantised weights. Prompts are rendered and tokenized
-by the model's HF tokenizer, so the token ids are the ones training used.
+No fp32 copy of the model: by default the agent's LoRA adapter is merged once into a Q8_0 copy of
+the shipped Q4_1 GGUF (as fast as the bare model), or applied at run time from its GGUF export on
+top of the Q4_1 weights it was trained on (``assistant.runtime.gguf_export``; the loader picks,
+``AISLE_LLM_MERGE_ADAPTER``). Prompts are rendered and tokenized by the model's HF tokenizer, so the
+token ids are the ones training used. Decoding is greedy; a grammar, when given, is enforced by
+``GreedyGrammarLogits``.
 
 Concurrency: a small pool of llama.cpp contexts (``AISLE_LLM_WORKERS``), each with its own KV cache
 and prompt-prefix cache; the model file is memory-mapped, so the weights are shared. A turn waits
