@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,12 +107,17 @@ def lora_pairs(adapter_dir: Path, base_gguf: Path) -> Iterator[tuple[str, np.nda
         raise ExportError(f"{adapter_dir}: the adapter holds no LoRA weights")
 
 
+def _partial(out: Path) -> Path:
+    """Where an export is written before its atomic rename (per process: two starts never share it)."""
+    return out.with_name(f"{out.name}.{os.getpid()}.partial")
+
+
 def _finish(writer, out: Path) -> None:
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-    out.with_name(out.name + ".partial").replace(out)  # atomic: a killed export never leaves a half file
+    _partial(out).replace(out)  # atomic: a killed export never leaves a half file
 
 
 def export_lora_gguf(adapter_dir: Path, base_gguf: Path, out: Path | None = None) -> LoraExport:
@@ -122,7 +128,7 @@ def export_lora_gguf(adapter_dir: Path, base_gguf: Path, out: Path | None = None
     out = Path(out) if out else adapter_dir / GGUF_NAME
     config, sha = _read_adapter(adapter_dir)
     arch = _base_meta(base_gguf)[0]
-    writer = gguf.GGUFWriter(str(out.with_name(out.name + ".partial")), arch)
+    writer = gguf.GGUFWriter(str(_partial(out)), arch)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(config["lora_alpha"]))
@@ -149,7 +155,7 @@ def export_merged_gguf(adapter_dir: Path, base_gguf: Path, out: Path, qtype: str
     deltas = {target: scale * (b @ a) for target, a, b in lora_pairs(adapter_dir, base_gguf)}
     reader = gguf.GGUFReader(str(base_gguf))
     arch = str(reader.fields["general.architecture"].contents())
-    writer = gguf.GGUFWriter(str(out.with_name(out.name + ".partial")), arch)
+    writer = gguf.GGUFWriter(str(_partial(out)), arch)
     for field in reader.fields.values():
         if field.name.startswith("GGUF.") or field.name == "general.architecture":
             continue

@@ -11,9 +11,12 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisle.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from assistant.runtime.generation import TextGenerator
 
 
 @dataclass
@@ -175,10 +178,10 @@ def runtime_merged_gguf(adapter_dir: str, base_gguf: str, settings: Settings) ->
     return str(target)
 
 
-_generators: dict[tuple, Any] = {}
+_generators: dict[Any, Any] = {}  # LlamaCppConfig -> LlamaCppGenerator
 
 
-def load_generator(settings: Settings | None = None, adapter: str | None | bool = True):
+def load_generator(settings: Settings | None = None, adapter: str | None | bool = True) -> TextGenerator:
     """The process-wide text generator of the configured runtime (``assistant.runtime.generation``)."""
     from assistant.runtime.generation import TransformersGenerator
 
