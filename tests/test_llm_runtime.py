@@ -183,6 +183,7 @@ def test_grammar_accepts_calls_as_the_adapter_writes_them(probe, text):
     render_call("answer_product_question", {"position": 2}),  # required question missing
     render_call("answer_product_question", {"position": 0, "question": "x"}),
     render_call("store_policy", {"topic": "discounts"}),
+    render_call("order_status", {"order_id": "A1001", "email": "ab"}),  # shorter than minLength 3
     '{"name": "view_cart", "arguments": {}} and more',  # nothing after the call
     '{"name": "view_cart"',  # unfinished
 ])
@@ -295,3 +296,13 @@ def test_cli_names_the_rebuild_command_for_a_broken_cached_model(tmp_path, setti
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 1
     assert "aisle export agent" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_closed_pool_refuses_turns_instead_of_using_freed_contexts(settings):
+    from assistant.runtime.generation import ModelCallError
+
+    pool = _generator(settings, llm_workers=3)  # a pool of its own: no other test shares it
+    assert pool.complete(CHATS[2], 8, 60)[0]
+    pool.close()
+    with pytest.raises(ModelCallError, match="shut down"):
+        pool.complete(CHATS[2], 8, 60)

@@ -32,7 +32,8 @@ class TextGenerator(Protocol):
 
     def complete(self, chat: Chat, max_new_tokens: int, timeout_s: float,
                  grammar: str | None = None) -> tuple[str, int]:
-        """The whole completion text and its token count."""
+        """The whole completion text and its length in tokens (llama.cpp: decoded text pieces, one per
+        token except where a character spans tokens)."""
         ...
 
     def stream(self, chat: Chat, max_new_tokens: int, timeout_s: float,
@@ -103,9 +104,10 @@ class TransformersGenerator:
             raise ModelCallError(f"the language model failed: {failure[0]}") from failure[0]
 
 
-def deadline_pieces(pieces: Iterator[str], timeout_s: float) -> Iterator[str]:
-    """Pass pieces through; a generation that runs past ``timeout_s`` becomes ``ModelCallError``."""
-    started = time.perf_counter()
+def deadline_pieces(pieces: Iterator[str], timeout_s: float, started: float | None = None) -> Iterator[str]:
+    """Pass pieces through; a generation that runs past ``timeout_s`` (counted from ``started``, a
+    ``time.perf_counter()`` value, default now) becomes ``ModelCallError``."""
+    started = time.perf_counter() if started is None else started
     for piece in pieces:
         yield piece
         if time.perf_counter() - started > timeout_s:

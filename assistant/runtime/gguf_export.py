@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +109,8 @@ def lora_pairs(adapter_dir: Path, base_gguf: Path) -> Iterator[tuple[str, np.nda
 
 
 def _partial(out: Path) -> Path:
-    """Where an export is written before its atomic rename (per process: two starts never share it)."""
-    return out.with_name(f"{out.name}.{os.getpid()}.partial")
+    """Where an export is written before its atomic rename (per process and thread: never shared)."""
+    return out.with_name(f"{out.name}.{os.getpid()}-{threading.get_ident()}.partial")
 
 
 def _finish(writer, out: Path) -> None:

@@ -9,8 +9,9 @@ token ids are the ones training used. Decoding is greedy; a grammar, when given,
 
 Concurrency: a small pool of llama.cpp contexts (``AISLE_LLM_WORKERS``), each with its own KV cache
 and prompt-prefix cache; the model file is memory-mapped, so the weights are shared. A turn waits
-only when every context is busy. The threads a generation uses follow the load: alone it gets all
-of ``AISLE_LLM_THREADS``, side by side the cores are split so contexts never oversubscribe them.
+only when every context is busy. The threads a generation uses follow the load, re-checked every
+token: alone it gets all of ``AISLE_LLM_THREADS``; side by side the cores are split between the
+busy contexts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import ctypes
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,11 +144,18 @@ class LlamaCppGenerator:
                                 n_batch=512, seed=0, verbose=False) for _ in range(max(1, config.workers))]
         for llm in self._contexts:
             self._pool.put(llm)
+        self._closed = False
         atexit.register(self.close)  # free the contexts before the interpreter tears down ctypes
 
     def close(self) -> None:
-        for llm in self._contexts:
-            llm.close()
+        """Free the idle contexts; one still decoding (a daemon thread at exit) is left alone, not freed
+        under its feet."""
+        self._closed = True
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break
         self._contexts = []
 
     def prompt_ids(self, chat: Chat) -> list[int]:
@@ -154,17 +163,23 @@ class LlamaCppGenerator:
         return list(ids["input_ids"])
 
     def _acquire(self, timeout_s: float):
+        if self._closed:
+            raise ModelCallError("the language model has been shut down")
         try:
             llm = self._pool.get(timeout=timeout_s)
         except queue.Empty as exc:
             raise ModelCallError(f"the language model was busy for {timeout_s:.0f} s") from exc
         with self._busy_lock:
             self._busy += 1
-            threads = max(1, self.config.total_threads // self._busy)
+        self._fit_threads(llm)
+        return llm
+
+    def _fit_threads(self, llm) -> None:
+        """Give this context its share of the cores for the next decode (re-checked every token)."""
         import llama_cpp
 
+        threads = max(1, self.config.total_threads // max(1, self._busy))
         llama_cpp.llama_set_n_threads(llm.ctx, threads, threads)
-        return llm
 
     def _release(self, llm) -> None:
         with self._busy_lock:
@@ -177,11 +192,12 @@ class LlamaCppGenerator:
         if len(ids) + max_new_tokens > self.config.n_ctx:
             raise ModelCallError(f"the prompt ({len(ids)} tokens) does not fit the model's context "
                                  f"({self.config.n_ctx} tokens)")
+        started = time.perf_counter()  # the wait for a free context counts against the deadline too
         llm = self._acquire(timeout_s)
         matcher = None
         try:
             matcher = GrammarMatcher(llm, grammar) if grammar else None
-            yield from deadline_pieces(self._decode(llm, ids, max_new_tokens, matcher), timeout_s)
+            yield from deadline_pieces(self._decode(llm, ids, max_new_tokens, matcher), timeout_s, started)
         except ModelCallError:
             raise
         except Exception as exc:  # noqa: BLE001 - any backend failure becomes one clear error
@@ -191,8 +207,7 @@ class LlamaCppGenerator:
                 matcher.close()
             self._release(llm)
 
-    @staticmethod
-    def _decode(llm, ids: list[int], max_new_tokens: int, matcher: GrammarMatcher | None) -> Iterator[str]:
+    def _decode(self, llm, ids: list[int], max_new_tokens: int, matcher: GrammarMatcher | None) -> Iterator[str]:
         """Greedy tokens -> text pieces (whole UTF-8 characters only); llama-cpp-python reuses the KV
         cache of the longest prompt prefix it saw last on this context."""
         import llama_cpp
@@ -203,6 +218,7 @@ class LlamaCppGenerator:
         for n, token in enumerate(llm.generate(ids, reset=True, logits_processor=processors, **GREEDY)):
             if llama_cpp.llama_vocab_is_eog(vocab, token) or n >= max_new_tokens:
                 break
+            self._fit_threads(llm)  # another turn may have started or ended meanwhile
             pending += llm.detokenize([token])
             text, pending = _complete_utf8(pending)
             if text:

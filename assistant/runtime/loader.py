@@ -193,12 +193,12 @@ def load_generator(settings: Settings | None = None, adapter: str | None | bool 
 
     adapter_path = resolve_adapter(settings) if adapter is True else (adapter or None)
     model, lora = settings.llm_path, None
-    if adapter_path and settings.llm_merge_adapter:
-        model = runtime_merged_gguf(adapter_path, settings.llm_path, settings)
-    elif adapter_path:
-        lora = runtime_adapter_gguf(adapter_path, settings.llm_path, settings)
-    config = LlamaCppConfig(model, lora, settings.llm_workers, settings.llm_threads)
-    with _lock:
+    with _lock:  # one thread exports on a cold cache; the others wait for its file
+        if adapter_path and settings.llm_merge_adapter:
+            model = runtime_merged_gguf(adapter_path, settings.llm_path, settings)
+        elif adapter_path:
+            lora = runtime_adapter_gguf(adapter_path, settings.llm_path, settings)
+        config = LlamaCppConfig(model, lora, settings.llm_workers, settings.llm_threads)
         if config not in _generators:
             _generators[config] = LlamaCppGenerator(config, cached_tokenizer(settings.llm_path, settings),
                                                     adapter_path)

@@ -3,9 +3,11 @@
 The tool step answers either with one JSON call ``{"name": tool, "arguments": {...}}`` or with
 short plain text (greetings, off-topic). Under this grammar a reply that starts with ``{`` can only
 be a call of a bound tool whose arguments validate: known argument names only, required ones
-present, values of the declared type, enums from the schema (``Literal`` topics, or catalog brands
-and colours passed in as closed sets), integer ranges such as ``position`` 1..50 and non-negative
-prices. Plain text stays free; it just may not start with ``{``.
+present, values of the declared type, strings no shorter than ``minLength``, enums from the schema
+(``Literal`` topics; catalog brands or colours too where a caller passes them as closed sets, which
+serving does not: a brand the shop does not carry must stay sayable, so the argument guard can drop
+it), integer ranges such as ``position`` 1..50 and non-negative prices. ``maxLength`` is left to
+the argument validation after the call. Plain text stays free; it just may not start with ``{``.
 
 Arguments may come in any order (see ``ToolGrammar._arguments``): the adapter writes them in the
 order its training dialogues stated them, and a grammar that fixes the order (llama.cpp's own
@@ -32,8 +34,6 @@ comma ::= "," ws
 char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])
 string ::= "\"" char* "\""
 string1 ::= "\"" char+ "\""
-short-string ::= "\"" char{0,MAX_STRING_CHARS} "\""
-short-string1 ::= "\"" char{1,MAX_STRING_CHARS} "\""
 uint ::= "0" | [1-9] [0-9]{0,9}
 integer ::= "-"? uint
 unumber ::= uint ("." [0-9]{1,6})?
@@ -85,9 +85,11 @@ class ToolGrammar:
             closed = self.closed_sets.get(arg)
             if closed:
                 return self._add(name, " | ".join(_literal(v) for v in closed))
+            least = int(schema.get("minLength", 0))
             if not self.tuned:
-                return "short-string1" if schema.get("minLength", 0) >= 1 else "short-string"
-            return "string1" if schema.get("minLength", 0) >= 1 else "string"
+                return self._add(name, f'"\\"" char{{{min(least, MAX_STRING_CHARS)},{MAX_STRING_CHARS}}} "\\""')
+            return self._add(name, f'"\\"" char{{{least},}} "\\""') if least > 1 else (
+                "string1" if least == 1 else "string")
         if kind == "integer":
             low, high = schema.get("minimum"), schema.get("maximum")
             if low is not None and high is not None and 0 <= high - low <= 100:
@@ -168,7 +170,7 @@ class ToolGrammar:
         self._add("call", '"{" ws "\\"name\\"" colon ( ' + " | ".join(calls) + ' ) ws "}"')
         root = "call | text" if self.tuned else "call"
         lines = [f"root ::= {root}"] + [f"{k} ::= {v}" for k, v in self.rules.items()]
-        return "\n".join(lines) + PRIMITIVES.replace("MAX_STRING_CHARS", str(MAX_STRING_CHARS))
+        return "\n".join(lines) + PRIMITIVES
 
 
 def schema_specs(args: Mapping[str, type]) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.grounding import ungrounded_facts
 from assistant.prompts import shopper_text
-from assistant.runtime.generation import TextGenerator, TransformersGenerator
+from assistant.runtime.generation import ModelCallError, TextGenerator, TransformersGenerator
 from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs
 from assistant.tool_calls import looks_like_call, parse_tool_call
 from assistant.tools.schemas import TOOL_ARGS
@@ -100,7 +100,10 @@ def generate(generator: TextGenerator, chats: list[list[dict[str, str]]], max_ne
         return generate_batched(generator.loaded, chats, max_new_tokens, batch_size, progress)
     outputs, new_tokens, started = [], 0, time.perf_counter()
     for i, chat in enumerate(chats):
-        text, n = generator.complete(chat, max_new_tokens, 120.0, grammar if generator.supports_grammar else None)
+        try:
+            text, n = generator.complete(chat, max_new_tokens, 120.0, grammar if generator.supports_grammar else None)
+        except ModelCallError:  # e.g. a prompt past the context: scored as an empty (wrong) answer
+            text, n = "", 0
         outputs.append(text)
         new_tokens += n
         if progress:
