@@ -24,7 +24,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from assistant.prompts import is_tool_step, to_chat, tool_system_prompt
 from assistant.runtime.generation import ModelCallError, TextGenerator
-from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, tool_grammar
+from assistant.runtime.tool_grammar import tool_grammar, tool_step_tokens
 from assistant.tool_calls import looks_like_call, parse_tool_call
 
 __all__ = ["LocalChatModel", "ModelCallError"]
@@ -71,9 +71,7 @@ class LocalChatModel(BaseChatModel):
     def _request(self, messages: list[BaseMessage]) -> tuple[list[dict[str, str]], str | None, int]:
         """The chat the model reads, the grammar its answer must follow (tool step only), its token budget."""
         grammar = self.tool_grammar if self.tool_prompt and is_tool_step(messages) else None
-        budget = self.max_new_tokens
-        if grammar and not self.tuned_grammar:
-            budget = max(budget, BASE_TOOL_STEP_TOKENS)
+        budget = tool_step_tokens(self.max_new_tokens, grammar is not None, self.tuned_grammar)
         return to_chat(messages, self.tool_prompt), grammar, budget
 
     def complete(self, messages: list[BaseMessage]) -> tuple[str, int]:

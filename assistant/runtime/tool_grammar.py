@@ -4,10 +4,10 @@ The tool step answers either with one JSON call ``{"name": tool, "arguments": {.
 short plain text (greetings, off-topic). Under this grammar a reply that starts with ``{`` can only
 be a call of a bound tool whose arguments validate: known argument names only, required ones
 present, values of the declared type, strings no shorter than ``minLength``, enums from the schema
-(``Literal`` topics; catalog brands or colours too where a caller passes them as closed sets, which
-serving does not: a brand the shop does not carry must stay sayable, so the argument guard can drop
-it), integer ranges such as ``position`` 1..50 and non-negative prices. ``maxLength`` is left to
-the argument validation after the call. Plain text stays free; it just may not start with ``{``.
+(``Literal`` topics; catalog brands and colours are deliberately *not* closed: a brand the shop does
+not carry must stay sayable, so the argument guard can drop it and the shopper is told), integer
+ranges such as ``position`` 1..50 and non-negative prices. ``maxLength`` is left to the argument
+validation after the call. Plain text stays free; it just may not start with ``{``.
 
 Arguments may come in any order (see ``ToolGrammar._arguments``): the adapter writes them in the
 order its training dialogues stated them, and a grammar that fixes the order (llama.cpp's own
@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from itertools import permutations
 from typing import Any
 
@@ -54,7 +55,7 @@ def _rule_name(*parts: str) -> str:
 
 
 class ToolGrammar:
-    """Builds the grammar text; ``closed_sets`` maps an argument name to the values it may take.
+    """Builds the grammar text.
 
     ``tuned=True`` (a LoRA-tuned model): a call or plain text, arguments in any order. ``tuned=False``
     (the prompted base model): calls only, arguments in schema order and each at most once, lists of
@@ -62,8 +63,7 @@ class ToolGrammar:
     answers in prose instead of calling a tool, and fills every argument until the token limit.
     """
 
-    def __init__(self, closed_sets: Mapping[str, Sequence[str]] | None = None, tuned: bool = True) -> None:
-        self.closed_sets = {k: list(dict.fromkeys(v)) for k, v in (closed_sets or {}).items() if v}
+    def __init__(self, tuned: bool = True) -> None:
         self.tuned = tuned
         self.rules: dict[str, str] = {}
 
@@ -82,9 +82,6 @@ class ToolGrammar:
             return "( " + " | ".join(_literal(v) for v in schema["enum"]) + " )"
         kind = schema.get("type")
         if kind == "string":
-            closed = self.closed_sets.get(arg)
-            if closed:
-                return self._add(name, " | ".join(_literal(v) for v in closed))
             least = int(schema.get("minLength", 0))
             if not self.tuned:
                 return self._add(name, f'"\\"" char{{{min(least, MAX_STRING_CHARS)},{MAX_STRING_CHARS}}} "\\""')
@@ -181,10 +178,20 @@ def schema_specs(args: Mapping[str, type]) -> list[dict[str, Any]]:
             for name, model in args.items()]
 
 
-def tool_grammar(tools: Sequence[Any], closed_sets: Mapping[str, Sequence[str]] | None = None,
-                 tuned: bool = True) -> str:
-    """GBNF for langchain tools (or anything ``convert_to_openai_tool`` accepts)."""
+def tool_step_tokens(default: int, constrained: bool, tuned: bool) -> int:
+    """The tool step's token budget: the prompted base model under its grammar needs room for its
+    longest call (``BASE_TOOL_STEP_TOKENS``); otherwise ``default``."""
+    return max(default, BASE_TOOL_STEP_TOKENS) if constrained and not tuned else default
+
+
+@lru_cache(maxsize=8)
+def _grammar_for(specs_json: str, tuned: bool) -> str:
+    return ToolGrammar(tuned).build(json.loads(specs_json))
+
+
+def tool_grammar(tools: Sequence[Any], tuned: bool = True) -> str:
+    """GBNF for langchain tools (or anything ``convert_to_openai_tool`` accepts); built once per tool set."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     specs = [convert_to_openai_tool(t)["function"] for t in tools]
-    return ToolGrammar(closed_sets, tuned).build(specs)
+    return _grammar_for(json.dumps(specs), tuned)  # key order kept: it is the schema order

@@ -20,7 +20,7 @@ from typing import Any
 from assistant.grounding import ungrounded_facts
 from assistant.prompts import shopper_text
 from assistant.runtime.generation import ModelCallError, TextGenerator, TransformersGenerator
-from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs
+from assistant.runtime.tool_grammar import ToolGrammar, schema_specs, tool_step_tokens
 from assistant.tool_calls import looks_like_call, parse_tool_call
 from assistant.tools.schemas import TOOL_ARGS
 from finetune.agent.dialogues import Example, clean_args
@@ -202,7 +202,7 @@ def evaluate(generator: TextGenerator, examples: list[Example], brands: list[str
     # as served (``build_chat_model``): the prompted base model's grammar admits calls only
     gbnf = (ToolGrammar(tuned=not full_prompt).build(schema_specs(TOOL_ARGS))
             if grammar and generator.supports_grammar else None)
-    budget = BASE_TOOL_STEP_TOKENS if gbnf and full_prompt else 64  # as ``LocalChatModel`` budgets the tool step
+    budget = tool_step_tokens(64, gbnf is not None, tuned=not full_prompt)  # as ``LocalChatModel`` budgets it
     call_out, call_speed = generate(generator, chats, budget, batch_size, progress, gbnf)
     reply_out, reply_speed = generate(generator, [e.chat for e in replies], 80, batch_size, progress)
     result = score(calls + replies, call_out + reply_out, brands, guard)
