@@ -52,3 +52,16 @@ def test_guarded_scores_apply_the_agents_argument_guard(demo_index):
     assert score_calls([(_call_example("a speaker please", {"query": "speaker"}), swapped)], guard)["arg_f1"] == 1
     wrong = '{"name": "search_products", "arguments": {"query": "keyboard"}}'
     assert score_calls([(_call_example("a speaker please", {"query": "speaker"}), wrong)], guard)["arg_f1"] == 0
+
+
+def test_shipped_artifacts_name_no_build_machine_paths():
+    """Cards, reports and configs that ship with the package record portable paths only."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    absolute = re.compile(r"(?<![\w<])/(?:home|root|tmp|work|Users|opt|var)/")
+    for folder in (root / "assistant" / "models", root / "retrieval" / "models"):
+        for path in folder.rglob("*"):
+            if path.suffix in {".md", ".json"}:
+                assert not absolute.search(path.read_text()), path

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from finetune.paths import portable_command, portable_path
+
 
 def _row(name: str, m: dict[str, Any]) -> str:
     return (f"| {name} | {m['tool_accuracy']:.4f} | {m['arg_f1']:.4f} | {m['arg_exact_match']:.4f} | "
@@ -37,8 +39,8 @@ def write_agent_card(out: Path, report: dict[str, Any], command: str) -> None:
     scen = report["eval"].get("lora", {}).get("by_scenario", {})
     text = f"""# Aisle agent adapter (LoRA on SmolLM2-135M-Instruct)
 
-- Base: `{report['base_model']}` (GGUF, dequantised once to `{report['checkpoint']}`)
-- Command: `{command}`
+- Base: `{portable_path(report['base_model'])}` (GGUF, dequantised once to `{portable_path(report['checkpoint'])}`)
+- Command: `{portable_command(command)}`
 - Data: {report['train_examples']} examples from {report['train_dialogues']} generated dialogues on the demo catalog,
   played through the real tools ({report['real_query_seeds']} real dev query texts available as search seeds,
   split by hash: held-out phrases never appear in training). Held-out: {report['held_out_examples']} examples from

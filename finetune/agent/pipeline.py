@@ -14,6 +14,7 @@ from aisle.settings import Settings, get_settings
 from finetune.agent.dataset import build_examples
 from finetune.agent.dialogues import Example
 from finetune.agent.trainer import AgentTrainConfig, save_adapter, train_adapter
+from finetune.paths import portable_path
 
 SHARED = Path("../shared/data")
 HELD_OUT_SEED = 1009
@@ -112,7 +113,7 @@ def train_agent(out: Path, config: AgentTrainConfig, n_train: int, n_held_out: i
 
     exported = export_lora_gguf(out, Path(settings.llm_path))  # the compiled runtime's artifact
     report: dict[str, Any] = {
-        "base_model": str(settings.llm_path), "checkpoint": str(checkpoint), "adapter_bytes": size,
+        "base_model": portable_path(settings.llm_path), "checkpoint": portable_path(checkpoint), "adapter_bytes": size,
         "gguf_export": {"file": exported.path.name, "tensors": exported.tensors, "bytes": exported.bytes},
         "train_examples": len(train), "held_out_examples": len(held), "train_dialogues": n_train,
         "held_out_dialogues": n_held_out, "real_query_seeds": len(queries), "steps": result["steps"],

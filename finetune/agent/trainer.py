@@ -118,7 +118,11 @@ def save_adapter(peft_model, out: Path) -> int:
     """Save the adapter in fp16 (half the size; merged into fp32/bf16 weights at load)."""
     import torch
 
+    from finetune.paths import portable_path
+
     out.mkdir(parents=True, exist_ok=True)
+    for config in peft_model.peft_config.values():  # the base folder is a cache path on the build machine
+        config.base_model_name_or_path = portable_path(config.base_model_name_or_path or "")
     peft_model.save_pretrained(str(out))
     from safetensors.torch import load_file, save_file
 

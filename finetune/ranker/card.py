@@ -7,6 +7,8 @@ from pathlib import Path
 
 import matplotlib
 
+from finetune.paths import portable_command
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -66,7 +68,7 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
         "(LoRA adapter r={r} on the bundled all-MiniLM-L6-v2, mean-pooled over the (query, product) pair, "
         "zero-initialised joint head) scaled by a gate chosen by cross-validation. Class probabilities become "
         "an expected gain in [0, 1].".format(r=report["config"]["lora_r"]), "",
-        f"- Command: `{command}`",
+        f"- Command: `{portable_command(command)}`",
         f"- Chosen gate: {report['gate']} (per fold: {report['fold_gates']}); at 0 the cross-encoder is not shipped "
         "or run",
         f"- Seed: {report['config']['seed']}; cross-encoder epochs: {report['config']['epochs']}; "
