@@ -322,7 +322,7 @@ def _print_agent_eval(results: dict) -> None:
 @export_app.command("agent")
 def export_agent(
     adapter: Annotated[Path | None, typer.Option(help="Adapter folder (default: the configured/shipped one).")] = None,
-    merged: Annotated[bool, typer.Option(help="Also build the merged Q8_0 model the llamacpp runtime serves.")] = True,
+    merged: Annotated[bool, typer.Option(help="Also build the merged model the llamacpp runtime serves.")] = True,
 ) -> None:
     """Write ADAPTER/adapter.gguf (llama.cpp LoRA) and the cached merged model the runtime loads."""
     from assistant.runtime.gguf_export import ExportError, export_lora_gguf, export_merged_gguf
@@ -337,9 +337,10 @@ def export_agent(
         lora = export_lora_gguf(folder, Path(settings.llm_path))
         err.print(f"[green]LoRA[/] {lora.path} ({lora.tensors} weights, {lora.bytes / 1e6:.1f} MB)")
         if merged:
-            target = merged_gguf_path(str(folder), settings.llm_path, settings)
+            qtype = settings.llm_merged_qtype
+            target = merged_gguf_path(str(folder), settings.llm_path, settings, qtype)
             target.parent.mkdir(parents=True, exist_ok=True)
-            full = export_merged_gguf(folder, Path(settings.llm_path), target)
+            full = export_merged_gguf(folder, Path(settings.llm_path), target, qtype)
             err.print(f"[green]merged[/] {full.path} ({full.bytes / 1e6:.1f} MB)")
     except (ExportError, FileNotFoundError) as exc:
         err.print(f"[red]{exc}[/]")

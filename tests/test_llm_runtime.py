@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 pytest.importorskip("llama_cpp")
 
 from assistant.prompts import COMPACT_SYSTEM  # noqa: E402
+from assistant.runtime.generation import ModelCallError  # noqa: E402
 from assistant.runtime.gguf_export import ExportError, check_gguf, export_lora_gguf  # noqa: E402
 from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs, tool_grammar  # noqa: E402
 from assistant.tool_calls import render_call  # noqa: E402
@@ -138,7 +139,7 @@ class GrammarProbe:
     def accepts(self, text: str) -> bool:
         from assistant.runtime.llamacpp import GrammarMatcher
 
-        matcher = GrammarMatcher(self.llm, self.grammar)
+        matcher = GrammarMatcher(self.llm._model.vocab, self.llm.n_vocab(), self.grammar)
         try:
             for token in self.llm.tokenize(text.encode(), add_bos=False, special=False) + [self.llm.token_eos()]:
                 if not matcher.allows(token):
@@ -222,20 +223,44 @@ def test_base_model_without_adapter_writes_only_valid_calls_under_the_grammar(de
         assert looks_like_call(text) and valid_call(parse_tool_call(text)), text
 
 
-def test_contexts_serve_turns_side_by_side_without_crosstalk(settings):
+def test_batched_turns_match_serial_ones_without_crosstalk(settings):
+    """More turns than batch places (2): all finish, each with exactly what it writes alone."""
     pool = _generator(settings, llm_workers=2)
-    serial = [pool.complete(c, 40, 60)[0] for c in CHATS[:4]]
+    serial = [pool.complete(c, 40, 60)[0] for c in CHATS[:5]]
     results: dict[int, str] = {}
 
     def work(i: int) -> None:
         results[i] = pool.complete(CHATS[i], 40, 60)[0]
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(5)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert [results[i] for i in range(4)] == serial
+    assert [results[i] for i in range(5)] == serial
+    assert pool.scheduler.max_batch_sequences == 2
+
+
+def test_shared_prompt_prefix_is_evaluated_once_and_changes_nothing(settings):
+    pool = _generator(settings, llm_workers=2)
+    first = pool.complete(CHATS[0], 24, 60)[0]
+    before = pool.scheduler.reused_tokens
+    again = pool.complete(CHATS[1], 24, 60)[0]  # same system prompt as CHATS[0]
+    assert pool.scheduler.reused_tokens - before >= 40  # the system prompt's tokens
+    fresh = _generator(settings, llm_workers=3)  # a scheduler of its own, nothing cached
+    assert fresh.complete(CHATS[1], 24, 60)[0] == again
+    assert pool.complete(CHATS[0], 24, 60)[0] == first
+    fresh.close()
+
+
+def test_a_reader_that_stops_early_frees_its_place(settings):
+    pool = _generator(settings, llm_workers=1)
+    stream = pool.stream(CHATS[2], 60, 60)
+    next(stream)
+    stream.close()  # the shopper went away mid-reply
+    assert pool.complete(CHATS[5], 24, 60)[0]  # the only place is free again
+    with pytest.raises(ModelCallError, match="does not fit"):
+        pool.complete([{"role": "user", "content": "word " * 5000}], 8, 60)
 
 
 def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
@@ -298,10 +323,8 @@ def test_cli_names_the_rebuild_command_for_a_broken_cached_model(tmp_path, setti
     assert "aisle export agent" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_closed_pool_refuses_turns_instead_of_using_freed_contexts(settings):
-    from assistant.runtime.generation import ModelCallError
-
-    pool = _generator(settings, llm_workers=3)  # a pool of its own: no other test shares it
+def test_closed_runtime_refuses_turns(settings):
+    pool = _generator(settings, llm_workers=4)  # a scheduler of its own: no other test shares it
     assert pool.complete(CHATS[2], 8, 60)[0]
     pool.close()
     with pytest.raises(ModelCallError, match="shut down"):

@@ -67,7 +67,16 @@ class LoadResult:
                 "errors": len(self.errors), "leaks": len(self.leaks), "wall_s": round(self.wall_s, 1),
                 "turn_p50_s": round(self.percentile(0.5), 2), "turn_p95_s": round(self.percentile(0.95), 2),
                 "turn_mean_s": round(statistics.fmean(self.latencies), 2) if n else None,
-                "turns_per_min": round(60 * n / self.wall_s, 1) if self.wall_s else None}
+                "turns_per_min": round(60 * n / self.wall_s, 1) if self.wall_s else None,
+                "mean_s_by_turn": self.mean_by_turn()}
+
+    def mean_by_turn(self) -> list[float]:
+        """Mean latency of each turn of the script over the sessions (turn 1 = the first search)."""
+        by_turn: list[list[float]] = [[] for _ in range(self.turns)]
+        for log in self.logs:
+            for i, x in enumerate(log.latencies[:self.turns]):
+                by_turn[i].append(x)
+        return [round(statistics.fmean(xs), 2) for xs in by_turn if xs]
 
 
 def _one_session(url: str, i: int, turns: int) -> SessionLog:

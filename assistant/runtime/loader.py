@@ -167,13 +167,14 @@ def merged_gguf_path(adapter_dir: str, base_gguf: str, settings: Settings, qtype
 
 
 def runtime_merged_gguf(adapter_dir: str, base_gguf: str, settings: Settings) -> str:
-    """The base GGUF with the adapter merged (Q8_0), exported once into the cache and checked on load."""
+    """The base GGUF with the adapter merged (``llm_merged_qtype``), exported once into the cache and
+    checked on load."""
     from assistant.runtime.gguf_export import check_gguf, export_merged_gguf
 
-    target = merged_gguf_path(adapter_dir, base_gguf, settings)
+    target = merged_gguf_path(adapter_dir, base_gguf, settings, settings.llm_merged_qtype)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        export_merged_gguf(Path(adapter_dir), Path(base_gguf), target)
+        export_merged_gguf(Path(adapter_dir), Path(base_gguf), target, settings.llm_merged_qtype)
     check_gguf(target, Path(adapter_dir))
     return str(target)
 
