@@ -174,7 +174,7 @@ class BatchScheduler:
             return
         self._lc.llama_batch_free(self._batch)
         if self._lora:
-            self._lc.llama_adapter_lora_free(self._lora)  # noqa: SLF001
+            self._lc.llama_adapter_lora_free(self._lora)
             self._lora = None
         self.context.close()
         self.model.close()
@@ -235,8 +235,8 @@ class BatchScheduler:
         """The free sequence holding the longest prefix of ``ids``; but when using it would throw away
         most of a cached prompt (a different prompt that merely starts alike), the least recently
         used free sequence instead, so the cache of each kind of prompt survives the others."""
-        best = max(free, key=lambda s: (common_prefix(s.cached, ids), s.last_used))
-        shared = common_prefix(best.cached, ids)
+        shared, _, best = max(((common_prefix(s.cached, ids), s.last_used, s) for s in free),
+                              key=lambda row: row[:2])
         if shared * 2 < len(best.cached):
             return min(free, key=lambda s: s.last_used)
         return best
@@ -306,9 +306,7 @@ class BatchScheduler:
         """Hand back the result; the sequence keeps its evaluated tokens for the next prompt's prefix."""
         request, seq.request = seq.request, None
         request.free()
-        if seq.pending:  # prompt left half-evaluated: what is cached is still exact
-            seq.pending = []
-        seq.next_token = None
+        seq.pending, seq.next_token = [], None  # a half-evaluated prompt: what is cached is still exact
         if error is not None:
             request.out.put(error)
             return
