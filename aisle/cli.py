@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -298,10 +299,10 @@ def train_agent_cmd(
     err.print(f"[green]saved[/] {out} (model card: {out / 'MODEL_CARD.md'})")
 
 
-def _print_agent_eval(results: dict) -> None:
-    table = Table(title="held-out agent evaluation")
+def _print_agent_eval(results: dict, title: str = "held-out agent evaluation") -> None:
+    table = Table(title=title)
     for col in ("model", "runtime", "tool acc", "arg F1", "arg exact", "JSON valid", "calls valid",
-                "ungrounded (model)", "ungrounded (shown)"):
+                "unknown tools", "ungrounded (model)", "ungrounded (shown)"):
         table.add_column(col, justify="right")
     for name, m in results.items():
         rt = m.get("runtime", {})
@@ -309,11 +310,13 @@ def _print_agent_eval(results: dict) -> None:
         attempted = m.get("call_json_valid")
         table.add_row(name, runtime, f"{m['tool_accuracy']:.4f}", f"{m['arg_f1']:.4f}", f"{m['arg_exact_match']:.4f}",
                       f"{m['json_valid']:.4f}", "-" if attempted is None else f"{attempted:.4f}",
-                      str(m["ungrounded_facts_raw"]), str(m["ungrounded_facts"]))
+                      str(m.get("unknown_tool_calls", "-")), str(m["ungrounded_facts_raw"]),
+                      str(m["ungrounded_facts"]))
         if "guarded" in m:
             g = m["guarded"]
             table.add_row(f"{name} + guard", "", f"{g['tool_accuracy']:.4f}", f"{g['arg_f1']:.4f}",
-                          f"{g['arg_exact_match']:.4f}", f"{g['json_valid']:.4f}", "", "", "")
+                          f"{g['arg_exact_match']:.4f}", f"{g['json_valid']:.4f}", "",
+                          str(g.get("unknown_tool_calls", "-")), "", "")
     err.print(table)
     err.print("raw: the calls as the model wrote them; + guard: after the agent's run-time argument guard. "
               "JSON valid: valid calls / expected calls; calls valid: valid / outputs that started a JSON call")
@@ -347,6 +350,12 @@ def export_agent(
         raise typer.Exit(1) from exc
 
 
+class AgentEvalSet(StrEnum):
+    generated = "generated"
+    handwritten = "handwritten"
+    both = "both"
+
+
 @eval_app.command("agent")
 def eval_agent(
     dialogues: Annotated[int, typer.Option(min=1, help="Held-out dialogues to generate.")] = 80,
@@ -354,11 +363,18 @@ def eval_agent(
     base: Annotated[bool, typer.Option(help="Also evaluate the prompted base model.")] = True,
     runtime: Annotated[str | None, typer.Option(help="llamacpp or transformers (default: AISLE_LLM_RUNTIME).")] = None,
     grammar: Annotated[bool, typer.Option(help="Tool steps under the tools' grammar (llamacpp).")] = True,
+    eval_set: Annotated[AgentEvalSet, typer.Option(
+        "--set", help="generated held-out dialogues, the hand-written held-out turns, or both.")] = AgentEvalSet.both,
+    errors: Annotated[int, typer.Option(min=0, help="Print up to this many failed turns per set and model.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
 ) -> None:
-    """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues."""
+    """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues.
+
+    The JSON holds the generated set's results per model at the top level and the hand-written
+    set's under "handwritten"."""
     from assistant.runtime.loader import resolve_adapter
-    from finetune.agent.pipeline import eval_models, held_out_examples
+    from finetune.agent.heldout_set import handwritten_examples
+    from finetune.agent.pipeline import eval_model_sets, held_out_examples
 
     settings = get_settings()
     if runtime:
@@ -372,11 +388,26 @@ def eval_agent(
     if adapter_path is None and not base:
         err.print("[red]no adapter found: train one with `aisle train agent` or pass --adapter[/]")
         raise typer.Exit(1)
-    examples = held_out_examples(dialogues, progress=not as_json)
-    results = eval_models(examples, adapter_path, base, err, settings=settings)
-    _print_agent_eval(results)
+    sets = {}
+    if eval_set in (AgentEvalSet.generated, AgentEvalSet.both):
+        sets["generated"] = held_out_examples(dialogues, progress=not as_json)
+    if eval_set in (AgentEvalSet.handwritten, AgentEvalSet.both):
+        _ensure_default_index("demo")
+        sets["handwritten"] = handwritten_examples(index="demo")
+    results = eval_model_sets(sets, adapter_path, base, err, settings=settings)
+    titles = {"generated": "held-out agent evaluation (generated dialogues)",
+              "handwritten": f"held-out agent evaluation (hand-written turns, {len(sets.get('handwritten', []))})"}
+    for set_name, by_model in results.items():
+        _print_agent_eval(by_model, titles[set_name])
+        for model, metrics in by_model.items():
+            for e in metrics["errors"][:errors]:
+                err.print(f"{set_name}/{model}: {e['input']!r}\n  expected {e['gold']}\n  got      {e['output']}",
+                          markup=False, highlight=False)
     if as_json:
-        print(json.dumps({name: _without_errors(m) for name, m in results.items()}))
+        payload = {name: _without_errors(m) for name, m in results.get("generated", {}).items()}
+        if "handwritten" in results:
+            payload["handwritten"] = {name: _without_errors(m) for name, m in results["handwritten"].items()}
+        print(json.dumps(payload))
 
 
 def _without_errors(metrics: dict) -> dict:
@@ -520,6 +551,43 @@ def test_dialogues(
         write_report(suite, report)
         err.print(f"report: {report}")
     raise typer.Exit(0 if suite.ok else (2 if suite.script_errors else 1))
+
+
+@app.command("simulate")
+def simulate(
+    index_names: Annotated[list[str] | None, typer.Option("--index", help="Catalog index(es) (default: demo).")] = None,
+    conversations: Annotated[int, typer.Option(min=1, help="Conversations per index.")] = 30,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed plays the same shoppers.")] = 0,
+    report: Annotated[Path | None, typer.Option(help="Write the report (failing transcripts too) as JSON.")] = None,
+    min_pass_rate: Annotated[float, typer.Option(min=0, max=1, help="Exit 1 below this share of passing "
+                                                                    "conversations.")] = 0.0,
+) -> None:
+    """Goal-driven simulated shoppers chat with the agent; every turn is checked against invariants."""
+    from assistant.agent import get_agent
+    from assistant.simulator.run import Simulator, demo_orders, markdown, merge
+    from retrieval.search import get_searcher
+
+    names = index_names or ["demo"]
+    agent = get_agent()
+    reports = []
+    for name in names:
+        _ensure_default_index(name)
+        simulator = Simulator(agent, get_searcher(name), name, orders=demo_orders() if name == "demo" else [])
+
+        def progress(c, name=name) -> None:
+            mark = "[green]PASS[/]" if c.passed else "[red]FAIL[/]"
+            broken = sorted({k for t in c.turns for k, held in t.checks.items() if not held})
+            err.print(f"{mark} {name} seed {c.seed}: {len(c.turns)} turns" + (f" ({', '.join(broken)})" if broken
+                                                                               else ""), highlight=False)
+
+        reports.append(simulator.run(conversations, seed, progress))
+    merged = merge(reports)
+    out.print(markdown(merged), markup=False, highlight=False)
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(merged.to_dict(), indent=1))
+        err.print(f"report: {report}")
+    raise typer.Exit(0 if merged.pass_rate >= min_pass_rate else 1)
 
 
 def main() -> None:

@@ -18,11 +18,13 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolM
 
 from aisle.settings import Settings, get_settings
 from assistant.argument_guard import guard_call
+from assistant.foreign_terms import foreign_search
 from assistant.grounding import ungrounded_facts, unsupported_claims
 from assistant.input_guard import clean_message
 from assistant.prompts import TOOL_SYSTEM, shopper_message
 from assistant.replies import needs_model_reply, template_reply
 from assistant.session import ShopSession
+from assistant.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, state_guard
 from assistant.tools.shop_tools import ShopTools
 from retrieval.search import get_searcher
 
@@ -46,6 +48,7 @@ class TurnResult:
     shown_ungrounded: list[str] = field(default_factory=list)  # in the reply the shopper saw: must stay empty
     sources: list[str] = field(default_factory=list)  # tool results of this turn, as the model read them
     used_template: bool = False
+    notices: list[str] = field(default_factory=list)  # said before the reply ("your message was cut")
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     turn: int = 0
@@ -101,7 +104,9 @@ class ShoppingAgent:
         else:
             result.shown_ungrounded = self._check(session, result)
         if cleaned.notice:
-            result.reply = f"{cleaned.notice} {result.reply}"
+            result.notices.insert(0, cleaned.notice)
+        if result.notices and not result.error:
+            result.reply = " ".join([*result.notices, result.reply])
         result.timings["total_s"] = time.perf_counter() - started
         yield from self._finish(session, result, started)
 
@@ -109,15 +114,27 @@ class ShoppingAgent:
         messages: list[BaseMessage] = [] if self.local else [SystemMessage(TOOL_SYSTEM.split(" Tools:")[0])]
         messages.append(shopper_message(session.state.summary(), text))
         bound = self._bound(tools)
+        answer = pending_answer(session.state, text)
+        if answer.reply is not None:
+            result.reply = answer.reply
+            return
+        direct = answer.call
+        if direct is None and (english := foreign_search(text, tools.types)) is not None:
+            direct = {"name": "search_products", "args": {"query": english}, "id": "foreign-terms", "type": "tool_call"}
+            result.notices.append(f'I read your message as "{english}" (I understand English best).')
         t0 = time.perf_counter()
-        ai = bound.invoke(messages)
+        ai = AIMessage("", tool_calls=[direct]) if direct else bound.invoke(messages)
         result.timings["tool_step_s"] = time.perf_counter() - t0
         for _ in range(self.settings.agent_max_tool_rounds):
             if not ai.tool_calls:
                 break
             messages.append(ai)
             for call in ai.tool_calls:
-                call["name"], call["args"] = self._guard_call(session, call["name"], call["args"], text)
+                if call is not direct:
+                    call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
+                if call["name"] == NO_TOOL:
+                    result.reply = NOT_UNDERSTOOD
+                    return
                 yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
                 content, art = tools.run(call["name"], call["args"])
                 result.sources.append(content)
@@ -140,6 +157,17 @@ class ShoppingAgent:
             result.reply = template_reply(result.artifacts)
             result.used_template = True
             yield AgentEvent("replace", result.reply)
+
+    def _guards(self, session: ShopSession, tools: ShopTools, name: str, args: Any, text: str) -> tuple[str, Any]:
+        """The argument guard, then the dialogue-state rules; a call the state rules re-route (a question
+        read as a purchase, "make it pink" read as one) goes through both once more as its new tool."""
+        for _ in range(2):
+            guarded, args = self._guard_call(session, name, args, text)
+            routed, args = state_guard(session.state, guarded, args, text, tools.types)
+            if routed == guarded:
+                return routed, args
+            name = routed
+        return name, args
 
     def _guard_call(self, session: ShopSession, name: str, args: Any, text: str) -> tuple[str, Any]:
         """The shopper's own words win where they are unambiguous (see ``assistant/argument_guard.py``)."""

@@ -9,16 +9,25 @@ calls after this guard.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
 MAX_CUE = re.compile(r"(?:under|undr|unde|below|bellow|less than|les than|max(?:imum)?|up to|no more than|at most|"
-                     r"budget(?: is| of)?|"
+                     r"(?:nothing|not|never|no) (?:above|over|more than|beyond|exceeding)|"
+                     r"(?:can'?t|cannot|won'?t|don'?t want to) (?:spend|pay) (?:more than|over|above)|"
+                     r"budget(?: is| of)?|(?:my )?limit(?: is| of)?|"
                      r"cheaper than|within|<=?)\s*" + _NUM, re.I)
-MIN_CUE = re.compile(r"(?:over|above|(?<!no )(?<!not )more than|at least|min(?:imum)?|from|starting at|>=?)\s*"
+MIN_CUE = re.compile(r"(?:(?<!nothing )(?<!not )(?<!never )(?<!no )(?<!spend )(?<!pay )(?:over|above|more than)|"
+                     r"at least|min(?:imum)?|from|starting at|>=?)\s*"
                      + _NUM, re.I)
+# the cue after the amount: "$40 or less", "100 bucks tops", "$60 is my limit", "$500 and up"
+MAX_AFTER = re.compile(r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?\s*(?:or less|or under|or below|or cheaper|"
+                       r"max(?:imum)?\b|tops\b|at (?:the )?most|is my (?:max|limit|ceiling|budget|top))", re.I)
+MIN_AFTER = re.compile(r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?\s*(?:or more|or above|or higher|and up\b|"
+                       r"and above|minimum\b|at (?:the )?least)", re.I)
 RANGE_CUE = re.compile(r"(?:between\s*)?\$\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)"
                        r"|between\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)", re.I)
 
@@ -29,17 +38,17 @@ def _values(pattern: re.Pattern[str], text: str) -> list[float]:
 
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     """Price arguments made consistent with the shopper's text (other arguments untouched)."""
-    maxes, mins = _values(MAX_CUE, text), _values(MIN_CUE, text)
+    maxes = _values(MAX_CUE, text) + _values(MAX_AFTER, text)
+    mins = _values(MIN_CUE, text) + _values(MIN_AFTER, text)
     for m in RANGE_CUE.finditer(text):
         low, high = sorted(float(g.replace(",", "")) for g in m.groups() if g)
         mins, maxes = mins + [low], maxes + [high]
+    mentioned = {float(n.replace(",", "")) for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
+    # a price the shopper never wrote is dropped ("$60 max" read as max 60 and min 1)
+    fixed = {k: v for k, v in args.items()
+             if k not in ("max_price", "min_price") or (isinstance(v, int | float) and float(v) in mentioned)}
     if not maxes and not mins:
-        if "max_price" in args or "min_price" in args:
-            mentioned = {float(n.replace(",", "")) for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
-            return {k: v for k, v in args.items()
-                    if k not in ("max_price", "min_price") or (isinstance(v, int | float) and float(v) in mentioned)}
-        return args
-    fixed = dict(args)
+        return fixed
     for key, wanted, other in (("max_price", maxes, "min_price"), ("min_price", mins, "max_price")):
         if wanted and fixed.get(key) is None and isinstance(fixed.get(other), int | float) \
                 and float(fixed[other]) in wanted and float(fixed[other]) not in (maxes if other == "max_price"
@@ -48,6 +57,10 @@ def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     for key, wanted in (("max_price", maxes), ("min_price", mins)):
         if wanted and fixed.get(key) is None:
             fixed[key] = wanted[-1]
+    for key, wanted, opposite in (("min_price", mins, maxes), ("max_price", maxes, mins)):
+        value = fixed.get(key)
+        if isinstance(value, int | float) and float(value) not in wanted and float(value) in opposite:
+            del fixed[key]  # "$150 or less" read as both a ceiling and a minimum of 150
     return fixed
 
 
@@ -67,6 +80,40 @@ def known_brands_only(args: dict[str, Any], brands: tuple[str, ...] | list[str])
     return fixed
 
 
+def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """A colour filter must name a catalog colour ("prefer white tbh" read as colour "tbh" empties a search);
+    with no catalog colours known, the model's colour stands."""
+    colour = args.get("colour")
+    if not colours or not isinstance(colour, str):
+        return args
+    catalog = {c.lower(): c for c in colours}
+    if colour.strip().lower() in catalog:
+        return {**args, "colour": catalog[colour.strip().lower()]}
+    return {k: v for k, v in args.items() if k != "colour"}
+
+
+_RATING_CUE = re.compile(r"star|rated|rating|review|\bscore", re.I)
+
+
+def rating_only_when_asked(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """A minimum rating the shopper never asked for ("keep it under 80" read as rating 5) is dropped."""
+    if "min_rating" in args and not _RATING_CUE.search(text):
+        return {k: v for k, v in args.items() if k != "min_rating"}
+    return args
+
+
+def _misspelt(text: str, name: str) -> list[re.Match[str]]:
+    """A one-word brand typed with a slip ("Viatmix" for Vitamix): a word of the same first letter that
+    is at least 85% alike; short names are never guessed."""
+    if len(name) < 5 or " " in name:
+        return []
+    return [m for m in re.finditer(r"[A-Za-z][\w-]{3,}", text)
+            if m.group().lower()[0] == name.lower()[0] and m.group().lower() != name.lower()
+            and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85]
+
+
+_IN_STOCK_CUE = re.compile(r"(?<!out of )(?<!not )\bin[- ]stock\b|available (?:now|today)|ships? (?:now|today)",
+                           re.I)
 _NEGATION = re.compile(r"(?:not|no|except|without|anything but|but not|skip|avoid|hate|don't like)\s+"
                        r"(?:from\s+|by\s+)?$", re.I)
 
@@ -77,22 +124,26 @@ def _mentions(text: str, name: str) -> list[re.Match[str]]:
 
 def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ...] | list[str],
                           colours: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """Brands and colours the shopper wrote ("JBL speaker", "red backpack", "not Sony") that the call
-    left out are added: the 135M model often keeps such adjectives in the query text only."""
+    """Brands, colours and "in stock" the shopper wrote ("JBL speaker", "red backpack", "not Sony") that
+    the call left out are added: the 135M model often keeps such words in the query text only."""
     fixed = dict(args)
-    have = {b.lower() for b in (fixed.get("brands") or []) + (fixed.get("exclude_brands") or [])
-            if isinstance(b, str)}
     colour_words = {c.lower() for c in colours}
     for brand in sorted(brands, key=len, reverse=True):
-        if brand.lower() in have or len(brand) < 2 or brand.lower() in colour_words:
+        if len(brand) < 2 or brand.lower() in colour_words:
             continue
-        hits = _mentions(text, brand)
+        hits = _mentions(text, brand) or _misspelt(text, brand)
         if not hits:
             continue
         negated = bool(_NEGATION.search(text[: hits[0].start()][-30:]))
-        key = "exclude_brands" if negated else "brands"
+        key, other = ("exclude_brands", "brands") if negated else ("brands", "exclude_brands")
+        # the shopper's words decide the side: "a Corsair keyboard" never excludes Corsair
+        if isinstance(fixed.get(other), list):
+            fixed[other] = [b for b in fixed[other] if not (isinstance(b, str) and b.lower() == brand.lower())]
+        if any(isinstance(b, str) and b.lower() == brand.lower() for b in fixed.get(key) or []):
+            continue
         fixed[key] = list(fixed.get(key) or []) + [brand]
-        have.add(brand.lower())
+    if "in_stock" not in fixed and _IN_STOCK_CUE.search(text):
+        fixed["in_stock"] = True
     if not fixed.get("colour"):
         named = [c for c in colours if _mentions(text, c)]
         if len(named) == 1:
@@ -126,7 +177,23 @@ _POLICY_CUE = re.compile(
     r"return|refund|send (?:it )?back|exchange|restock|ship|deliver|arriv|express|warrant|guarantee|break|broke|"
     r"fail|damage|repair|replace|pay|card|visa|amex|mastercard|paypal|gift card|charge|price ?match|match|cheaper "
     r"elsewhere|competitor|for less|privacy|data|information|details|share|keep|polic|rule|fee|cost|how much|"
-    r"how long|change my mind", re.I)
+    r"how long|change my mind|get here|gets here|dies|died|stop(?:s|ped)? working|about me|personal", re.I)
+
+
+_POLICY_TOPICS = (
+    ("price_match", r"price ?match|cheaper elsewhere|competitor|for less (?:at|somewhere)"),
+    ("returns", r"\breturn|refund|send (?:\w+ )?back|money back|exchange|change my mind"),
+    ("warranty", r"warrant|guarantee|\bbreaks?\b|broke|stops? working|stopped working|\bdies\b|died|repair"),
+    ("shipping", r"\bship|deliver|arriv|get (?:it |here |to me)|gets here|express|how long .* take"),
+    ("payment", r"\bpay\b|paypal|credit card|debit card|\bcard\b|visa|amex|mastercard|gift card|installment"),
+    ("privacy", r"privacy|my data|personal (?:data|info)|store about me|share my"),
+)
+
+
+def policy_topic(text: str) -> str | None:
+    """The store policy a message asks about, when its words say so unambiguously."""
+    found = [topic for topic, cue in _POLICY_TOPICS if re.search(cue, text, re.I)]
+    return found[0] if len(found) == 1 else None
 
 
 def is_policy_question(text: str) -> bool:
@@ -135,6 +202,9 @@ def is_policy_question(text: str) -> bool:
     return bool(_POLICY_CUE.search(text))
 
 
+# words that ask to add or buy ("i'll take AIS-1042", "can you add the second one?")
+ADD_CUE = re.compile(r"\badd\b|cart|basket|\bbuy\b|purchase|\bi'?ll (?:take|have|get|go with)\b|\bgrab\b|"
+                     r"\bi want (?:the|this|that|it|#|number|one)\b", re.I)
 REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "remove_from_cart"})
 
 
@@ -152,7 +222,12 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         return "order_status", order
     if name == "store_policy" and not is_policy_question(text):
         name, args = "search_products", {"query": text[:300]}
+    if name == "search_products" and ADD_CUE.search(text):
+        typed = product_id_from_text({}, text, product_exists)
+        if typed:
+            return "add_to_cart", typed  # "I'll take AIS-1042": a typed product id to buy is not a search
     if name == "search_products":
+        args = rating_only_when_asked(known_colours_only(args, colours), text)
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
         args = known_brands_only(args, brands)
     elif name in REFERENCE_TOOLS:

@@ -33,10 +33,38 @@ def _constraint_phrase(filters: dict[str, Any]) -> str:
     return (" " + ", ".join(parts)) if parts else ""
 
 
+def _relaxed_phrase(name: str, filters: dict[str, Any], derived: list[str]) -> str:
+    """The constraint a zero-result search dropped, in the shopper's terms."""
+    value = filters.get(name)
+    if name == "max_price":
+        return (f"the ${value:g} ceiling I set for \"cheaper\"" if name in derived else f"the ${value:g} price limit")
+    phrases = {
+        "min_price": lambda: f"the ${value:g} minimum price",
+        "colour": lambda: f"the colour {value}",
+        "brands": lambda: "the brand " + " or ".join(value),
+        "exclude_brands": lambda: "leaving out " + " and ".join(value),
+        "min_rating": lambda: f"the {value:g}+ rating",
+        "in_stock": lambda: "the in-stock filter",
+        "category": lambda: f"the category {value}",
+    }
+    return phrases[name]()
+
+
+def empty_search_reply(a: dict[str, Any]) -> str:
+    """Zero results: what was asked, which constraint ruled everything out, and the closest matches."""
+    asked = f"I couldn't find {a['query']}{_constraint_phrase(a.get('filters', {}))}."
+    relaxed = a.get("relaxed")
+    if not relaxed or not a["products"]:
+        return asked + " Try other words, or drop a filter (for example \"any price\" or \"any brand\")."
+    top = a["products"][0]
+    what = _relaxed_phrase(relaxed, a.get("filters", {}), a.get("derived", []))
+    return (f"{asked} {what[0].upper() + what[1:]} ruled everything out. Closest matches without it: "
+            f"{top['title']} at {top['display_price']} and the others listed. Say yes to keep searching without it.")
+
+
 def search_reply(a: dict[str, Any], variant: int = 0) -> str:
     if a["status"] == "empty":
-        return (f"I couldn't find {a['query']}{_constraint_phrase(a.get('filters', {}))}. "
-                "Try a higher budget or fewer filters.")
+        return empty_search_reply(a)
     top = a["products"][0]
     n = len(a["products"])
     where = _constraint_phrase(a.get("filters", {}))
@@ -103,4 +131,6 @@ def template_reply(artifacts: list[dict[str, Any]], variant: int = 0) -> str:
 
 
 def needs_model_reply(artifacts: list[dict[str, Any]]) -> bool:
-    return bool(artifacts) and artifacts[-1]["status"] != "error" and artifacts[-1]["tool"] not in EXACT_REPLY_TOOLS
+    """The model phrases found products and facts; errors, zero results, facts the catalog lacks and
+    exact tools get the template."""
+    return bool(artifacts) and artifacts[-1]["status"] == "ok" and artifacts[-1]["tool"] not in EXACT_REPLY_TOOLS

@@ -1,19 +1,31 @@
-"""Per-session dialogue state: the running search, what was shown, and what awaits confirmation.
+"""Per-session dialogue state: the running search, what was shown, and what awaits an answer.
 
 The model only says what *this* turn changes (``refine``, ``cheaper``, a position); the rules for
 accumulating and revising constraints live here, deterministic and testable, so "cheaper",
 "not Sony" and "the second one" mean the same thing with any model behind the agent.
+The rules are written down in ``docs/dialogue-state.md``.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 
+from assistant.product_types import PRODUCT_TYPES, ProductTypes, tokens
 from assistant.tools.schemas import SearchProductsArgs
 from retrieval.filters import SearchFilters, norm
 
 FILTER_FIELDS = ("min_price", "max_price", "category", "colour", "min_rating")
+# what "any price", "any brand", ... drop from the running search
+CLEARED = {"price": ("min_price", "max_price"), "brand": ("brands", "exclude_brands"), "colour": ("colour",),
+           "rating": ("min_rating",), "stock": ("in_stock",)}
+
+# words of a follow-up that say how to change the search, not what to search for
+_FOLLOW_UP_FILLER = frozenset(
+    "a an the one ones something anything some any other another more option options similar like that this those "
+    "these them it show me please instead cheaper cheap less expensive lower price budget version model kind "
+    "thing stuff same but also too again now then just only maybe".split())
 
 
 @dataclass
@@ -24,29 +36,60 @@ class PendingCart:
     asked_turn: int
 
 
+@dataclass(frozen=True)
+class SearchRequest:
+    """The search a call means once the dialogue's rules are applied."""
+
+    query: str
+    filters: SearchFilters
+    product_type: str | None = None       # the kind of product asked for; shown products must be of it
+    derived: frozenset[str] = frozenset()  # filters the dialogue derived ("cheaper"'s ceiling), not the shopper's words
+    new_request: bool = True               # False when it refines the running search
+
+
 @dataclass
 class DialogueState:
     query: str | None = None
     filters: SearchFilters = field(default_factory=SearchFilters)
+    product_type: str | None = None
+    derived: frozenset[str] = frozenset()
     shown: list[str] = field(default_factory=list)
     shown_prices: dict[str, float] = field(default_factory=dict)
     pending_cart: PendingCart | None = None
+    pending_offer: SearchRequest | None = None  # a relaxed search offered after zero results
     turns: int = 0
 
-    def next_search(self, args: SearchProductsArgs) -> tuple[str, SearchFilters]:
-        """The query and filters a search call means, given what came before."""
-        base = self.filters.model_dump() if args.refine or args.cheaper else SearchFilters().model_dump()
-        query = args.query or self.query
+    def next_search(self, args: SearchProductsArgs, types: ProductTypes = PRODUCT_TYPES) -> SearchRequest:
+        """The search a call means, given what came before.
+
+        A refinement keeps the running search's constraints and product type; a query naming another
+        kind of product is a new request even when the call says ``refine``.
+        """
+        asked_type = types.of_text(args.query)
+        # a call with no query of its own adjusts the running search ("520 bucks is my ceiling")
+        refining = bool(args.refine or args.cheaper or not args.query) and self.query is not None
+        if refining and asked_type is not None and self.product_type is not None and asked_type != self.product_type:
+            refining = False
+        query = self._query_for(args.query, refining, asked_type)
         if not query:
             raise ValueError("what should I search for?")
+        product_type = asked_type if asked_type is not None else (
+            self.product_type if refining or not args.query else types.of_text(query))
+        base = self.filters.model_dump() if refining else SearchFilters().model_dump()
+        derived = set(self.derived) if refining else set()
+        for name in args.clear:
+            for key in CLEARED[name]:
+                base[key] = SearchFilters.model_fields[key].get_default(call_default_factory=True)
+                derived.discard(key)
         for name in FILTER_FIELDS:
             value = getattr(args, name)
             if value is not None:
                 base[name] = value
+                derived.discard(name)
         if args.in_stock is not None:
             base["in_stock"] = args.in_stock
-        brands = [b for b in base["brands"]] if (args.refine or args.cheaper) else []
-        excluded = [b for b in base["exclude_brands"]] if (args.refine or args.cheaper) else []
+        brands = list(base["brands"]) if refining else []
+        excluded = list(base["exclude_brands"]) if refining else []
         for b in args.brands:
             if norm(b) not in {norm(x) for x in brands}:
                 brands.append(b)
@@ -59,17 +102,50 @@ class DialogueState:
         if args.cheaper and self.shown_prices:
             # cheaper than the median shown: below the cheapest often leaves nothing relevant
             ceiling = round(statistics.median(self.shown_prices.values()) - 0.01, 2)
-            base["max_price"] = ceiling if base["max_price"] is None else min(base["max_price"], ceiling)
+            if base["max_price"] is None or ceiling < base["max_price"]:
+                base["max_price"] = ceiling
+                if args.max_price is None:
+                    derived.add("max_price")
             if base["min_price"] is not None and base["min_price"] > base["max_price"]:
                 base["min_price"] = None
+                derived.discard("min_price")
         if base["min_price"] is not None and base["max_price"] is not None and base["min_price"] > base["max_price"]:
-            base["min_price"], base["max_price"] = base["max_price"], base["min_price"]
-        return query, SearchFilters(**base)
+            if args.max_price is not None and args.min_price is None:  # the newest limit wins
+                base["min_price"] = None
+            elif args.min_price is not None and args.max_price is None:
+                base["max_price"] = None
+            else:
+                base["min_price"], base["max_price"] = base["max_price"], base["min_price"]
+        return SearchRequest(query, SearchFilters(**base), product_type, frozenset(derived), not refining)
 
-    def remember_search(self, query: str, filters: SearchFilters, shown: list[tuple[str, float | None]]) -> None:
-        self.query, self.filters = query, filters
+    def _query_for(self, asked: str | None, refining: bool, asked_type: str | None) -> str | None:
+        """A follow-up's words that name no product type ("waterproof", "with a mic") are added to the
+        running query; filler ("cheaper ones") adds nothing; a new product type replaces the query."""
+        if not asked or not asked.strip():
+            return self.query
+        if not refining or asked_type is not None or not self.query:
+            return asked.strip()
+        have = set(tokens(self.query))
+        extra = [w for w in re.findall(r"[\w'-]+", asked) if w.lower() not in _FOLLOW_UP_FILLER
+                 and tokens(w) and tokens(w)[0] not in have]
+        return " ".join([self.query, *extra]) if extra else self.query
+
+    def remember_search(self, request: SearchRequest, shown: list[tuple[str, float | None]]) -> None:
+        """The running search becomes the request; the shown list changes only when products were shown."""
+        self.query, self.filters = request.query, request.filters
+        self.product_type, self.derived = request.product_type, request.derived
+        self.pending_offer = None
+        if shown:
+            self.remember_shown(shown)
+
+    def remember_shown(self, shown: list[tuple[str, float | None]]) -> None:
         self.shown = [pid for pid, _ in shown]
         self.shown_prices = {pid: price for pid, price in shown if price is not None}
+
+    def is_replay(self, args: SearchProductsArgs) -> bool:
+        """A search call that changes nothing (no query and no new constraint) would only repeat the last one."""
+        changes = args.model_dump(exclude_defaults=True, exclude={"refine"})
+        return not changes and self.query is not None
 
     def resolve(self, position: int | None, product_id: str | None) -> str:
         """A position in the shown list or an explicit id -> product id; a clear error otherwise."""

@@ -136,3 +136,34 @@ def test_price_direction_follows_the_shoppers_words(args, text, expected):
     from assistant.argument_guard import guard_search_args
 
     assert guard_search_args(args, text) == expected
+
+
+def test_zero_results_name_the_constraint_and_show_the_closest(tools):
+    from assistant.replies import template_reply
+
+    _, a = tools.run("search_products", {"query": "bluetooth speaker", "max_price": 60})
+    _, b = tools.run("search_products", {"max_price": 1, "refine": True})  # nothing costs $1
+    assert b["status"] == "empty" and b["relaxed"] == "max_price"
+    assert b["products"], "the closest matches are shown"
+    reply = template_reply([b])
+    assert "$1 price limit" in reply and "Closest matches" in reply and "Say yes" in reply
+    assert tools.state.filters.max_price == 1  # the running search is what the shopper asked for
+    assert tools.state.shown == [p["id"] for p in b["products"]]  # numbered on screen: addressable
+    assert tools.state.pending_offer is not None
+    _, c = tools.run("search_products", {"query": "zxqv unobtainium flux capacitor", "max_price": 5})
+    assert c["status"] == "empty" and not c["products"] and "relaxed" not in c
+    assert tools.state.shown == [p["id"] for p in b["products"]]  # nothing new shown: the list stays
+    assert tools.state.query == "zxqv unobtainium flux capacitor"  # the running search is the one asked for
+
+
+def test_shown_products_are_of_the_requested_type(tools):
+    from assistant.product_types import PRODUCT_TYPES
+
+    for query in ("bluetooth speaker", "laptop", "wireless mouse", "smartwatch"):
+        _, a = tools.run("search_products", {"query": query, "max_price": 3000})
+        wanted = PRODUCT_TYPES.of_text(query)
+        kinds = {PRODUCT_TYPES.of_product(tools.searcher.get_product(p["id"])) for p in a["products"]}
+        assert a["products"] and kinds == {wanted}, (query, kinds)
+    _, cheaper = tools.run("search_products", {"cheaper": True})
+    assert {PRODUCT_TYPES.of_product(tools.searcher.get_product(p["id"])) for p in cheaper["products"]} <= \
+        {"smartwatch"}

@@ -24,7 +24,7 @@ def test_train_agent_smoke_writes_adapter_and_card(demo_index, tmp_path):
 
 
 def test_eval_agent_json_has_required_keys(demo_index):
-    result = CliRunner().invoke(app, ["eval", "agent", "--dialogues", "4", "--no-base", "--json"])
+    result = CliRunner().invoke(app, ["eval", "agent", "--dialogues", "4", "--no-base", "--set", "generated", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     for key in ("tool_accuracy", "arg_f1", "json_valid", "ungrounded_facts"):

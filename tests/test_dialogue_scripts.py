@@ -47,6 +47,15 @@ def test_the_shipped_suite_is_valid_and_large_enough():
     ("name: x\nturns:\n  - user: [unclosed\n", 4, "", "not valid YAML"),
     ("- just\n- a list\n", 1, "", "a scenario is a mapping"),
     ("name: x\nturns:\n  - user_base64: '***'\n", 3, "turns.0", "base64"),
+    ("name: x\nturns:\n  - user: hi\n    expect:\n      tools: [{name: search_products, args: {max_prise: 5}}]\n",
+     5, "turns.0.expect.tools.0", "no argument 'max_prise'"),
+    ("name: x\nturns:\n  - user: hi\n    expect:\n      products: {max_prise: 5}\n", 5,
+     "turns.0.expect.products.max_prise", "unknown field"),
+    ("name: x\nturns:\n  - user: [a, '']\n", 3, "turns.0", "non-empty phrasing"),
+    ("name: x\nturns:\n  - user: hi\n    expect:\n      product_type: spaceship\n", 5,
+     "turns.0.expect.product_type", "unknown product type"),
+    ("name: x\nturns:\n  - user: hi\n    expect:\n      titles_match: '(unclosed'\n", 5,
+     "turns.0.expect.titles_match", "regular expression"),
 ])
 def test_malformed_scripts_name_file_line_and_field(tmp_path, text, line, field, message):
     path = write(tmp_path, text)
@@ -62,6 +71,25 @@ def test_turn_lines_are_recorded(tmp_path):
     s = load_script(write(tmp_path, "name: x\n# comment\nturns:\n  - user: hi\n  - user: there\n"))
     assert s.lines == [4, 5]
     assert [t.message() for t in s.turns] == ["hi", "there"]
+
+
+def test_phrasings_cycle_over_repeats(tmp_path):
+    s = load_script(write(tmp_path, "name: x\nturns:\n  - user: [one, two, three]\n  - user: same\n"))
+    assert [s.turns[0].message(k) for k in range(4)] == ["one", "two", "three", "one"]
+    assert [s.turns[1].message(k) for k in range(2)] == ["same", "same"]
+    assert s.turns[0].phrasings == 3
+
+
+def test_checks_on_what_was_shown_beyond_ids():
+    speakers = [product("P1", 40), product("P2", 30)]
+    exp = TurnExpectation(titles_match="^acme", ordered_by="price_asc", max_price_below_previous=True,
+                          product_type="speaker")
+    m = {x.field for x in check_turn(exp, obs(products=speakers, previous_products=[product("P0", 35)])).mismatches}
+    assert m == {"ordered_by", "max_price_below_previous"}
+    cheaper = [product("P3", 20), product("P4", 25)]
+    assert check_turn(exp, obs(products=cheaper, previous_products=speakers)).mismatches == []
+    wrong = TurnExpectation(titles_match="sony", product_type="laptop")
+    assert {x.field for x in check_turn(wrong, obs(products=cheaper)).mismatches} == {"titles_match", "product_type"}
 
 
 def product(pid: str, price: float, brand: str = "Acme", stock: int = 3) -> Product:

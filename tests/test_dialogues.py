@@ -1,8 +1,11 @@
 """The scripted dialogue suite through the real agent, index and SQLite store.
 
-Each scenario is one pytest case and runs ``AISLE_DIALOGUE_REPEAT`` times (default 3): it passes
-only when every repeat passes (pass^k). ``aisle test-dialogues`` runs the same scenarios outside
-pytest; the CLI test below checks its exit codes, diff and report.
+Each scenario is one pytest case and runs ``AISLE_DIALOGUE_REPEAT`` times (default 3); repeat i sends
+phrasing i of every turn that lists several. A scenario must pass its first phrasing (the regression
+baseline), and every repeat when it has one phrasing only; over the whole suite, pass^k across the
+phrasings must stay at or above ``MIN_PASS_K`` (issue 18: robustness to wording). ``aisle
+test-dialogues`` runs the same scenarios outside pytest; the CLI test below checks its exit codes,
+diff and report.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from assistant.scenarios.script import discover
 
 SUITE = Path(__file__).parent / "dialogues"
 REPEAT = int(os.environ.get("AISLE_DIALOGUE_REPEAT", "3"))
+MIN_PASS_K = 0.95
 FILES = discover([SUITE])
 
 
@@ -51,7 +55,22 @@ def test_scenario(runner, path):
     runner.outcomes.append(outcome)
     if scenario.known_failure and not outcome.passed:
         pytest.xfail(f"known failure: {scenario.known_failure}")
-    assert outcome.passed, "\n" + failure_text(outcome)
+    if max(t.phrasings for t in scenario.turns) == 1:
+        assert outcome.passed, "\n" + failure_text(outcome)
+    else:
+        assert outcome.runs[0].passed, "\n" + failure_text(outcome)
+
+
+def test_pass_k_over_phrasings(runner):
+    """Runs after the scenarios (file order): the share of scenarios passing all their phrasings."""
+    from assistant.scenarios.runner import failure_text
+
+    if len(runner.outcomes) < len(FILES):
+        pytest.skip("pass^k is measured over the whole suite")
+    counted = [o for o in runner.outcomes if not o.known_failure]
+    pass_k = sum(o.passed for o in counted) / len(counted)
+    failing = "\n".join(failure_text(o) for o in counted if not o.passed)
+    assert pass_k >= MIN_PASS_K, f"pass^{REPEAT} over phrasings {pass_k:.3f}\n{failing}"
 
 
 def test_cli_exit_codes_diff_and_report(demo_index, data_dir, tmp_path):

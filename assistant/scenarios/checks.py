@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.product_types import PRODUCT_TYPES
 from assistant.scenarios.script import ToolExpectation, TurnExpectation
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
@@ -24,6 +26,7 @@ class Observation:
     shown_list: list[str] = field(default_factory=list)  # the session's last shown list (for positions)
     facts: str = ""
     error: str | None = None
+    previous_products: list[Product] = field(default_factory=list)  # what the previous turn showed
 
 
 @dataclass
@@ -75,6 +78,33 @@ def _match_tools(expected: list[ToolExpectation], calls: list[dict[str, Any]], c
         i += 1
 
 
+_ORDER_KEYS = {"price_asc": (lambda p: p.price, False), "price_desc": (lambda p: p.price, True),
+               "rating_desc": (lambda p: p.rating, True)}
+
+
+def _check_shown(exp: TurnExpectation, obs: Observation, check: TurnCheck) -> None:
+    """Checks on what was shown beyond ids: titles, product type, order, price against the previous turn."""
+    if exp.titles_match is not None:
+        for p in obs.products:
+            if not re.search(exp.titles_match, p.title, re.I):
+                check.fail("titles_match", exp.titles_match, p.title)
+    if exp.product_type is not None:
+        for p in obs.products:
+            if PRODUCT_TYPES.of_product(p) != exp.product_type:
+                check.fail("product_type", exp.product_type, f"{p.title} ({PRODUCT_TYPES.of_product(p)})")
+    if exp.ordered_by is not None:
+        key, descending = _ORDER_KEYS[exp.ordered_by]
+        values = [key(p) for p in obs.products]
+        if None in values or values != sorted(values, reverse=descending):  # type: ignore[type-var]
+            check.fail("ordered_by", exp.ordered_by, values)
+    if exp.max_price_below_previous:
+        now = [p.price for p in obs.products if p.price is not None]
+        before = [p.price for p in obs.previous_products if p.price is not None]
+        if not now or not before or max(now) >= max(before):
+            check.fail("max_price_below_previous", f"below {max(before) if before else '?'}",
+                       max(now) if now else "nothing shown")
+
+
 def check_turn(exp: TurnExpectation, obs: Observation) -> TurnCheck:
     check = TurnCheck()
     names = [c["name"] for c in obs.tool_calls]
@@ -94,6 +124,7 @@ def check_turn(exp: TurnExpectation, obs: Observation) -> TurnCheck:
                 check.fail("products", exp.products.model_dump(exclude_defaults=True),
                            f"{p.id} ({p.brand}, {p.display_price()}, rating {p.rating}, colour {p.colour}, "
                            f"stock {p.stock}, {' > '.join(p.category)})")
+    _check_shown(exp, obs, check)
     if exp.count is not None:
         unique = len(dict.fromkeys(shown))
         if unique < exp.count.min or (exp.count.max is not None and unique > exp.count.max):

@@ -142,19 +142,21 @@ class DialogueRunner:
         searcher = get_searcher(index)
         outcome = RunOutcome(repeat)
         started = time.perf_counter()
+        previous: list = []
         for i, turn in enumerate(scenario.turns):
             session = sessions[turn.role]
             t0 = time.perf_counter()
             if turn.role == "copilot":
-                suggestion = suggest_reply(self.agent, session, turn.message())  # type: ignore[arg-type]
+                suggestion = suggest_reply(self.agent, session, turn.message(repeat))  # type: ignore[arg-type]
                 result, facts = suggestion.result, suggestion.facts
             else:
-                result, facts = self.agent.turn(session, turn.message()), ""
+                result, facts = self.agent.turn(session, turn.message(repeat)), ""
             ids = list(dict.fromkeys(p["id"] for a in result.artifacts for p in a["products"]))
             products = [p for p in (searcher.get_product(pid) for pid in ids) if p is not None]
             cart = [(x.product_id, x.quantity) for x in store.cart(session.session_id)]
             obs = Observation(result.text, result.reply, result.tool_calls, result.artifacts, products, cart,
-                              result.shown_ungrounded, list(session.state.shown), facts, result.error)
+                              result.shown_ungrounded, list(session.state.shown), facts, result.error, previous)
+            previous = products or previous
             check = check_turn(turn.expect, obs)
             outcome.turns.append(TurnOutcome(
                 i + 1, scenario.lines[i] if i < len(scenario.lines) else None, turn.role, result.text[:300],

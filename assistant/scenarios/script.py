@@ -9,12 +9,14 @@ the line it came from.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from assistant.product_types import LEXICON
 from assistant.tools.schemas import TOOL_ARGS
 from retrieval.filters import SearchFilters
 
@@ -43,6 +45,21 @@ class ToolExpectation(_Strict):
             raise ValueError(f"unknown tool {value!r}; known: {', '.join(sorted(TOOL_ARGS))}")
         return value
 
+    @model_validator(mode="after")
+    def _known_args(self) -> ToolExpectation:
+        known = TOOL_ARGS[self.name].model_fields
+        unknown = sorted(set(self.args) - set(known))
+        if unknown:
+            raise ValueError(f"{self.name} has no argument {', '.join(map(repr, unknown))}; "
+                             f"known: {', '.join(sorted(known))}")
+        return self
+
+
+class ProductsExpectation(SearchFilters):
+    """Every product shown must satisfy these (the search filters' fields; an unknown key is an error)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
 
 class CartLineExpectation(_Strict):
     product_id: str
@@ -59,7 +76,7 @@ class TurnExpectation(_Strict):
         default=None, description="Calls that must appear, in this order (other calls may come between).")
     no_tools: bool = Field(default=False, description="The turn must be answered without any tool.")
     tools_not_called: list[str] = Field(default_factory=list)
-    products: SearchFilters | None = Field(default=None, description="Every product shown must satisfy these.")
+    products: ProductsExpectation | None = Field(default=None, description="Every product shown must satisfy these.")
     count: CountRange | None = None
     must_show: list[str] = Field(default_factory=list)
     must_not_show: list[str] = Field(default_factory=list)
@@ -76,6 +93,31 @@ class TurnExpectation(_Strict):
     no_order_shown: bool = Field(default=False, description="No order details were revealed.")
     grounded: bool = Field(default=True, description="No ungrounded fact in the reply the shopper sees.")
     facts_contain: list[str] = Field(default_factory=list, description="Copilot: the facts panel names these.")
+    titles_match: str | None = Field(default=None, description="A regular expression every shown title matches "
+                                                                "(case-insensitive).")
+    product_type: str | None = Field(default=None, description="Every shown product is of this type "
+                                                                "(a type of assistant/product_types.py).")
+    ordered_by: Literal["price_asc", "price_desc", "rating_desc"] | None = Field(
+        default=None, description="The shown products are in this order.")
+    max_price_below_previous: bool = Field(default=False, description="The dearest product shown costs less than "
+                                                                      "the dearest one of the previous turn.")
+
+    @field_validator("titles_match")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @field_validator("product_type")
+    @classmethod
+    def _type(cls, value: str | None) -> str | None:
+        if value is not None and value not in LEXICON:
+            raise ValueError(f"unknown product type {value!r}; known: {', '.join(sorted(LEXICON))}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> TurnExpectation:
@@ -85,7 +127,8 @@ class TurnExpectation(_Strict):
 
 
 class Turn(_Strict):
-    user: str | None = None
+    user: str | list[str] | None = Field(default=None, description="The message, or several phrasings of it: "
+                                                                    "repeat i sends phrasing i (cycling).")
     user_base64: str | None = Field(default=None, description="Raw bytes of the message (binary input).")
     repeat_user: int = Field(default=1, ge=1, le=100_000, description="Send ``user`` this many times over.")
     role: Literal["shopper", "copilot"] = "shopper"
@@ -95,6 +138,8 @@ class Turn(_Strict):
     def _one_message(self) -> Turn:
         if (self.user is None) == (self.user_base64 is None):
             raise ValueError("give exactly one of user or user_base64")
+        if isinstance(self.user, list) and (not self.user or not all(p.strip() for p in self.user)):
+            raise ValueError("a list of phrasings needs at least one non-empty phrasing")
         if self.user_base64 is not None:
             try:
                 base64.b64decode(self.user_base64, validate=True)
@@ -102,10 +147,16 @@ class Turn(_Strict):
                 raise ValueError(f"user_base64 is not valid base64: {exc}") from None
         return self
 
-    def message(self) -> str | bytes:
+    def message(self, repeat: int = 0) -> str | bytes:
+        """The message of run ``repeat`` (0-based): phrasings cycle, so pass^k measures wording, not luck."""
         if self.user_base64 is not None:
             return base64.b64decode(self.user_base64)
-        return (self.user or "") * self.repeat_user
+        text = self.user[repeat % len(self.user)] if isinstance(self.user, list) else (self.user or "")
+        return text * self.repeat_user
+
+    @property
+    def phrasings(self) -> int:
+        return len(self.user) if isinstance(self.user, list) else 1
 
 
 class Scenario(_Strict):

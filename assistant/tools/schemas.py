@@ -33,6 +33,8 @@ class SearchProductsArgs(_Args):
     in_stock: bool | None = None
     refine: bool = Field(default=False, description="Keep the current constraints and change only these.")
     cheaper: bool = Field(default=False, description="Only products cheaper than the ones shown.")
+    clear: list[Literal["price", "brand", "colour", "rating", "stock"]] = Field(
+        default_factory=list, description="Constraints of the current search to drop (\"any price\", \"any brand\").")
 
     _listify = field_validator("brands", "exclude_brands", mode="before")(listify)
 

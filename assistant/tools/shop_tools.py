@@ -17,8 +17,9 @@ from langchain_core.tools import BaseTool, StructuredTool
 
 from aisle.settings import get_settings
 from assistant.product_facts import card, summary_line
+from assistant.product_types import PRODUCT_TYPES, ProductTypes
 from assistant.session import ShopSession
-from assistant.state import PendingCart
+from assistant.state import PendingCart, SearchRequest
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
 from assistant.untrusted_text import is_steering
@@ -26,6 +27,17 @@ from retrieval.catalog.product import Product
 from retrieval.search import get_searcher
 
 SEARCH_K = 5
+MAX_RELAXATIONS = 4  # searches tried to recover from zero results
+# the order constraints are relaxed in after zero results (derived ones go first), and their "off" values
+DEFAULTS: dict[str, Any] = {"colour": None, "brands": [], "min_rating": None, "in_stock": False,
+                            "exclude_brands": [], "max_price": None, "min_price": None, "category": None}
+
+
+def relaxable(request: SearchRequest) -> list[str]:
+    """The request's constraints, in the order a zero-result search relaxes them."""
+    applied = request.filters.model_dump(exclude_defaults=True)
+    names = [n for n in DEFAULTS if n in applied]
+    return sorted(names, key=lambda n: n not in request.derived)
 Result = tuple[str, dict[str, Any]]
 
 
@@ -45,9 +57,10 @@ class ShopTools:
 
     search_method = "full"  # dialogue generation uses "hybrid": same tools, faster data
 
-    def __init__(self, session: ShopSession) -> None:
+    def __init__(self, session: ShopSession, types: ProductTypes = PRODUCT_TYPES) -> None:
         self.session = session
         self.state = session.state
+        self.types = types
 
     @property
     def searcher(self):
@@ -60,22 +73,63 @@ class ShopTools:
             raise LookupError(f"there is no product {pid!r} in the catalog")
         return product
 
-    def search_products(self, **kwargs: Any) -> Result:
-        args = s.SearchProductsArgs(**kwargs)
-        query, filters = self.state.next_search(args)
-        response = self.searcher.search(query, filters, k=SEARCH_K, method=self.search_method)
+    def _fitting(self, request: SearchRequest, limit: int | None = SEARCH_K) -> list[Product]:
+        """The top products for a request: relevant enough (lexical match or dense score over the floor)
+        and of the product type asked for, when it names one."""
+        response = self.searcher.search(request.query, request.filters, k=SEARCH_K * 4, method=self.search_method)
         floor = get_settings().agent_min_dense_score
         products = [h.product for h in response.hits if "lexical" in h.stages or h.stages.get("dense", 1.0) >= floor]
-        self.state.remember_search(query, filters, [(p.id, p.price) for p in products])
+        return [p for p in products if self.types.matches(p, request.product_type)][:limit]
+
+    def search_products(self, **kwargs: Any) -> Result:
+        args = s.SearchProductsArgs(**kwargs)
+        return self._search(self.state.next_search(args, self.types))
+
+    def _search(self, request: SearchRequest) -> Result:
+        products = self._fitting(request)
+        self.state.remember_search(request, [(p.id, p.price) for p in products])
+        query, filters = request.query, request.filters
         applied = filters.model_dump(exclude_defaults=True)
+        if not products:
+            return self._recover(request)
         constraint = ", ".join(f"{k}={v}" for k, v in applied.items())
         cards = [card(p, filters, i) for i, p in enumerate(products, start=1)]
-        if not products:
-            text = f"No products match {query!r}" + (f" with {constraint}" if constraint else "") + "."
-            return text, artifact("search_products", "empty", text, query=query, filters=applied)
         head = f"{len(products)} results for {query!r}" + (f" ({constraint})" if constraint else "") + ":"
         text = "\n".join([head] + [summary_line(p, i) for i, p in enumerate(products, start=1)])
         return text, artifact("search_products", "ok", head, cards, query=query, filters=applied)
+
+    def _recover(self, request: SearchRequest) -> Result:
+        """Zero results: find the one constraint whose removal brings matches back (derived ones first),
+        show those matches labelled as the closest, and offer the relaxed search. The list shown before
+        stays addressable when nothing close exists."""
+        applied = request.filters.model_dump(exclude_defaults=True)
+        constraint = ", ".join(f"{k}={v}" for k, v in applied.items())
+        text = f"No products match {request.query!r}" + (f" with {constraint}" if constraint else "") + "."
+        for name in relaxable(request)[:MAX_RELAXATIONS]:
+            relaxed = SearchRequest(request.query, request.filters.model_copy(update={name: DEFAULTS[name]}),
+                                    request.product_type, request.derived - {name}, False)
+            closest = self._fitting(relaxed, limit=None)
+            if name in ("max_price", "min_price"):  # the relevant ones nearest to the dropped limit
+                closest.sort(key=lambda p: p.price if p.price is not None else float("inf"),
+                             reverse=name == "min_price")
+            closest = closest[:SEARCH_K]
+            if closest:
+                self.state.remember_shown([(p.id, p.price) for p in closest])
+                self.state.pending_offer = relaxed
+                text += f" Without {name}, the closest are:\n" + "\n".join(
+                    summary_line(p, i) for i, p in enumerate(closest, start=1))
+                cards = [card(p, relaxed.filters, i) for i, p in enumerate(closest, start=1)]
+                return text, artifact("search_products", "empty", text, cards, query=request.query, filters=applied,
+                                      relaxed=name, derived=sorted(request.derived))
+        return text, artifact("search_products", "empty", text, query=request.query, filters=applied,
+                              derived=sorted(request.derived))
+
+    def accept_offer(self) -> Result:
+        """The shopper said yes to the relaxed search offered after zero results."""
+        offer = self.state.pending_offer
+        if offer is None:
+            raise LookupError("there is nothing waiting for a yes or no right now")
+        return self._search(offer)
 
     def get_product(self, **kwargs: Any) -> Result:
         args = s.GetProductArgs(**kwargs)

@@ -116,8 +116,9 @@ Guard = Callable[[str, dict[str, Any], str], tuple[str, dict[str, Any]]]
 
 
 def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) -> dict[str, Any]:
-    """Tool accuracy, argument F1/exact match and JSON validity; ``guard`` rewrites each parsed call first."""
-    tool_hits, f1s, exact, valid, gold_calls, attempts, attempts_valid = 0, [], 0, 0, 0, 0, 0
+    """Tool accuracy, argument F1/exact match, JSON validity and calls to tools that do not exist;
+    ``guard`` rewrites each parsed call first."""
+    tool_hits, f1s, exact, valid, gold_calls, attempts, attempts_valid, unknown = 0, [], 0, 0, 0, 0, 0, 0
     by_scenario: dict[str, list[int]] = defaultdict(list)
     errors = []
     for e, out in calls:
@@ -129,6 +130,7 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
             name, args = guard(pred["name"], pred["args"], shopper_text_of(e))
             pred = {**pred, "name": name, "args": args}
         pred_name = pred["name"] if pred else "text"
+        unknown += pred is not None and pred_name not in TOOL_ARGS
         gold_name = e.gold.name if e.gold.kind == "call" else "text"
         hit = pred_name == gold_name
         if gold_name == "text" and hit:
@@ -153,6 +155,7 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
         "arg_exact_match": exact / max(1, gold_calls),
         "json_valid": valid / max(1, gold_calls),
         "call_json_valid": attempts_valid / attempts if attempts else None,  # of the outputs that started a call
+        "unknown_tool_calls": unknown,  # parsed calls naming no tool in TOOL_ARGS
         "by_scenario": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_scenario.items())},
         "errors": errors,
     }

@@ -67,17 +67,25 @@ def catalog_guard(index: str = "demo"):
 def eval_models(examples: list[Example], adapter: str | None, include_base: bool, console: Console,
                 batch_size: int = 16, settings: Settings | None = None) -> dict[str, Any]:
     """Base and LoRA on the configured runtime (``settings.llm_runtime``), as the agent serves them."""
+    return eval_model_sets({"held-out": examples}, adapter, include_base, console, batch_size, settings)["held-out"]
+
+
+def eval_model_sets(sets: dict[str, list[Example]], adapter: str | None, include_base: bool, console: Console,
+                    batch_size: int = 16, settings: Settings | None = None) -> dict[str, dict[str, Any]]:
+    """`eval_models` on several example sets, each model loaded once: {set: {model: metrics}}."""
     from assistant.runtime.loader import load_generator
     from finetune.agent.evaluate import evaluate
 
-    results: dict[str, Any] = {}
+    results: dict[str, dict[str, Any]] = {name: {} for name in sets}
     names = (["base"] if include_base else []) + (["lora"] if adapter else [])
     catalog_brands, guard = brands(), catalog_guard()
     for name in names:
         generator = load_generator(settings, adapter=adapter if name == "lora" else None)
-        with console.status(f"evaluating {name} ({generator.name}) on {len(examples)} held-out examples"):
-            results[name] = evaluate(generator, examples, catalog_brands, batch_size, full_prompt=name == "base",
-                                     guard=guard, grammar=(settings or get_settings()).llm_grammar)
+        for set_name, examples in sets.items():
+            with console.status(f"evaluating {name} ({generator.name}) on {len(examples)} {set_name} examples"):
+                results[set_name][name] = evaluate(generator, examples, catalog_brands, batch_size,
+                                                   full_prompt=name == "base", guard=guard,
+                                                   grammar=(settings or get_settings()).llm_grammar)
     return results
 
 

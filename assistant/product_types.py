@@ -1,0 +1,181 @@
+"""What kind of product a request asks for, and what kind a catalog product is.
+
+One lexicon serves both sides, so "tablet" is kept across "cheaper" and "in black", a request for
+another kind of product starts a new search, and a search for tablets does not show tablet stands.
+
+A product's type is read from its category path when it has one (the demo catalog), else from its
+title. Titles name accessories both ways round ("Targus tablet stand", "screen protector Mobile
+phone/Smartphone", "Kensington laptop lock"), so when a text names an accessory or consumable type
+(stand, case, cable, toner, ...) beside a device type, the accessory wins: a text that names a
+tablet and a stand is about a stand. Otherwise the first type named counts. Nothing after
+"for"/"with"/"compatible" counts ("case for iPhone", "camera with lens"). Products whose text names
+no known type are never excluded by type: the lexicon narrows, it does not guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.catalog.product import Product
+
+# canonical type -> the words and phrases that name it (singular; plurals are matched by singularising)
+LEXICON: dict[str, tuple[str, ...]] = {
+    "speaker": ("speaker", "loudspeaker", "bluetooth speaker", "soundbar", "sound bar", "boombox"),
+    "headphones": ("headphone", "headset", "earphone", "earbud", "ear bud", "in-ear monitor", "airpod"),
+    "laptop": ("laptop", "notebook", "notebook pc", "chromebook", "ultrabook", "macbook"),
+    "tablet": ("tablet", "ipad", "tablet pc"),
+    "phone": ("phone", "smartphone", "mobile phone", "cell phone", "cellphone", "iphone"),
+    "smartwatch": ("smartwatch", "smart watch", "watch", "fitness tracker"),
+    "tv": ("tv", "television", "smart tv"),
+    "monitor": ("monitor", "computer monitor", "gaming monitor"),
+    "camera": ("camera", "digital camera", "camcorder", "dslr", "mirrorless camera", "action camera"),
+    "webcam": ("webcam", "web camera"),
+    "keyboard": ("keyboard",),
+    "mouse": ("mouse", "mice"),
+    "printer": ("printer", "multifunction printer", "mfp"),
+    "scanner": ("scanner",),
+    "projector": ("projector",),
+    "router": ("router", "wi-fi router", "wifi router", "mesh system", "modem"),
+    "network switch": ("switch", "network switch", "kvm switch"),
+    "access point": ("access point",),
+    "toner": ("toner", "toner cartridge"),
+    "ink": ("ink", "ink cartridge", "ink tank"),
+    "drum": ("drum", "drum unit", "imaging drum"),
+    "paper": ("paper", "photo paper"),
+    "labels": ("label", "label tape", "label-making tape"),
+    "cable": ("cable", "cord", "patch cable", "patch cord", "power cord", "extension cord"),
+    "adapter": ("adapter", "converter", "splitter", "hub", "usb hub"),
+    "charger": ("charger", "charging station", "wireless charger"),
+    "power supply": ("power supply", "psu", "power adapter"),
+    "ups": ("ups", "uninterruptible power supply"),
+    "pdu": ("pdu", "power distribution unit", "surge protector", "power strip"),
+    "battery": ("battery", "power bank"),
+    "case": ("case", "cover", "sleeve", "folio", "skin"),
+    "bag": ("bag", "briefcase", "carrying case", "messenger bag"),
+    "backpack": ("backpack", "rucksack", "daypack"),
+    "screen protector": ("screen protector", "protector", "tempered glass"),
+    "stand": ("stand", "holder", "riser"),
+    "lock": ("lock", "cable lock", "security lock", "microsaver"),
+    "privacy filter": ("privacy filter", "privacy screen", "display privacy filter", "filter"),
+    "stylus": ("stylus", "stylus pen", "digital pen"),
+    "mount": ("mount", "bracket", "wall mount", "monitor arm", "tv mount"),
+    "dock": ("dock", "docking station", "port replicator"),
+    "rack": ("rack", "rack accessory", "cabinet"),
+    "memory": ("memory module", "ram", "memory"),
+    "memory card": ("memory card", "sd card", "microsd card", "flash memory card"),
+    "flash drive": ("flash drive", "usb flash drive", "usb stick", "thumb drive", "pen drive"),
+    "ssd": ("ssd", "solid state drive"),
+    "hard drive": ("hard drive", "hdd", "hard disk", "external hard drive"),
+    "processor": ("processor", "cpu"),
+    "motherboard": ("motherboard", "mainboard"),
+    "graphics card": ("graphics card", "video card", "gpu"),
+    "fan": ("fan", "cooler", "cooling fan"),
+    "microphone": ("microphone", "mic"),
+    "remote control": ("remote control",),
+    "lens": ("lens", "camera lens"),
+    "tripod": ("tripod",),
+    "lamp": ("lamp", "projector lamp", "bulb"),
+    "server": ("server",),
+    "desktop": ("desktop", "desktop pc", "desktop computer", "all-in-one", "workstation", "mini pc"),
+    "coffee maker": ("coffee maker", "coffee machine", "espresso machine"),
+    "vacuum": ("vacuum", "vacuum cleaner", "robot vacuum", "hoover"),
+    "blender": ("blender", "smoothie maker"),
+    "jacket": ("jacket", "coat", "parka"),
+    "shoes": ("shoe", "running shoe", "sneaker", "trainer"),
+    "console": ("console", "game console", "gaming console"),
+    "e-reader": ("e-reader", "ereader", "kindle"),
+    "drone": ("drone",),
+}
+
+# what goes with or into a device: named beside a device type, these decide what a product is
+ACCESSORIES = frozenset({
+    "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
+    "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
+    "remote control", "lens", "tripod", "lamp", "memory card"})
+_STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
+_NOT_PLURAL = frozenset({"yes", "has", "was", "its", "his", "this", "us", "is", "as",
+                         "lens", "bus", "series", "glass", "access", "wireless", "less", "stainless", "gps", "ups",
+                         "chassis", "news", "status", "plus", "various", "canvas", "citrus", "express"})
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def singular(word: str) -> str:
+    """A plural word's singular form, by the few rules shop words need ("batteries", "watches", "mice")."""
+    if word in _NOT_PLURAL or len(word) <= 2:
+        return word
+    if word == "mice":
+        return "mouse"
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    return [singular(t) for t in _TOKEN.findall(text.lower())]
+
+
+@dataclass(frozen=True)
+class ProductTypes:
+    """The product-type lexicon: which phrases name which type, matched on singularised words."""
+
+    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    longest: int = 1
+
+    @classmethod
+    def from_lexicon(cls, lexicon: dict[str, tuple[str, ...]]) -> ProductTypes:
+        phrases: dict[tuple[str, ...], str] = {}
+        for kind, names in lexicon.items():
+            for name in (kind, *names):
+                phrases[tuple(tokens(name))] = kind
+        return cls(phrases, max(len(p) for p in phrases))
+
+    def _match_at(self, words: list[str], i: int) -> tuple[int, str] | None:
+        """The longest lexicon phrase starting at word ``i``: (its end, its type)."""
+        for n in range(min(self.longest, len(words) - i), 0, -1):
+            kind = self.phrases.get(tuple(words[i:i + n]))
+            if kind is not None:
+                return i + n, kind
+        return None
+
+    def named(self, text: str | None) -> list[str]:
+        """The types a text names, in order, up to the first "for"/"with"/"compatible"."""
+        words, kinds, i = tokens(text or ""), [], 0
+        while i < len(words) and words[i] not in _STOP:
+            match = self._match_at(words, i)
+            if match is None:
+                i += 1
+                continue
+            i, kind = match
+            kinds.append(kind)
+        return kinds
+
+    def of_text(self, text: str | None) -> str | None:
+        """The type a text is about: an accessory named beside a device, else the first type named."""
+        kinds = self.named(text)
+        return next((k for k in kinds if k in ACCESSORIES), kinds[0] if kinds else None)
+
+    def of_product(self, product: Product) -> str | None:
+        for level in reversed(product.category):
+            kind = self.of_text(level)
+            if kind is not None:
+                return kind
+        return self.of_text(product.title)
+
+    def matches(self, product: Product, wanted: str | None) -> bool:
+        """Is the product of the wanted type? Untyped requests and untyped products always match."""
+        if wanted is None:
+            return True
+        kind = self.of_product(product)
+        return kind is None or kind == wanted
+
+    def words_of(self, kind: str) -> set[str]:
+        """Every word of the phrases that name a type (to tell a follow-up's type words from the rest)."""
+        return {w for phrase, k in self.phrases.items() if k == kind for w in phrase}
+
+
+PRODUCT_TYPES = ProductTypes.from_lexicon(LEXICON)

@@ -1,0 +1,1 @@
+"""Goal-driven simulated shoppers that chat with the real agent and check every turn against invariants."""

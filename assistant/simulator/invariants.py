@@ -1,0 +1,136 @@
+"""The checks every simulated turn must pass, from what the shopper saw and asked for.
+
+Each check returns True (held), False (broken) or None (does not apply to this turn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.agent import ERROR_REPLY, TurnResult
+from assistant.product_types import ProductTypes
+from assistant.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
+from retrieval.catalog.product import Product
+from retrieval.filters import norm
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One turn as the shopper experienced it."""
+
+    turn: ShopperTurn
+    result: TurnResult
+    wants: Constraints
+    shown_before: list[str]
+    shown_after: list[str]
+    listed: list[Product]          # the products of this turn's search results (empty when none ran or none found)
+    previous_prices: list[float]   # prices of the products on screen before the turn
+    cart: dict[str, int]
+    expected_cart: dict[str, int]
+    types: ProductTypes
+
+
+def _searches(view: TurnView) -> list[dict[str, Any]]:
+    return [a for a in view.result.artifacts if a["tool"] == "search_products"]
+
+
+def no_error(view: TurnView) -> bool:
+    return view.result.error is None and bool(view.result.reply.strip()) and view.result.reply != ERROR_REPLY
+
+
+def grounded(view: TurnView) -> bool:
+    return not view.result.shown_ungrounded
+
+
+def expected_tool(view: TurnView) -> bool:
+    called = {c["name"] for c in view.result.tool_calls}
+    allowed = EXPECTED_TOOLS[view.turn.kind]
+    return bool(called & allowed) if allowed else not called
+
+
+def meets_constraints(view: TurnView) -> bool | None:
+    if not view.listed:
+        return None
+    w = view.wants
+    return all(_meets(p, w) for p in view.listed)
+
+
+def _meets(p: Product, w: Constraints) -> bool:
+    if w.max_price is not None and (p.price is None or p.price > w.max_price):
+        return False
+    if w.brands and norm(p.brand or "") not in {norm(b) for b in w.brands}:
+        return False
+    if w.excluded and norm(p.brand or "") in {norm(b) for b in w.excluded}:
+        return False
+    return not (w.colour and norm(p.colour or "") != norm(w.colour))
+
+
+def of_requested_type(view: TurnView) -> bool | None:
+    """No product of another known type is listed (untyped products are not counted against it)."""
+    if not view.listed or view.wants.product_type is None:
+        return None
+    return all(view.types.of_product(p) in (None, view.wants.product_type) for p in view.listed)
+
+
+def references_resolve(view: TurnView) -> bool | None:
+    if not view.turn.positions:
+        return None
+    if any(n > len(view.shown_before) for n in view.turn.positions):
+        return None
+    wanted = [view.shown_before[n - 1] for n in view.turn.positions]
+    used = [p["id"] for a in view.result.artifacts if a["tool"] != "search_products" for p in a["products"]]
+    return used[: len(wanted)] == wanted if len(wanted) > 1 else wanted[0] in used[:1]
+
+
+def cart_after_confirmation_only(view: TurnView) -> bool:
+    return view.cart == view.expected_cart
+
+
+def zero_results_recover(view: TurnView) -> bool | None:
+    empty = [a for a in _searches(view) if a["status"] == "empty"]
+    if not empty:
+        return None
+    return bool(empty[-1].get("relaxed")) or "drop a filter" in view.result.reply
+
+
+def never_replays(view: TurnView) -> bool | None:
+    if view.turn.kind not in (TurnKind.OFF_TOPIC, TurnKind.NOTHING_PENDING):
+        return None
+    return not _searches(view) and view.shown_after == view.shown_before
+
+
+def cheaper_is_cheaper(view: TurnView) -> bool | None:
+    if view.turn.kind is not TurnKind.CHEAPER or not view.listed or not view.previous_prices:
+        return None
+    prices = [p.price for p in view.listed if p.price is not None]
+    return bool(prices) and max(prices) < max(view.previous_prices)
+
+
+INVARIANTS: dict[str, Callable[[TurnView], bool | None]] = {
+    "no_error": no_error,
+    "grounded": grounded,
+    "meets_constraints": meets_constraints,
+    "of_requested_type": of_requested_type,
+    "references_resolve": references_resolve,
+    "cart_after_confirmation_only": cart_after_confirmation_only,
+    "zero_results_recover": zero_results_recover,
+    "never_replays": never_replays,
+    "cheaper_is_cheaper": cheaper_is_cheaper,
+}
+
+
+# measured per turn kind and reported beside the invariants, not one of them: a question answered with
+# the product's details instead of the asked fact is a weaker turn, not a broken conversation
+ROUTING = expected_tool
+
+
+def check(view: TurnView) -> dict[str, bool]:
+    """The invariants that apply to this turn and whether each held."""
+    out = {}
+    for name, rule in INVARIANTS.items():
+        held = rule(view)
+        if held is not None:
+            out[name] = held
+    return out

@@ -1,0 +1,233 @@
+"""Rules that read the dialogue state around the model's call, so a turn never replays old state.
+
+- A bare "yes"/"no" answers what is pending (a cart confirmation, a relaxed search offered after
+  zero results) without asking the model; with nothing pending it gets a plain answer, never a
+  repeated search.
+- A search call that changes nothing (``refine`` and no new constraint) is not run: if the shopper
+  named a kind of product it becomes a search for their words, otherwise the shopper hears what the
+  assistant can do (an off-topic or unreadable message never repeats the last search).
+- A search whose shopper message names another kind of product than the running search starts a
+  new search from the shopper's words instead of refining the old one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.argument_guard import ADD_CUE, policy_topic
+from assistant.product_types import ProductTypes
+from assistant.state import CLEARED, DialogueState
+from assistant.tools.schemas import SearchProductsArgs
+
+NO_TOOL = "__no_tool__"
+NOT_UNDERSTOOD = ("Sorry, I can't help with that. I can search the catalog (for example \"a quiet bluetooth "
+                  "speaker in black\"), answer questions about products I showed, compare them, manage your cart, "
+                  "look up an order, and explain store policies. Questions in English work best.")
+NOTHING_PENDING = ("There's nothing waiting for a yes or no right now. Tell me what you're looking for, or ask about "
+                   "one of the products shown.")
+OFFER_DECLINED = "Okay, I'll keep your filters as they are. Tell me what you'd like to change."
+
+_YES = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
+                  "yes please", "please do", "do it", "go ahead", "go for it", "sounds good", "correct", "right",
+                  "absolutely", "of course", "definitely", "yes do it", "ok do it", "sure thing", "alright", "si",
+                  "oui", "ja"})
+_NO = frozenset({"no", "n", "nope", "nah", "no thanks", "no thank you", "cancel", "don't", "dont", "never mind",
+                 "nevermind", "not now", "no way", "forget it", "skip it", "no don't", "nein", "non"})
+
+
+def yes_or_no(text: str) -> bool | None:
+    """True/False when the whole message is a bare yes/no ("yes please!", "nope"); None otherwise."""
+    bare = " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+    if bare in _YES:
+        return True
+    if bare in _NO:
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    """What a bare yes/no means now: a call to run, a reply to give, or neither (ask the model)."""
+
+    call: dict[str, Any] | None = None
+    reply: str | None = None
+
+
+def offer_call_args(state: DialogueState) -> dict[str, Any]:
+    """The pending relaxed search as search arguments (a new search with exactly its constraints)."""
+    offer = state.pending_offer
+    assert offer is not None
+    return {"query": offer.query, **offer.filters.model_dump(exclude_defaults=True)}
+
+
+def pending_answer(state: DialogueState, text: str) -> PendingAnswer:
+    answer = yes_or_no(text)
+    if answer is None:
+        return PendingAnswer()
+    if state.pending_cart is not None:
+        return PendingAnswer({"name": "add_to_cart", "args": {"confirm": answer}, "id": "pending-cart",
+                              "type": "tool_call"})
+    if state.pending_offer is not None:
+        if not answer:
+            state.pending_offer = None
+            return PendingAnswer(reply=OFFER_DECLINED)
+        return PendingAnswer({"name": "search_products", "args": offer_call_args(state), "id": "pending-offer",
+                              "type": "tool_call"})
+    return PendingAnswer(reply=NOTHING_PENDING)
+
+
+def state_guard(state: DialogueState, name: str, args: Any, text: str, types: ProductTypes) -> tuple[str, Any]:
+    """The call to run after the rules above; ``NO_TOOL`` means answer without running anything."""
+    if not isinstance(args, dict):
+        return name, args
+    if name not in ("search_products", "add_to_cart") and state.query is not None and relaxations_asked(text) \
+            and not single_reference(text, len(state.shown)):
+        name, args = "search_products", {"refine": True}  # "any colour is fine" read as something else
+    named_positions = positions_named(text, len(state.shown))
+    if len(named_positions) >= 2 and (name == "compare_products" or _STRONG_COMPARE.search(text)):
+        return "compare_products", {"positions": named_positions[:4]}
+    position = single_reference(text, len(state.shown))
+    if name in MISROUTED_QUESTION_TOOLS and position is not None:
+        return "answer_product_question", {"position": position, "question": text[:500]}
+    named = types.of_text(text)
+    if named is not None and named != state.product_type and name not in ("search_products", "store_policy",
+                                                                          "order_status") \
+            and position is None and not named_positions:
+        return "search_products", {"query": _without_filler(text)[:300]}  # another kind of product: a search
+    if name == "search_products" and named is None and (topic := policy_topic(text)) is not None \
+            and not re.search(r"\d", text):
+        return "store_policy", {"topic": topic}  # "can i send stuff back?" is not a product search
+    if name == "add_to_cart" and args.get("confirm") is None and not ADD_CUE.search(text) \
+            and not args.get("product_id") and state.query is not None:
+        return "search_products", {"refine": True}  # "make it pink" is not a purchase
+    if name != "search_products":
+        return name, args
+    try:
+        parsed = SearchProductsArgs(**args)
+    except ValidationError:
+        return name, args  # the tool reports the bad arguments
+    dropped = relaxations_asked(text)
+    if dropped and state.query is not None and not types.of_text(parsed.query):
+        cleared_keys = {key for name in dropped for key in CLEARED[name]}  # filter names = argument names
+        args = {**{k: v for k, v in args.items() if k not in cleared_keys}, "refine": True,
+                "clear": sorted(set(parsed.clear) | set(dropped))}
+        parsed = SearchProductsArgs(**args)
+    if parsed.refine or parsed.cheaper:
+        args = backed_by_words(args, text)
+        parsed = SearchProductsArgs(**args)
+    elif state.product_type is not None and parsed.query and types.of_text(parsed.query) is None and named is None:
+        args = {**args, "refine": True}  # "just show Samsung" narrows the running search, it is not a new one
+        parsed = SearchProductsArgs(**args)
+    if state.is_replay(parsed):
+        return (name, {"query": _without_filler(text)[:300]}) if named else (NO_TOOL, {})
+    asked = types.of_text(parsed.query) if parsed.query else None
+    if named is not None and state.product_type is not None and named != state.product_type and asked is None \
+            and (parsed.refine or parsed.cheaper or not parsed.query):
+        fresh = {k: v for k, v in args.items() if k not in ("refine", "cheaper", "query")}
+        return name, {"query": _without_filler(text)[:300], **fresh}
+    return name, args
+
+
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+             "fifth": 5, "5th": 5}
+_ORDINAL = re.compile(r"\b(?:(" + "|".join(_ORDINALS) + r")|last|(?:number|no\.?)\s*(\d))\b|#\s*(\d)\b", re.I)
+_COMPARE_CUE = re.compile(r"compar|\bvs\.?\b|versus|differ|better|\bwhich\b|\bboth\b|\band\b|cheapest|best", re.I)
+_QUESTION_CUE = re.compile(r"\?|^(?:is|are|does|do|has|have|can|will|what|how|which)\b", re.I)
+# tools the model sometimes picks for a question about one shown product ("is the second one in stock?",
+# "does number 2 come with a lens?"); a message that asks to add or buy is never such a question
+MISROUTED_QUESTION_TOOLS = frozenset({"compare_products", "order_status", "search_products", "add_to_cart"})
+
+
+_STRONG_COMPARE = re.compile(r"compar|side by side|\bvs\.?\b|versus|differ", re.I)
+_COUNTED = re.compile(r"\b(first|top|last)\s+(two|three|four|2|3|4)\b", re.I)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+
+
+def _position(m: re.Match[str], shown: int) -> int:
+    digit = m.group(2) or m.group(3)
+    return _ORDINALS.get((m.group(1) or "").lower()) or (int(digit) if digit else shown)
+
+
+def positions_named(text: str, shown: int) -> list[int]:
+    """The shown positions a message names, in order ("#1 and #3", "the first three", "the last two");
+    empty when it names one or none, or one that was not shown."""
+    if not shown:
+        return []
+    counted = _COUNTED.search(text)
+    if counted:
+        k = min(_COUNTS[counted.group(2).lower()], shown)
+        return list(range(shown - k + 1, shown + 1)) if counted.group(1).lower() == "last" else list(range(1, k + 1))
+    found: list[int] = []
+    for m in _ORDINAL.finditer(text):
+        n = _position(m, shown)
+        if n not in found:
+            found.append(n)
+    return found if len(found) >= 2 and all(1 <= n <= shown for n in found) else []
+
+
+def single_reference(text: str, shown: int) -> int | None:
+    """The one shown product a question is about ("does the 2nd one have a mic?"), or None when the
+    message is not a question, names no or several products, or compares."""
+    if not shown or not _QUESTION_CUE.search(text.strip()) or _COMPARE_CUE.search(text) or ADD_CUE.search(text):
+        return None
+    refs = {_position(m, shown) for m in _ORDINAL.finditer(text)}
+    if len(refs) != 1:
+        return None
+    position = refs.pop()
+    return position if 1 <= position <= shown else None
+
+
+_ANY = re.compile(r"\b(?:any|whatever|all|every)\s+(price|budget|brand|make|colou?r|rating)s?\b|"
+                  r"\bdon'?t care (?:about|what) (?:the )?(price|budget|brand|make|colou?r|rating)|"
+                  r"\b(price|budget|brand|colou?r|rating) (?:doesn'?t|does not) matter", re.I)
+_ANY_NAMES = {"price": "price", "budget": "price", "brand": "brand", "make": "brand", "colour": "colour",
+              "color": "colour", "rating": "rating"}
+
+
+def relaxations_asked(text: str) -> list[str]:
+    """The constraints a shopper asks to drop: "any colour is fine", "other brands", "price doesn't matter"."""
+    found = []
+    for m in _ANY.finditer(text):
+        word = next(g for g in m.groups() if g).lower()
+        name = _ANY_NAMES[word]
+        if name not in found:
+            found.append(name)
+    return found
+
+
+_CHEAPER_CUE = re.compile(r"cheap|less|lower|afford|budget|pricey|expensive|cost|price|money|save|bargain|deal|"
+                          r"too much|spend", re.I)
+_STOCK_CUE = re.compile(r"stock|availab|ships?\b|shipping today|right now|today", re.I)
+
+
+def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """A refinement changes only what the shopper's message speaks of: "cheaper" needs a price word, "in
+    stock" a stock word, a brand or colour must be named ("any plans for the weekend?" read as a cheaper
+    in-stock search changes nothing, and then is not run)."""
+    low = text.lower()
+    fixed = dict(args)
+    if fixed.get("cheaper") and not _CHEAPER_CUE.search(text):
+        del fixed["cheaper"]
+    if fixed.get("in_stock") is not None and not _STOCK_CUE.search(text):
+        del fixed["in_stock"]
+    for key in ("brands", "exclude_brands"):
+        if isinstance(fixed.get(key), list):
+            fixed[key] = [b for b in fixed[key] if isinstance(b, str) and b.lower() in low]
+    if isinstance(fixed.get("colour"), str) and fixed["colour"].lower() not in low:
+        del fixed["colour"]
+    return fixed
+
+
+_LEAD_IN = re.compile(r"^(?:(?:now|ok(?:ay)?|and|also|actually|so|hmm+|well|then|instead|forget (?:that|it)|"
+                      r"never ?mind|different thing|switching gears|change of plan)\b[\s,:;.!-]*)*"
+                      r"(?:(?:can you |could you |please )?(?:show me|find me|look for|search for|i want|i need|"
+                      r"i'?d like|how about|what about|got any|do you have|give me)\b\s*)?", re.I)
+
+
+def _without_filler(text: str) -> str:
+    """The shopper's words without lead-ins ("forget that, i want a mouse" -> "a mouse")."""
+    return _LEAD_IN.sub("", text.strip()).strip(" ,.!?") or text

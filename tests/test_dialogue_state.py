@@ -1,0 +1,265 @@
+"""The dialogue-state rules of docs/dialogue-state.md, one test per rule (no model, no index)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.product_types import PRODUCT_TYPES, singular
+from assistant.state import DialogueState, PendingCart, SearchRequest
+from assistant.state_rules import (
+    NO_TOOL,
+    NOTHING_PENDING,
+    OFFER_DECLINED,
+    pending_answer,
+    single_reference,
+    state_guard,
+    yes_or_no,
+)
+from assistant.tools.schemas import SearchProductsArgs
+from retrieval.filters import SearchFilters
+
+
+def searched(query: str, shown_prices: list[float], **filters) -> DialogueState:
+    state = DialogueState()
+    request = state.next_search(SearchProductsArgs(query=query, **filters))
+    state.remember_search(request, [(f"p{i}", price) for i, price in enumerate(shown_prices)])
+    return state
+
+
+def test_a_new_request_resets_constraints_and_type():
+    state = searched("bluetooth speaker", [20, 30, 40], max_price=50, colour="black")
+    request = state.next_search(SearchProductsArgs(query="laptop"))
+    assert request.filters == SearchFilters() and request.product_type == "laptop" and request.new_request
+
+
+def test_a_refinement_keeps_constraints_and_type():
+    state = searched("bluetooth speaker", [20, 30, 40], max_price=50)
+    request = state.next_search(SearchProductsArgs(colour="red", refine=True))
+    assert request.query == "bluetooth speaker" and request.product_type == "speaker"
+    assert request.filters.max_price == 50 and request.filters.colour == "red" and not request.new_request
+
+
+def test_follow_up_words_without_a_type_are_added_to_the_query():
+    state = searched("quiet bluetooth speaker", [20, 30])
+    assert state.next_search(SearchProductsArgs(query="waterproof", refine=True)).query == \
+        "quiet bluetooth speaker waterproof"
+    assert state.next_search(SearchProductsArgs(query="cheaper ones", refine=True)).query == "quiet bluetooth speaker"
+
+
+def test_another_product_type_is_a_new_request_even_when_the_call_says_refine():
+    state = searched("bluetooth speaker", [20, 30], colour="black", max_price=50)
+    request = state.next_search(SearchProductsArgs(query="laptop", refine=True))
+    assert request.query == "laptop" and request.product_type == "laptop"
+    assert request.filters == SearchFilters() and request.new_request
+
+
+def test_cheaper_derives_a_ceiling_below_the_median_shown_and_marks_it_derived():
+    state = searched("bluetooth speaker", [20, 30, 40, 50])
+    request = state.next_search(SearchProductsArgs(cheaper=True))
+    assert request.filters.max_price == 34.99 and request.derived == {"max_price"}
+    assert request.product_type == "speaker" and request.query == "bluetooth speaker"
+    state.remember_search(request, [("a", 21.0)])
+    later = state.next_search(SearchProductsArgs(colour="red", refine=True))
+    assert later.derived == {"max_price"}  # still derived: zero-result recovery relaxes it first
+    stated = state.next_search(SearchProductsArgs(max_price=60, refine=True))
+    assert stated.filters.max_price == 60 and stated.derived == frozenset()  # the shopper's own number wins
+
+
+def test_cheaper_never_leaves_a_minimum_above_the_ceiling():
+    state = searched("notebook", [800, 900, 1000])
+    request = state.next_search(SearchProductsArgs(min_price=950, cheaper=True))
+    assert request.filters.min_price is None and request.filters.max_price == 899.99
+
+
+def test_the_shown_list_changes_only_when_products_are_shown():
+    state = searched("bluetooth speaker", [20, 30])
+    before = list(state.shown)
+    empty = state.next_search(SearchProductsArgs(brands=["Nobrand"], refine=True))
+    state.remember_search(empty, [])
+    assert state.shown == before and state.resolve(2, None) == before[1]
+    assert state.query == "bluetooth speaker" and state.filters.brands == ["Nobrand"]  # the running search
+
+
+def test_a_confirmation_is_consumed_only_when_something_is_pending():
+    state = searched("bluetooth speaker", [20, 30])
+    assert pending_answer(state, "yes").reply == NOTHING_PENDING
+    state.pending_cart = PendingCart("p1", "Speaker", 1, asked_turn=1)
+    call = pending_answer(state, "Yes please!").call
+    assert call["name"] == "add_to_cart" and call["args"] == {"confirm": True}
+    assert pending_answer(state, "nope").call["args"] == {"confirm": False}
+    assert pending_answer(state, "yes, the red one").call is None  # not a bare answer: the model reads it
+
+
+def test_yes_to_a_relaxed_search_runs_it_and_no_keeps_the_filters():
+    state = searched("bluetooth speaker", [20, 30])
+    state.pending_offer = SearchRequest("bluetooth speaker", SearchFilters(max_price=25.0), "speaker")
+    call = pending_answer(state, "ok").call
+    assert call["name"] == "search_products" and call["args"] == {"query": "bluetooth speaker", "max_price": 25.0}
+    assert pending_answer(state, "no thanks").reply == OFFER_DECLINED and state.pending_offer is None
+
+
+def test_a_search_that_changes_nothing_is_never_replayed():
+    state = searched("bluetooth speaker", [20, 30], max_price=50)
+    assert state_guard(state, "search_products", {"refine": True}, "qué tiempo hace hoy", PRODUCT_TYPES)[0] == NO_TOOL
+    name, args = state_guard(state, "search_products", {"brands": [], "refine": True}, "now show me a laptop",
+                             PRODUCT_TYPES)
+    assert name == "search_products" and args == {"query": "a laptop"}
+
+
+def test_a_message_naming_another_type_starts_a_new_search():
+    state = searched("bluetooth speaker", [20, 30], colour="red")
+    name, args = state_guard(state, "search_products", {"colour": "black", "refine": True}, "a black laptop?",
+                             PRODUCT_TYPES)
+    assert args == {"query": "a black laptop", "colour": "black"}
+
+
+def test_a_question_about_one_shown_product_is_answered_not_searched():
+    state = searched("bluetooth speaker", [20, 30, 40])
+    name, args = state_guard(state, "search_products", {"in_stock": True, "refine": True},
+                             "is the second one in stock?", PRODUCT_TYPES)
+    assert name == "answer_product_question" and args["position"] == 2
+    assert single_reference("compare the first and second", 3) is None
+    assert single_reference("is the fifth one waterproof?", 3) is None  # not shown: the tool's error explains
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("quiet bluetooth speaker", "speaker"), ("tablet", "tablet"), ("tablet stand", "stand"),
+    ("case for iphone 12", "case"), ("Targus notebook case 15.6in", "case"), ("HP ProBook 450 notebook 15.6", "laptop"),
+    ("VGA Monitor Extension Cable", "cable"), ("Xerox 006R90321 toner cartridge Original Black", "toner"),
+    ("screen protector for smartphones", "screen protector"), ("cheaper", None), ("in red", None),
+    ("keyboard and mouse", "keyboard"), ("wireless mice", "mouse"), ("batteries", "battery"),
+])
+def test_product_types_of_queries_and_titles(text, kind):
+    assert PRODUCT_TYPES.of_text(text) == kind
+
+
+@given(st.text(max_size=60))
+def test_yes_or_no_and_type_reading_never_fail(text):
+    assert yes_or_no(text) in (True, False, None)
+    assert PRODUCT_TYPES.of_text(text) is None or isinstance(PRODUCT_TYPES.of_text(text), str)
+
+
+def test_singular_keeps_words_that_are_not_plurals():
+    assert [singular(w) for w in ("lens", "series", "watches", "batteries", "headphones")] == \
+        ["lens", "series", "watch", "battery", "headphone"]
+
+
+@pytest.mark.parametrize("text, key", [("laptop, nothing above 700 bucks", "max_price"),
+                                       ("speaker not over $40", "max_price"), ("laptop over 700", "min_price"),
+                                       ("a keyboard, $110 or less", "max_price"), ("tv, 500 bucks tops", "max_price"),
+                                       ("monitor, $60 is my limit", "max_price"), ("camera $500 and up", "min_price")])
+def test_negated_price_cues_set_a_ceiling(text, key):
+    from assistant.argument_guard import guard_search_args
+
+    args = guard_search_args({"query": "x"}, text)
+    assert set(args) == {"query", key}
+
+
+@pytest.mark.parametrize("text, words", [
+    ("¿tienen auriculares inalámbricos?", "wireless headphones"),
+    ("Ich suche kabellose Kopfhörer", "wireless headphones"),
+    ("je cherche une enceinte noire", "black speaker"),
+    ("something handy", None),          # English: the model reads it
+    ("quiet bluetooth speaker", None),  # names an English type
+    ("quiero algo barato", None),       # no product named: nothing to search for
+])
+def test_foreign_product_words_become_an_english_search(text, words):
+    from assistant.foreign_terms import foreign_search
+
+    assert foreign_search(text, PRODUCT_TYPES) == words
+
+
+def test_positions_the_shopper_names_decide_a_comparison():
+    from assistant.state_rules import positions_named
+
+    state = searched("bluetooth speaker", [20, 30, 40, 50, 60])
+    assert positions_named("compare the last two", 5) == [4, 5]
+    assert positions_named("put the first three side by side", 5) == [1, 2, 3]
+    assert positions_named("#1 or #3, how do they differ?", 5) == [1, 3]
+    assert positions_named("compare #1 and #9", 5) == []  # not shown: the tool's error explains
+    assert state_guard(state, "add_to_cart", {"position": 3, "quantity": 3}, "put the first three side by side",
+                       PRODUCT_TYPES) == ("compare_products", {"positions": [1, 2, 3]})
+    assert state_guard(state, "compare_products", {"positions": [1, 2]}, "compare the last two",
+                       PRODUCT_TYPES) == ("compare_products", {"positions": [4, 5]})
+
+
+def test_a_request_to_buy_is_never_rerouted_as_a_question():
+    state = searched("bluetooth speaker", [20, 30, 40])
+    assert state_guard(state, "add_to_cart", {"position": 2}, "can you add the second one?", PRODUCT_TYPES) == \
+        ("add_to_cart", {"position": 2})
+    name, args = state_guard(state, "add_to_cart", {"position": 2}, "does number 2 come with a kit lens",
+                             PRODUCT_TYPES)
+    assert name == "answer_product_question" and args["position"] == 2
+
+
+def test_colours_must_be_catalog_colours_and_ratings_must_be_asked_for():
+    from assistant.argument_guard import guard_call
+
+    def run(args, text):
+        return guard_call("search_products", args, text, ["Sony"], ["white", "black"], lambda pid: False)[1]
+
+    assert run({"query": "monitor", "colour": "tbh"}, "prefer white tbh")["colour"] == "white"
+    assert "min_rating" not in run({"query": "tv", "min_rating": 5}, "tv, keep it under 80")
+    assert run({"query": "tv", "min_rating": 4}, "tv rated 4 stars or more")["min_rating"] == 4
+
+
+def test_any_colour_or_any_price_drops_that_constraint_and_keeps_the_rest():
+    state = searched("digital camera", [200, 300], colour="red", brands=["Canon"], max_price=500)
+    name, args = state_guard(state, "search_products", {"colour": "red", "refine": True}, "any colour is fine",
+                             PRODUCT_TYPES)
+    request = state.next_search(SearchProductsArgs(**args))
+    assert request.filters.colour is None and request.filters.brands == ["Canon"] and request.filters.max_price == 500
+    name, args = state_guard(state, "store_policy", {"topic": "price_match"}, "price doesn't matter", PRODUCT_TYPES)
+    request = state.next_search(SearchProductsArgs(**args))
+    assert name == "search_products" and request.filters.max_price is None and request.filters.colour == "red"
+    cheaper = state.next_search(SearchProductsArgs(cheaper=True))
+    state.remember_search(cheaper, [("c1", 150.0)])
+    cleared = state.next_search(SearchProductsArgs(clear=["price"], refine=True))
+    assert cleared.filters.max_price is None and cleared.derived == frozenset()
+
+
+def test_a_refinement_changes_only_what_the_message_speaks_of():
+    state = searched("smart tv", [300, 400], max_price=500)
+    assert state_guard(state, "search_products", {"cheaper": True}, "recommend a good movie", PRODUCT_TYPES)[0] == \
+        NO_TOOL
+    assert state_guard(state, "search_products", {"in_stock": True, "refine": True}, "any plans for the weekend?",
+                       PRODUCT_TYPES)[0] == NO_TOOL
+    assert state_guard(state, "search_products", {"brands": ["asus"], "refine": True}, "is it going to snow",
+                       PRODUCT_TYPES)[0] == NO_TOOL
+    assert state_guard(state, "search_products", {"cheaper": True}, "those cost too much", PRODUCT_TYPES) == \
+        ("search_products", {"cheaper": True})
+
+
+def test_a_brand_only_request_narrows_the_running_search():
+    state = searched("smart tv", [300, 400], max_price=500)
+    name, args = state_guard(state, "search_products", {"query": "just show Samsung", "brands": ["Samsung"]},
+                             "just show Samsung", PRODUCT_TYPES)
+    request = state.next_search(SearchProductsArgs(**args))
+    assert request.product_type == "tv" and request.filters.max_price == 500 and request.filters.brands == ["Samsung"]
+
+
+def test_a_colour_read_as_a_purchase_becomes_a_refinement():
+    state = searched("smartwatch", [100, 200])
+    assert state_guard(state, "add_to_cart", {"position": 1}, "make it pink", PRODUCT_TYPES) == \
+        ("search_products", {"refine": True})
+    assert state_guard(state, "add_to_cart", {"position": 1}, "i'll take the first", PRODUCT_TYPES)[0] == "add_to_cart"
+
+
+def test_policy_questions_and_other_product_types_are_not_misrouted():
+    state = searched("smartwatch", [100, 200])
+    assert state_guard(state, "search_products", {"query": "send stuff back", "refine": True},
+                       "can i send stuff back if it doesn't work out", PRODUCT_TYPES) == \
+        ("store_policy", {"topic": "returns"})
+    assert state_guard(state, "add_to_cart", {"position": 1}, "forget that, i want a Panasonic television",
+                       PRODUCT_TYPES) == ("search_products", {"query": "a Panasonic television"})
+    assert state_guard(state, "add_to_cart", {"position": 1}, "i want the first one", PRODUCT_TYPES)[0] == \
+        "add_to_cart"
+
+
+def test_cannot_spend_more_than_is_a_ceiling():
+    from assistant.argument_guard import guard_search_args
+
+    assert guard_search_args({"query": "phone", "min_price": 2200}, "a phone, can't spend more than $2200") == \
+        {"query": "phone", "max_price": 2200}
