@@ -49,6 +49,7 @@ class TurnResult:
     sources: list[str] = field(default_factory=list)  # tool results of this turn, as the model read them
     used_template: bool = False
     notices: list[str] = field(default_factory=list)  # said before the reply ("your message was cut")
+    fixed_reply: bool = False  # a fixed answer of the dialogue-state rules (nothing pending, not understood)
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     turn: int = 0
@@ -102,7 +103,9 @@ class ShoppingAgent:
             result.reply = ERROR_REPLY
             yield AgentEvent("error", result.error)
         else:
-            result.shown_ungrounded = self._check(session, result)
+            # the rules' fixed answers are our own words: a catalog brand that is a common word ("Nothing")
+            # must not mark "There's nothing waiting ..." as ungrounded
+            result.shown_ungrounded = [] if result.fixed_reply else self._check(session, result)
         if cleaned.notice:
             result.notices.insert(0, cleaned.notice)
         if result.notices and not result.error:
@@ -116,7 +119,7 @@ class ShoppingAgent:
         bound = self._bound(tools)
         answer = pending_answer(session.state, text)
         if answer.reply is not None:
-            result.reply = answer.reply
+            result.reply, result.fixed_reply = answer.reply, True
             return
         direct = answer.call
         if direct is None and (english := foreign_search(text, tools.types)) is not None:
@@ -133,7 +136,7 @@ class ShoppingAgent:
                 if call is not direct:
                     call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
                 if call["name"] == NO_TOOL:
-                    result.reply = NOT_UNDERSTOOD
+                    result.reply, result.fixed_reply = NOT_UNDERSTOOD, True
                     return
                 yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
                 content, art = tools.run(call["name"], call["args"])
