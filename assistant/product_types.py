@@ -173,9 +173,6 @@ class ProductTypes:
         kind = self.of_product(product)
         return kind is None or kind == wanted
 
-    def words_of(self, kind: str) -> set[str]:
-        """Every word of the phrases that name a type (to tell a follow-up's type words from the rest)."""
-        return {w for phrase, k in self.phrases.items() if k == kind for w in phrase}
 
 
 PRODUCT_TYPES = ProductTypes.from_lexicon(LEXICON)

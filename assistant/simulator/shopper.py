@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import statistics
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -161,7 +162,7 @@ class SimulatedShopper:
             prices = sorted(p.price for p in shown if p.price)
             if len(prices) < 2:
                 return None
-            n = nice_floor(statistics_median(prices))
+            n = nice_floor(statistics.median(prices))
             if n <= 0 or (self.wants.max_price is not None and n >= self.wants.max_price):
                 return None
             self.wants.max_price = n
@@ -222,12 +223,6 @@ class SimulatedShopper:
 
 
 ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-
-
-def statistics_median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def nice_ceiling(price: float) -> float:

@@ -124,13 +124,6 @@ class ShopTools:
         return text, artifact("search_products", "empty", text, query=request.query, filters=applied,
                               derived=sorted(request.derived))
 
-    def accept_offer(self) -> Result:
-        """The shopper said yes to the relaxed search offered after zero results."""
-        offer = self.state.pending_offer
-        if offer is None:
-            raise LookupError("there is nothing waiting for a yes or no right now")
-        return self._search(offer)
-
     def get_product(self, **kwargs: Any) -> Result:
         args = s.GetProductArgs(**kwargs)
         product = self._product(args.position, args.product_id)
