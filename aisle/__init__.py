@@ -1,1 +1,1 @@
-"""Aisle core: the one settings object and the `aisle` command line."""
+"""Aisle's configuration type (`aisle.settings.Settings`); the `aisle` command itself lives in `app/`."""

@@ -1,4 +1,7 @@
-"""The single typed configuration for Aisle.
+"""The single typed configuration for Aisle (the ground floor: it imports nothing of ours).
+
+The app layer (``app/services.py``) reads it once and passes it, or what it builds from it, down;
+library code receives a ``Settings`` and never reads the environment itself.
 
 Every path, model name and service location lives here so that a user with internet or a GPU can
 point Aisle at a bigger model or a Chroma server with environment variables (``AISLE_*``) and no
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -168,9 +170,3 @@ class Settings(BaseSettings):
         import torch
 
         return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Process-wide settings, read once from the environment."""
-    return Settings()

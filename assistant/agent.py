@@ -10,23 +10,23 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 
-from aisle.settings import Settings, get_settings
-from assistant.argument_guard import guard_call
-from assistant.foreign_terms import foreign_search
-from assistant.grounding import ungrounded_facts, unsupported_claims
-from assistant.input_guard import clean_message
-from assistant.prompts import TOOL_SYSTEM, shopper_message
-from assistant.replies import needs_model_reply, template_reply
+from aisle.settings import Settings
+from assistant.answers.replies import needs_model_reply, template_reply
+from assistant.dialogue.foreign_terms import foreign_search
+from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, state_guard
+from assistant.runtime.prompts import TOOL_SYSTEM, shopper_message
+from assistant.safety.argument_guard import guard_call
+from assistant.safety.grounding import ungrounded_facts, unsupported_claims
+from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
-from assistant.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, state_guard
 from assistant.tools.shop_tools import ShopTools
-from retrieval.search import get_searcher
+from retrieval.indexes import Indexes
+from retrieval.search import IndexNotFoundError, Searcher
 
 ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
 
@@ -62,21 +62,24 @@ class TurnResult:
         return []
 
 
-@lru_cache(maxsize=4)
-def catalog_brands(index: str | None, generation: str) -> tuple[str, ...]:
-    return tuple(get_searcher(index).lexical.brands())
-
-
-@lru_cache(maxsize=4)
-def catalog_colours(index: str | None, generation: str) -> tuple[str, ...]:
-    return tuple(get_searcher(index).lexical.colours())
-
-
 class ShoppingAgent:
-    def __init__(self, chat_model: BaseChatModel, settings: Settings | None = None, local: bool = True) -> None:
-        self.settings = settings or get_settings()
+    """One loaded chat model serving any number of sessions; each turn opens its session's index once."""
+
+    def __init__(self, chat_model: BaseChatModel, settings: Settings, indexes: Indexes, local: bool = True) -> None:
+        self.settings = settings
+        self.indexes = indexes
         self.model = chat_model
         self.local = local
+
+    def _searcher(self, session: ShopSession) -> Searcher | None:
+        try:
+            return self.indexes.searcher(session.index)
+        except IndexNotFoundError:
+            return None
+
+    def tools_for(self, session: ShopSession) -> ShopTools:
+        """The session's tools over its index (opened once for the turn)."""
+        return ShopTools(session, self._searcher(session), min_dense_score=self.settings.agent_min_dense_score)
 
     def _bound(self, tools: ShopTools):
         """Local models decode the tool step under the tools' grammar; a served model (vLLM, TGI,
@@ -95,7 +98,7 @@ class ShoppingAgent:
             result.reply = cleaned.reply
             yield from self._finish(session, result, started)
             return
-        tools = ShopTools(session)
+        tools = self.tools_for(session)
         try:
             yield from self._run(session, tools, cleaned.text, result)
         except Exception as exc:  # noqa: BLE001 - the shopper gets a message, the session stays usable
@@ -105,7 +108,7 @@ class ShoppingAgent:
         else:
             # the rules' fixed answers are our own words: a catalog brand that is a common word ("Nothing")
             # must not mark "There's nothing waiting ..." as ungrounded
-            result.shown_ungrounded = [] if result.fixed_reply else self._check(session, result)
+            result.shown_ungrounded = [] if result.fixed_reply else self._check(tools, result)
         if cleaned.notice:
             result.notices.insert(0, cleaned.notice)
         if result.notices and not result.error:
@@ -154,7 +157,7 @@ class ShoppingAgent:
             return
         result.model_reply = str(ai.content).strip()
         result.reply = result.model_reply
-        result.ungrounded = self._check(session, result)
+        result.ungrounded = self._check(tools, result)
         if result.ungrounded or not result.reply or (not result.artifacts and ai.response_metadata.get("raw", "")
                                                       .lstrip().startswith("{")):
             result.reply = template_reply(result.artifacts)
@@ -165,39 +168,26 @@ class ShoppingAgent:
         """The argument guard, then the dialogue-state rules; a call the state rules re-route (a question
         read as a purchase, "make it pink" read as one) goes through both once more as its new tool."""
         for _ in range(2):
-            guarded, args = self._guard_call(session, name, args, text)
+            guarded, args = self._guard_call(tools, name, args, text)
             routed, args = state_guard(session.state, guarded, args, text, tools.types)
             if routed == guarded:
                 return routed, args
             name = routed
         return name, args
 
-    def _guard_call(self, session: ShopSession, name: str, args: Any, text: str) -> tuple[str, Any]:
-        """The shopper's own words win where they are unambiguous (see ``assistant/argument_guard.py``)."""
-        def exists(pid: str) -> bool:
-            return get_searcher(session.index).get_product(pid) is not None
-
+    def _guard_call(self, tools: ShopTools, name: str, args: Any, text: str) -> tuple[str, Any]:
+        """The shopper's own words win where they are unambiguous (see ``assistant/safety/argument_guard.py``)."""
         if isinstance(args, dict):  # strict schemas spell unused arguments as null: null means "not given"
             args = {k: v for k, v in args.items() if v is not None}
+        return guard_call(name, args, text, tools.vocabulary.brands, tools.vocabulary.colours, tools.has_product)
 
-        return guard_call(name, args, text, self._vocabulary(session, catalog_brands),
-                          self._vocabulary(session, catalog_colours), exists)
-
-    @staticmethod
-    def _vocabulary(session: ShopSession, lister) -> tuple[str, ...]:
-        """The catalog's brands or colours (cached per index generation); none when there is no index."""
-        try:
-            return lister(session.index, get_searcher(session.index).manifest["generation"])
-        except LookupError:
-            return ()
-
-    def _check(self, session: ShopSession, result: TurnResult) -> list[str]:
+    def _check(self, tools: ShopTools, result: TurnResult) -> list[str]:
         """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
         if not result.reply:
             return []
         tool_sources = result.sources + [f for a in result.artifacts for f in a["facts"]]
         tool_sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
-        brands = self._vocabulary(session, catalog_brands)
+        brands = tools.vocabulary.brands
         return (ungrounded_facts(result.reply, tool_sources + [result.text], brands)
                 + unsupported_claims(result.reply, tool_sources))
 
@@ -232,27 +222,21 @@ class ShoppingAgent:
         raise RuntimeError("the agent ended a turn without a result")  # pragma: no cover
 
 
-def build_chat_model(settings: Settings | None = None, adapter: str | None | bool = True) -> tuple[BaseChatModel, bool]:
+def build_chat_model(settings: Settings, adapter: str | None | bool = True) -> tuple[BaseChatModel, bool]:
     """The configured chat model and whether it runs in-process."""
-    settings = settings or get_settings()
     if settings.llm_backend == "openai":
-        from langchain_openai import ChatOpenAI
+        from langchain.chat_models import init_chat_model
 
         if not settings.llm_base_url or not settings.llm_model:
             raise ValueError("the openai backend needs AISLE_LLM_BASE_URL and AISLE_LLM_MODEL")
-        return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
-                          timeout=settings.llm_timeout_s, max_retries=1, temperature=0), False
-    from assistant.chat_model import LocalChatModel
+        # langchain's provider registry builds the client (ChatOpenAI for vLLM/TGI/Ollama's OpenAI API)
+        return init_chat_model(settings.llm_model, model_provider="openai", base_url=settings.llm_base_url,
+                               api_key=settings.llm_api_key, timeout=settings.llm_timeout_s, max_retries=1,
+                               temperature=0), False
+    from assistant.runtime.chat_model import LocalChatModel
     from assistant.runtime.loader import load_generator
 
     generator = load_generator(settings, adapter=adapter)
     return LocalChatModel(generator, max_new_tokens=settings.llm_max_new_tokens, timeout_s=settings.llm_timeout_s,
                           compact_prompt=generator.adapter is not None, constrain_tools=settings.llm_grammar,
                           tuned_grammar=generator.adapter is not None), True
-
-
-@lru_cache(maxsize=2)
-def get_agent(adapter: bool = True) -> ShoppingAgent:
-    """One agent (one loaded model) per process."""
-    model, local = build_chat_model(adapter=adapter)
-    return ShoppingAgent(model, local=local)

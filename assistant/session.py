@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from assistant.state import DialogueState
-from assistant.storage import Store, get_store
+from assistant.dialogue.state import DialogueState
+from assistant.storage import Store
 
 
 @dataclass
 class ShopSession:
+    store: Store
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     index: str | None = None
     state: DialogueState = field(default_factory=DialogueState)
-    store: Store = field(default_factory=get_store)

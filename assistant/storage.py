@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-from aisle.settings import Settings, get_settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cart_items (
@@ -194,16 +191,3 @@ class _Tx:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self.db.close()
-
-
-_stores: dict[Path, Store] = {}
-_lock = threading.Lock()
-
-
-def get_store(settings: Settings | None = None) -> Store:
-    settings = settings or get_settings()
-    path = settings.database_path
-    with _lock:
-        if path not in _stores:
-            _stores[path] = Store(path)
-        return _stores[path]

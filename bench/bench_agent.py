@@ -33,25 +33,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--script", choices=["demo", "chorus"], default="demo")
     args = parser.parse_args()
-    from aisle.settings import get_settings
-    from assistant.agent import ShoppingAgent, build_chat_model
+    from app.services import current_services, services_for
     from assistant.session import ShopSession
-    from retrieval.indexing import ensure_index
 
-    settings = get_settings()
+    services = current_services()
     if args.runtime:
-        settings = settings.model_copy(update={"llm_runtime": args.runtime})
+        services = services_for(services.settings.model_copy(update={"llm_runtime": args.runtime}))
     if args.script == "demo":
-        ensure_index("demo", "demo", None, False)
+        services.indexes.ensure("demo", "demo")
     index, script = ("demo", SCRIPT) if args.script == "demo" else ("chorus_icecat", CHORUS_SCRIPT)
     t = time.perf_counter()
-    model, local = build_chat_model(settings)
-    agent = ShoppingAgent(model, settings, local=local)
+    agent = services.agent()
     load_s = time.perf_counter() - t
     first_tokens, totals, tool_steps = [], [], []
     for _ in range(args.repeat):
         for dialogue in script:
-            session = ShopSession(index=index)
+            session = ShopSession(services.store, index=index)
             for text in dialogue:
                 start = time.perf_counter()
                 first = None
@@ -63,7 +60,7 @@ def main() -> None:
                         tool_steps.append(event.data.timings.get("tool_step_s", 0.0))
                 first_tokens.append(first or 0.0)
     result = {
-        "runtime": model.generator.name if local else "openai", "script": args.script, "turns": len(totals),
+        "runtime": agent.model.generator.name if agent.local else "openai", "script": args.script, "turns": len(totals),
         "model_load_s": round(load_s, 2),
         "first_token_s": {"p50": round(pct(first_tokens, 50), 3), "p95": round(pct(first_tokens, 95), 3)},
         "turn_total_s": {"p50": round(pct(totals, 50), 3), "p95": round(pct(totals, 95), 3)},

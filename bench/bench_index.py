@@ -24,20 +24,20 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["AISLE_DATA_DIR"] = tmp
+        from app.services import current_services
         from retrieval.catalog.loaders import load_catalog
-        from retrieval.encoder import Encoder
-        from retrieval.index_builder import build_index
 
         t = time.perf_counter()
         report = load_catalog(args.catalog)
         load_s = time.perf_counter() - t
         products = report.products[: args.limit] if args.limit else report.products
-        Encoder()  # model load is not indexing work
+        indexes = current_services().indexes
+        _ = indexes.encoder  # model load is not indexing work
         t = time.perf_counter()
-        first = build_index("bench", products, args.catalog)
+        first = indexes.build("bench", products, args.catalog)
         build_s = time.perf_counter() - t
         t = time.perf_counter()
-        again = build_index("bench", products, args.catalog, force=True)
+        again = indexes.build("bench", products, args.catalog, force=True)
         rebuild_s = time.perf_counter() - t
     print(json.dumps({
         "catalog": args.catalog, "products": len(products), "load_s": round(load_s, 1),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ui.load_driver import drive  # noqa: E402
-from ui.serve_process import running_server  # noqa: E402
+from bench.load_driver import drive  # noqa: E402
+from bench.serve_process import running_server  # noqa: E402
 
 
 def main() -> None:

@@ -75,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     import os
 
-    from aisle.settings import get_settings
+    from app.services import current_services
     from assistant.runtime.loader import load_generator, resolve_adapter, runtime_merged_gguf
     from assistant.runtime.tool_grammar import ToolGrammar, schema_specs
     from assistant.tools.schemas import TOOL_ARGS
@@ -83,12 +83,13 @@ def main() -> None:
 
     qtypes = args.qtype or ["Q8_0", "Q4_0"]
     threads = args.threads or os.cpu_count() or 1
-    examples = held_out_examples(args.dialogues, progress=False)
+    services = current_services()
+    examples = held_out_examples(services.indexes, args.dialogues, progress=False)
     grammar = ToolGrammar(tuned=True).build(schema_specs(TOOL_ARGS))
-    adapter = resolve_adapter(get_settings())
+    adapter = resolve_adapter(services.settings)
     rows, first = {}, None
     for qtype in qtypes:
-        settings = get_settings().model_copy(update={"llm_merged_qtype": qtype, "llm_runtime": "llamacpp",
+        settings = services.settings.model_copy(update={"llm_merged_qtype": qtype, "llm_runtime": "llamacpp",
                                                      "llm_threads": threads})
         generator = load_generator(settings)
         hits, f1s = per_call_scores(generator, examples, grammar)

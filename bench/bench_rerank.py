@@ -21,13 +21,12 @@ def main() -> None:
     parser.add_argument("--judgments", default="../shared/data/chorus_icecat")
     parser.add_argument("--queries", type=int, default=20)
     args = parser.parse_args()
+    from app.services import current_services
     from retrieval.evaluation.judgments import load_judgments
     from retrieval.filters import SearchFilters
-    from retrieval.reranker import load_reranker
-    from retrieval.search import Searcher
 
-    searcher = Searcher(args.index)
-    reranker = load_reranker()
+    searcher = current_services().indexes.searcher(args.index)
+    reranker = searcher.reranker
     if reranker is None:
         raise SystemExit("no trained ranker is installed")
     queries = load_judgments(Path(args.judgments)).queries[: args.queries]

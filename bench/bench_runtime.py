@@ -67,15 +67,15 @@ def main() -> None:
     import torch
     from llama_cpp import Llama
 
-    from aisle.settings import get_settings
-    from assistant.prompts import COMPACT_SYSTEM
+    from aisle.settings import Settings
     from assistant.runtime.loader import load_generator
+    from assistant.runtime.prompts import COMPACT_SYSTEM
     from assistant.runtime.tool_grammar import ToolGrammar, schema_specs
     from assistant.tools.schemas import TOOL_ARGS
 
     threads = args.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
-    base = get_settings().model_copy(update={"llm_threads": threads, "llm_workers": 1})
+    base = Settings().model_copy(update={"llm_threads": threads, "llm_workers": 1})
     runtimes = {
         "transformers fp32 (LoRA merged)": load_generator(base.model_copy(update={"llm_runtime": "transformers"})),
         "aisle llamacpp, merged Q8_0 (default)": load_generator(base.model_copy(update={"llm_runtime": "llamacpp"})),

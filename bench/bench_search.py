@@ -25,11 +25,11 @@ def main() -> None:
     parser.add_argument("--method", default="hybrid")
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    from app.services import current_services
     from retrieval.evaluation.judgments import load_judgments
     from retrieval.filters import SearchFilters
-    from retrieval.search import Searcher
 
-    searcher = Searcher(args.index)
+    searcher = current_services().indexes.searcher(args.index)
     queries = load_judgments(Path(args.judgments)).queries if args.judgments else DEMO_QUERIES
     settings = {"no_filters": SearchFilters(), "filters": SearchFilters(max_price=200, min_price=5, in_stock=True)}
     searcher.search(queries[0], k=10, method=args.method)  # warm-up

@@ -20,7 +20,7 @@ def main() -> None:
     args = parser.parse_args()
     url = f"http://127.0.0.1:{args.port}"
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(args.port)],
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(args.port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         page_s = None

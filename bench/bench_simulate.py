@@ -28,14 +28,15 @@ SEED = 11
 
 
 def run(out: Path, plan: list[tuple[str, int]]) -> None:
-    from assistant.agent import get_agent
-    from assistant.simulator.run import Simulator, demo_orders, markdown, merge
-    from retrieval.search import get_searcher
+    from app.services import current_services
+    from harness.simulator.run import Simulator, demo_orders, markdown, merge
 
-    agent = get_agent()
+    services = current_services()
+    agent = services.agent()
     reports = []
     for name, n in plan:
-        simulator = Simulator(agent, get_searcher(name), name, orders=demo_orders() if name == "demo" else [])
+        simulator = Simulator(agent, services.indexes.searcher(name), name,
+                              orders=demo_orders() if name == "demo" else [])
         reports.append(simulator.run(n, SEED, lambda c: print(c.index, c.seed, "PASS" if c.passed else "FAIL",
                                                               flush=True)))
     merged = merge(reports)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from aisle.settings import Settings, get_settings
+from aisle.settings import Settings
 
 
 @lru_cache(maxsize=4)
@@ -26,8 +26,8 @@ def _load(path: str, device: str, max_seq_length: int):
 class Encoder:
     """Normalised sentence embeddings; cosine similarity is then a dot product."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.device = self.settings.resolved_device()
         self.model = _load(self.settings.encoder_path, self.device, self.settings.embed_max_seq_length)
 

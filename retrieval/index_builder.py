@@ -13,14 +13,14 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
-from aisle.settings import Settings, get_settings
+from aisle.settings import Settings
 from retrieval.catalog.product import Product
 from retrieval.embedding_cache import EmbeddingCache, text_key
 from retrieval.encoder import Encoder
@@ -38,6 +38,33 @@ class BuildResult:
     reused: int
     seconds: float
     unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class IndexManifest:
+    """What a built generation is: read by every searcher, written once by the build that made it."""
+
+    name: str
+    generation: str
+    source: str
+    products: int
+    fingerprint: str
+    encoder: str
+    text_version: str
+    collection: str
+    chroma: str
+    created: str
+
+    def save(self, folder: Path) -> None:
+        (folder / "manifest.json").write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, folder: Path) -> IndexManifest | None:
+        path = folder / "manifest.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
 def index_dir(name: str, settings: Settings) -> Path:
@@ -59,33 +86,33 @@ def catalog_fingerprint(products: list[Product], space: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def read_manifest(name: str, settings: Settings) -> dict | None:
-    root = index_dir(name, settings)
-    current = root / "CURRENT"
-    if not current.exists():
-        return None
-    generation = current.read_text().strip()
-    manifest = root / generation / "manifest.json"
-    return json.loads(manifest.read_text()) if manifest.exists() else None
+def live_generation(name: str, settings: Settings) -> str | None:
+    """The generation ``CURRENT`` names (one small file read), or None before the first build."""
+    current = index_dir(name, settings) / "CURRENT"
+    return current.read_text().strip() if current.exists() else None
+
+
+def read_manifest(name: str, settings: Settings) -> IndexManifest | None:
+    generation = live_generation(name, settings)
+    return None if generation is None else IndexManifest.load(index_dir(name, settings) / generation)
 
 
 def build_index(
     name: str,
     products: list[Product],
     source: str,
-    settings: Settings | None = None,
+    settings: Settings,
+    encoder: Encoder,
     console: Console | None = None,
     force: bool = False,
 ) -> BuildResult:
-    settings = settings or get_settings()
     console = console or Console(stderr=True)
     started = time.perf_counter()
-    encoder = Encoder(settings)
     space = f"{encoder.model_id}|{TEXT_VERSION}"
     fingerprint = catalog_fingerprint(products, space)
     previous = read_manifest(name, settings)
-    if previous and previous.get("fingerprint") == fingerprint and not force:
-        return BuildResult(name, previous["generation"], len(products), 0, 0,
+    if previous and previous.fingerprint == fingerprint and not force:
+        return BuildResult(name, previous.generation, len(products), 0, 0,
                            time.perf_counter() - started, unchanged=True)
 
     root = index_dir(name, settings)
@@ -122,18 +149,13 @@ def build_index(
     store = VectorStore(chroma_location(name, settings), collection)
     store.create(products, matrix)
 
-    manifest = {
-        "name": name, "generation": generation, "source": source, "products": len(products),
-        "fingerprint": fingerprint, "encoder": encoder.model_id, "text_version": TEXT_VERSION,
-        "collection": collection, "chroma": chroma_location(name, settings),
-        "created": datetime.now(UTC).isoformat(),
-    }
-    (gen_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    IndexManifest(name, generation, source, len(products), fingerprint, encoder.model_id, TEXT_VERSION, collection,
+                  chroma_location(name, settings), datetime.now(UTC).isoformat()).save(gen_dir)
     tmp = root / "CURRENT.tmp"
     tmp.write_text(generation)
     os.replace(tmp, root / "CURRENT")  # the switch: atomic on POSIX
 
-    keep = {generation} | ({previous["generation"]} if previous else set())
+    keep = {generation} | ({previous.generation} if previous else set())
     for old in root.glob("gen-*"):
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)

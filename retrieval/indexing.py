@@ -6,10 +6,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aisle.settings import Settings, get_settings
+from aisle.settings import Settings
 from retrieval.catalog.load_report import LoadReport
 from retrieval.catalog.loaders import catalog_name, load_catalog
 from retrieval.catalog.mapping import ColumnMapping
+from retrieval.encoder import Encoder
 from retrieval.index_builder import BuildResult, build_index
 
 
@@ -17,15 +18,15 @@ class NoValidProductsError(ValueError):
     pass
 
 
-def ensure_index(catalog: str | Path, name: str | None = None, mapping: ColumnMapping | None = None,
-                 force: bool = False, settings: Settings | None = None,
+def ensure_index(catalog: str | Path, settings: Settings, encoder: Encoder, name: str | None = None,
+                 mapping: ColumnMapping | None = None, force: bool = False,
                  console: Console | None = None) -> tuple[LoadReport, BuildResult]:
     """Rejected rows are reported, never fatal; a catalog with no valid row leaves the old index alone."""
-    settings = settings or get_settings()
     report = load_catalog(catalog, mapping, settings.max_description_chars)
     if not report.products:
         reasons = "; ".join(str(r) for r in report.rejects[:5])
         raise NoValidProductsError(
             f"{report.source}: no valid products ({reasons}); the existing index was left untouched", report)
-    result = build_index(name or catalog_name(catalog), report.products, str(catalog), settings, console, force)
+    result = build_index(name or catalog_name(catalog), report.products, str(catalog), settings, encoder, console,
+                         force)
     return report, result

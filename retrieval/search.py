@@ -1,25 +1,27 @@
-"""The one search entry point other packages call: ``search(query, filters, k)``.
+"""Search over one index generation: ``Searcher.search(query, filters, k, method)``.
 
-Dense (Chroma) and lexical (SQLite FTS5) candidates are retrieved with the same hard filters,
-fused, and returned with the score of every stage and per-stage timings, so callers (the agent,
+A process opens searchers through ``retrieval.indexes.Indexes`` (one per live generation). Dense
+(Chroma) and lexical (SQLite FTS5) candidates are retrieved with the same hard filters, fused, and
+returned with the score of every stage and per-stage timings, so callers (the agent,
 the UI's "why it matches", the evaluation) can see how each result got there.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from typing import Literal
 
-from aisle.settings import Settings, get_settings
+from aisle.settings import Settings
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
 from retrieval.filters import SearchFilters
 from retrieval.fusion import FusionParams, fuse
-from retrieval.index_builder import index_dir, read_manifest
+from retrieval.index_builder import IndexManifest, index_dir
 from retrieval.lexical_store import LexicalStore
-from retrieval.reranker import Reranker, load_reranker
+from retrieval.ranker.reranker import Reranker
 from retrieval.vector_store import VectorStore
 
 Method = Literal["bm25", "dense", "hybrid", "full"]
@@ -42,6 +44,14 @@ class SearchHit:
                 "stages": {k: round(v, 6) for k, v in self.stages.items()}}
 
 
+@dataclass(frozen=True)
+class CatalogVocabulary:
+    """The closed sets of one catalog that the agent's guard checks the model's arguments against."""
+
+    brands: tuple[str, ...]
+    colours: tuple[str, ...]
+
+
 @dataclass
 class SearchResponse:
     query: str
@@ -51,28 +61,37 @@ class SearchResponse:
 
 
 class Searcher:
-    """Opens the live generation of a named index; cheap to keep, safe to share across threads."""
+    """Searches one built generation of an index; cheap to keep, safe to share across threads.
 
-    def __init__(self, name: str | None = None, settings: Settings | None = None,
-                 fusion: FusionParams | None = None) -> None:
-        self.settings = settings or get_settings()
-        self.name = name or self.settings.index_name
-        manifest = read_manifest(self.name, self.settings)
-        if manifest is None:
-            raise IndexNotFoundError(f"no index named {self.name!r}: run `aisle index --catalog ...` first")
+    Its encoder and ranker are passed in (``reranker`` is called on the first "full" search, so a
+    process that never reranks never loads the ranker)."""
+
+    def __init__(self, manifest: IndexManifest, settings: Settings, encoder: Encoder,
+                 reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None) -> None:
+        self.settings = settings
+        self.name = manifest.name
         self.manifest = manifest
-        self.lexical = LexicalStore(index_dir(self.name, self.settings) / manifest["generation"] / "lexical.sqlite")
-        self.vectors = VectorStore(manifest["chroma"], manifest["collection"])
-        self.encoder = Encoder(self.settings)
-        if self.encoder.model_id != manifest["encoder"]:
+        if encoder.model_id != manifest.encoder:
             raise IndexNotFoundError(
-                f"index {self.name!r} was built with encoder {manifest['encoder']!r}; re-run `aisle index`")
+                f"index {self.name!r} was built with encoder {manifest.encoder!r}; re-run `aisle index`")
+        self.lexical = LexicalStore(index_dir(self.name, settings) / manifest.generation / "lexical.sqlite")
+        self.vectors = VectorStore(manifest.chroma, manifest.collection)
+        self.encoder = encoder
+        self._reranker = reranker
         params = fusion or FusionParams.load()
-        if self.settings.fusion_dense_weight is not None:
-            params = FusionParams(params.method, self.settings.fusion_dense_weight, params.rrf_k)
-        if self.settings.fusion_method is not None:
-            params = FusionParams(self.settings.fusion_method, params.dense_weight, self.settings.rrf_k)
+        if settings.fusion_dense_weight is not None:
+            params = FusionParams(params.method, settings.fusion_dense_weight, params.rrf_k)
+        if settings.fusion_method is not None:
+            params = FusionParams(settings.fusion_method, params.dense_weight, settings.rrf_k)
         self.fusion = params
+
+    @property
+    def reranker(self) -> Reranker | None:
+        return self._reranker()
+
+    @cached_property
+    def vocabulary(self) -> CatalogVocabulary:
+        return CatalogVocabulary(tuple(self.lexical.brands()), tuple(self.lexical.colours()))
 
     def retrieve(self, query: str, filters: SearchFilters, n: int, method: Method,
                  timings: dict[str, float]) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
@@ -108,7 +127,7 @@ class Searcher:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         n = max(k, candidates or self.settings.candidates_per_stage)
-        reranker = load_reranker() if method == "full" else None
+        reranker = self.reranker if method == "full" else None
         dense, lexical, final = self.retrieve(query, filters, n, "hybrid" if method == "full" else method, timings)
         gains: dict[str, float] = {}
         if reranker is not None:
@@ -171,24 +190,3 @@ class Searcher:
 
     def get_product(self, product_id: str) -> Product | None:
         return self.lexical.get(product_id)
-
-
-@lru_cache(maxsize=8)
-def _searcher(name: str, generation: str) -> Searcher:
-    return Searcher(name)
-
-
-def get_searcher(name: str | None = None) -> Searcher:
-    """A process-wide searcher per index generation: a rebuilt index is picked up on the next call."""
-    settings = get_settings()
-    name = name or settings.index_name
-    manifest = read_manifest(name, settings)
-    if manifest is None:
-        raise IndexNotFoundError(f"no index named {name!r}: run `aisle index --catalog ...` first")
-    return _searcher(name, manifest["generation"])
-
-
-def search(query: str, filters: SearchFilters | None = None, k: int = 10, index: str | None = None,
-           method: Method = "hybrid") -> SearchResponse:
-    """Search the named (default: configured) index."""
-    return get_searcher(index).search(query, filters, k, method)

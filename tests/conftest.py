@@ -15,18 +15,26 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("aisle-data")
-    os.environ["AISLE_DATA_DIR"] = str(path)
-    from aisle.settings import get_settings
-
-    get_settings.cache_clear()
+    os.environ["AISLE_DATA_DIR"] = str(path)  # CLI commands run in-process read the same configuration
     return path
 
 
 @pytest.fixture(scope="session")
-def settings(data_dir: Path):
-    from aisle.settings import get_settings
+def services(data_dir: Path):
+    """The app's services for the test configuration: the same object the in-process CLI commands get."""
+    from app.services import current_services
 
-    return get_settings()
+    return current_services()
+
+
+@pytest.fixture(scope="session")
+def settings(services):
+    return services.settings
+
+
+@pytest.fixture(scope="session")
+def indexes(services):
+    return services.indexes
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +47,19 @@ def demo_products(settings):
 
 
 @pytest.fixture(scope="session")
-def demo_index(settings, demo_products):
-    from retrieval.index_builder import build_index
-
-    return build_index("demo", demo_products, "demo", settings)
+def demo_index(indexes, demo_products):
+    return indexes.build("demo", demo_products, "demo")
 
 
 @pytest.fixture(scope="session")
-def demo_searcher(demo_index):
-    from retrieval.search import get_searcher
+def demo_searcher(indexes, demo_index):
+    return indexes.searcher("demo")
 
-    return get_searcher("demo")
+
+@pytest.fixture(scope="session")
+def agent(services, demo_index):
+    """The shipped agent (the shipped adapter on the default runtime), loaded once."""
+    return services.agent()
 
 
 def shared_folder(name: str) -> Path:

@@ -6,21 +6,14 @@ import statistics
 
 import pytest
 
+from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
-from assistant.state import DialogueState
 from assistant.storage import Store
-
-
-@pytest.fixture(scope="module")
-def agent(demo_index):
-    from assistant.agent import get_agent
-
-    return get_agent()
 
 
 @pytest.fixture()
 def session(tmp_path):
-    return ShopSession(index="demo", state=DialogueState(), store=Store(tmp_path / "shop.sqlite"))
+    return ShopSession(Store(tmp_path / "shop.sqlite"), index="demo", state=DialogueState())
 
 
 def test_search_refine_and_confirmed_add_to_cart(agent, session):
@@ -55,7 +48,7 @@ def test_bad_input_gets_a_reply_and_the_session_stays_usable(agent, session, tex
     assert ok.tool_calls and ok.tool_calls[0]["name"] == "search_products"
 
 
-def test_failing_model_server_shows_an_error_not_a_hang(demo_index, session, monkeypatch):
+def test_failing_model_server_shows_an_error_not_a_hang(indexes, demo_index, session, monkeypatch):
     pytest.importorskip("langchain_openai")
     from aisle.settings import Settings
     from assistant.agent import ERROR_REPLY, ShoppingAgent, build_chat_model
@@ -63,30 +56,30 @@ def test_failing_model_server_shows_an_error_not_a_hang(demo_index, session, mon
     settings = Settings(llm_backend="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="any",
                         llm_timeout_s=3)
     model, local = build_chat_model(settings)
-    agent = ShoppingAgent(model, settings, local=local)
+    agent = ShoppingAgent(model, settings, indexes, local=local)
     r = agent.turn(session, "bluetooth speaker")
     assert r.reply == ERROR_REPLY and r.error
     assert session.store.turns(session.session_id)[-1]["reply"] == ERROR_REPLY
 
 
-def test_served_model_gets_strict_tool_schemas(demo_index, session):
+def test_served_model_gets_strict_tool_schemas(indexes, demo_index, session):
     """The openai backend binds every tool with strict schemas (all arguments required, none extra);
     the null a strict model writes for an unused argument never reaches a tool."""
     pytest.importorskip("langchain_openai")
     from aisle.settings import Settings
     from assistant.agent import ShoppingAgent, build_chat_model
     from assistant.tools.schemas import TOOL_ARGS
-    from assistant.tools.shop_tools import ShopTools
 
     settings = Settings(llm_backend="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="any")
     model, local = build_chat_model(settings)
-    agent = ShoppingAgent(model, settings, local=local)
-    tools = agent._bound(ShopTools(session)).kwargs["tools"]
+    agent = ShoppingAgent(model, settings, indexes, local=local)
+    shop_tools = agent.tools_for(session)
+    tools = agent._bound(shop_tools).kwargs["tools"]
     assert {t["function"]["name"] for t in tools} == set(TOOL_ARGS)
     for tool in tools:
         fn = tool["function"]
         assert fn["strict"] is True and fn["parameters"]["additionalProperties"] is False
         assert set(fn["parameters"].get("required", [])) == set(fn["parameters"]["properties"])
-    name, args = agent._guard_call(session, "search_products", {"query": "speaker", "max_price": None,
+    name, args = agent._guard_call(shop_tools, "search_products", {"query": "speaker", "max_price": None,
                                                                  "colour": None, "brands": []}, "speaker")
     assert name == "search_products" and "max_price" not in args and "colour" not in args

@@ -6,18 +6,18 @@ import statistics
 
 import pytest
 
-from assistant.grounding import ungrounded_facts
-from assistant.input_guard import clean_message
+from assistant.dialogue.state import DialogueState
+from assistant.safety.grounding import ungrounded_facts
+from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
-from assistant.state import DialogueState
 from assistant.storage import Store
 from assistant.tools.shop_tools import ShopTools
 
 
 @pytest.fixture()
-def tools(demo_index, tmp_path):
-    session = ShopSession(index="demo", state=DialogueState(), store=Store(tmp_path / "shop.sqlite"))
-    t = ShopTools(session)
+def tools(demo_searcher, tmp_path):
+    session = ShopSession(Store(tmp_path / "shop.sqlite"), index="demo", state=DialogueState())
+    t = ShopTools(session, demo_searcher)
     t.search_method = "hybrid"
     return t
 
@@ -73,7 +73,7 @@ def test_cart_needs_confirmation_in_a_later_turn(tools, tmp_path):
     assert added["status"] == "added"
     again = Store(tmp_path / "shop.sqlite")  # a new process reading the same file
     assert [x.product_id for x in again.cart(tools.session.session_id)] == [asked["products"][0]["id"]]
-    other = ShopSession(index="demo", store=again)
+    other = ShopSession(again, index="demo")
     assert again.cart(other.session_id) == []  # sessions are isolated
     _, view = tools.run("view_cart", {})
     assert view["status"] == "ok" and view["total"] > 0
@@ -133,13 +133,13 @@ def test_huge_input_is_truncated_with_notice():
      {"query": "tv", "min_price": 50, "max_price": 90}),
 ])
 def test_price_direction_follows_the_shoppers_words(args, text, expected):
-    from assistant.argument_guard import guard_search_args
+    from assistant.safety.argument_guard import guard_search_args
 
     assert guard_search_args(args, text) == expected
 
 
 def test_zero_results_name_the_constraint_and_show_the_closest(tools):
-    from assistant.replies import template_reply
+    from assistant.answers.replies import template_reply
 
     _, a = tools.run("search_products", {"query": "bluetooth speaker", "max_price": 60})
     _, b = tools.run("search_products", {"max_price": 1, "refine": True})  # nothing costs $1
@@ -157,7 +157,7 @@ def test_zero_results_name_the_constraint_and_show_the_closest(tools):
 
 
 def test_shown_products_are_of_the_requested_type(tools):
-    from assistant.product_types import PRODUCT_TYPES
+    from assistant.dialogue.product_types import PRODUCT_TYPES
 
     for query in ("bluetooth speaker", "laptop", "wireless mouse", "smartwatch"):
         _, a = tools.run("search_products", {"query": query, "max_price": 3000})

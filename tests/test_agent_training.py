@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from aisle.cli import app
+from app.cli import app
 from finetune.agent.dialogues import Example, Gold
 from finetune.agent.evaluate import score_calls
 from finetune.agent.pipeline import catalog_guard
@@ -39,9 +39,9 @@ def _call_example(text: str, gold_args: dict) -> Example:
                    Gold("call", "search_products", gold_args), scenario="search")
 
 
-def test_guarded_scores_apply_the_agents_argument_guard(demo_index):
+def test_guarded_scores_apply_the_agents_argument_guard(indexes, demo_index):
     """A swapped price limit and a brand left in the query text: wrong raw, right after the guard."""
-    guard = catalog_guard("demo")
+    guard = catalog_guard(indexes, "demo")
     gold = {"query": "speaker", "brands": ["JBL"], "max_price": 50}
     swapped = '{"name": "search_products", "arguments": {"query": "speaker", "min_price": 50}}'
     calls = [(_call_example("JBL speaker under $50", gold), swapped)]

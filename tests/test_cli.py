@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from aisle.cli import EXIT_REJECTS, app
+from app.cli import EXIT_REJECTS, app
 from tests.conftest import shared_folder, write_slice
 
 runner = CliRunner()

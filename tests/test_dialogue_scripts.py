@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.scenarios.checks import Observation, check_turn
-from assistant.scenarios.report import write_report
-from assistant.scenarios.runner import RunOutcome, ScenarioOutcome, SuiteReport, TurnOutcome, failure_text
-from assistant.scenarios.script import ScriptError, TurnExpectation, discover, load_script
+from harness.scenarios.checks import Observation, check_turn
+from harness.scenarios.report import write_report
+from harness.scenarios.runner import RunOutcome, ScenarioOutcome, SuiteReport, TurnOutcome, failure_text
+from harness.scenarios.script import ScriptError, TurnExpectation, discover, load_script
 from retrieval.catalog.product import Product
 
 SUITE = Path(__file__).parent / "dialogues"
@@ -140,7 +140,7 @@ def test_price_ceiling_check_agrees_with_the_prices(prices, ceiling):
 
 
 def _suite(passed: bool) -> SuiteReport:
-    from assistant.scenarios.checks import Mismatch
+    from harness.scenarios.checks import Mismatch
 
     bad = [] if passed else [Mismatch("cart", [], [("P1", 1)])]
     turn = TurnOutcome(1, 4, "shopper", "add <b>it</b>", "Added.", [{"name": "add_to_cart", "args": {}}], ["P1"],

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.product_types import PRODUCT_TYPES, singular
-from assistant.state import DialogueState, PendingCart, SearchRequest
-from assistant.state_rules import (
+from assistant.dialogue.product_types import PRODUCT_TYPES, singular
+from assistant.dialogue.state import DialogueState, PendingCart, SearchRequest
+from assistant.dialogue.state_rules import (
     NO_TOOL,
     NOTHING_PENDING,
     OFFER_DECLINED,
@@ -151,7 +151,7 @@ def test_singular_keeps_words_that_are_not_plurals():
                                        ("a keyboard, $110 or less", "max_price"), ("tv, 500 bucks tops", "max_price"),
                                        ("monitor, $60 is my limit", "max_price"), ("camera $500 and up", "min_price")])
 def test_negated_price_cues_set_a_ceiling(text, key):
-    from assistant.argument_guard import guard_search_args
+    from assistant.safety.argument_guard import guard_search_args
 
     args = guard_search_args({"query": "x"}, text)
     assert set(args) == {"query", key}
@@ -166,13 +166,13 @@ def test_negated_price_cues_set_a_ceiling(text, key):
     ("quiero algo barato", None),       # no product named: nothing to search for
 ])
 def test_foreign_product_words_become_an_english_search(text, words):
-    from assistant.foreign_terms import foreign_search
+    from assistant.dialogue.foreign_terms import foreign_search
 
     assert foreign_search(text, PRODUCT_TYPES) == words
 
 
 def test_positions_the_shopper_names_decide_a_comparison():
-    from assistant.state_rules import positions_named
+    from assistant.dialogue.state_rules import positions_named
 
     state = searched("bluetooth speaker", [20, 30, 40, 50, 60])
     assert positions_named("compare the last two", 5) == [4, 5]
@@ -195,7 +195,7 @@ def test_a_request_to_buy_is_never_rerouted_as_a_question():
 
 
 def test_colours_must_be_catalog_colours_and_ratings_must_be_asked_for():
-    from assistant.argument_guard import guard_call
+    from assistant.safety.argument_guard import guard_call
 
     def run(args, text):
         return guard_call("search_products", args, text, ["Sony"], ["white", "black"], lambda pid: False)[1]
@@ -259,7 +259,7 @@ def test_policy_questions_and_other_product_types_are_not_misrouted():
 
 
 def test_cannot_spend_more_than_is_a_ceiling():
-    from assistant.argument_guard import guard_search_args
+    from assistant.safety.argument_guard import guard_search_args
 
     assert guard_search_args({"query": "phone", "min_price": 2200}, "a phone, can't spend more than $2200") == \
         {"query": "phone", "max_price": 2200}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.scenarios.script import discover
+from harness.scenarios.script import discover
 
 SUITE = Path(__file__).parent / "dialogues"
 REPEAT = int(os.environ.get("AISLE_DIALOGUE_REPEAT", "3"))
@@ -30,13 +30,12 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def runner(demo_index, tmp_path_factory):
+def runner(agent, tmp_path_factory):
     """One runner for the module; at its end the suite report (pass^k) goes to test-artifacts/."""
-    from assistant.agent import get_agent
-    from assistant.scenarios.report import write_report
-    from assistant.scenarios.runner import DialogueRunner, SuiteReport
+    from harness.scenarios.report import write_report
+    from harness.scenarios.runner import DialogueRunner, SuiteReport
 
-    r = DialogueRunner(get_agent(), tmp_path_factory.mktemp("dialogues"))
+    r = DialogueRunner(agent, tmp_path_factory.mktemp("dialogues"))
     yield r
     if r.outcomes:
         suite = SuiteReport(REPEAT, r.outcomes, seconds=sum(x.seconds for o in r.outcomes for x in o.runs))
@@ -46,8 +45,8 @@ def runner(demo_index, tmp_path_factory):
 
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(SUITE).with_suffix("")) for f in FILES])
 def test_scenario(runner, path):
-    from assistant.scenarios.runner import ScenarioOutcome, failure_text
-    from assistant.scenarios.script import load_script
+    from harness.scenarios.runner import ScenarioOutcome, failure_text
+    from harness.scenarios.script import load_script
 
     scenario = load_script(path)
     outcome = ScenarioOutcome(scenario.name, str(path), scenario.tags, [runner.run(scenario, k) for k in range(REPEAT)],
@@ -63,7 +62,7 @@ def test_scenario(runner, path):
 
 def test_pass_k_over_phrasings(runner):
     """Runs after the scenarios (file order): the share of scenarios passing all their phrasings."""
-    from assistant.scenarios.runner import failure_text
+    from harness.scenarios.runner import failure_text
 
     if len(runner.outcomes) < len(FILES):
         pytest.skip("pass^k is measured over the whole suite")
@@ -80,7 +79,7 @@ def test_cli_exit_codes_diff_and_report(demo_index, data_dir, tmp_path):
     env = {**os.environ, "AISLE_DATA_DIR": str(data_dir)}
     report = tmp_path / "out.json"
     returns = SUITE / "policy" / "policy-returns.yaml"
-    run = subprocess.run([sys.executable, "-m", "aisle.cli", "test-dialogues", str(returns), str(broken), "--report",
+    run = subprocess.run([sys.executable, "-m", "app", "test-dialogues", str(returns), str(broken), "--report",
                           str(report)], env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 1, run.stderr[-3000:]
     assert "FAIL wrong-expectation [repeat 1] turn 1" in run.stderr and "tools[0]" in run.stderr
@@ -89,6 +88,6 @@ def test_cli_exit_codes_diff_and_report(demo_index, data_dir, tmp_path):
     assert data["scenarios_total"] == 2 and data["scenarios_passed"] == 1 and data["pass^1"] == 0.5
     bad_script = tmp_path / "bad.yaml"
     bad_script.write_text("name: x\nturns:\n  - usr: hi\n")
-    run = subprocess.run([sys.executable, "-m", "aisle.cli", "test-dialogues", "--validate", str(bad_script)], env=env,
+    run = subprocess.run([sys.executable, "-m", "app", "test-dialogues", "--validate", str(bad_script)], env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and f"{bad_script}:3: turns.0.usr: unknown field" in run.stderr

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.argument_guard import guard_search_args, known_brands_only
-from assistant.grounding import unsupported_claims
-from assistant.untrusted_text import instruction_free, is_steering
+from assistant.safety.argument_guard import guard_search_args, known_brands_only
+from assistant.safety.grounding import unsupported_claims
+from assistant.safety.untrusted_text import instruction_free, is_steering
 
 FIXTURE = Path(__file__).parent / "dialogues" / "fixtures" / "injected_catalog.jsonl"
 ROWS = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
@@ -57,18 +57,18 @@ def test_brand_filters_must_name_catalog_brands_and_ranges_set_both_ends():
         "query": "blender", "max_price": 100}
 
 
-def test_tools_never_quote_planted_instructions(settings, tmp_path):
+def test_tools_never_quote_planted_instructions(indexes, tmp_path):
+    from assistant.dialogue.state import DialogueState
     from assistant.session import ShopSession
-    from assistant.state import DialogueState
     from assistant.storage import Store
     from assistant.tools.shop_tools import ShopTools
     from retrieval.catalog.loaders import load_catalog
-    from retrieval.index_builder import build_index
 
     report = load_catalog(FIXTURE)
     assert report.ok and len(report.products) == 12
-    build_index("injected", report.products, str(FIXTURE), settings)
-    tools = ShopTools(ShopSession(index="injected", state=DialogueState(), store=Store(tmp_path / "s.sqlite")))
+    indexes.build("injected", report.products, str(FIXTURE))
+    tools = ShopTools(ShopSession(Store(tmp_path / "s.sqlite"), index="injected", state=DialogueState()),
+                      indexes.searcher("injected"))
     tools.search_method = "hybrid"
     said = []
     for pid in [r["id"] for r in ROWS]:

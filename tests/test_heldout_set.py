@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 from typer.testing import CliRunner
 
-from assistant.prompts import shopper_text
+from assistant.runtime.prompts import shopper_text
 from finetune.agent import phrasing as ph
 from finetune.agent.heldout_set import HandwrittenItem, handwritten_examples, load_handwritten
 
@@ -96,12 +96,12 @@ def test_no_utterance_is_a_phrase_of_the_generator(items, demo_products):
         assert not any(p.fullmatch(text) for p in patterns), item.id
 
 
-def test_no_utterance_occurs_in_generated_training_data(items, demo_index, demo_products):
+def test_no_utterance_occurs_in_generated_training_data(items, demo_searcher, demo_products):
     from finetune.agent.dataset import build_examples
     from finetune.agent.pipeline import real_queries
     from finetune.agent.trainer import AgentTrainConfig
 
-    train = build_examples(demo_products, "train", TRAIN_DIALOGUES, AgentTrainConfig().seed,
+    train = build_examples(demo_searcher, demo_products, "train", TRAIN_DIALOGUES, AgentTrainConfig().seed,
                            real_queries=real_queries(), progress=False)
     seen = {_norm(shopper_text(HumanMessage(e.chat[-1]["content"]))) for e in train if e.kind == "call"}
     assert len(seen) > TRAIN_DIALOGUES
@@ -123,7 +123,7 @@ def test_examples_are_built_like_generated_call_examples(items, demo_index):
 def test_eval_agent_reports_the_handwritten_set_separately(demo_index):
     """`--set handwritten` evaluates the shipped adapter on the hand-written set alone, under its own JSON key
     (the generated set and `--set both` are run by tests/test_agent_training.py and the benchmarks)."""
-    from aisle.cli import app
+    from app.cli import app
 
     result = CliRunner().invoke(app, ["eval", "agent", "--no-base", "--set", "handwritten", "--json"])
     assert result.exit_code == 0, result.output

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 pytest.importorskip("llama_cpp")
 
-from assistant.prompts import COMPACT_SYSTEM  # noqa: E402
 from assistant.runtime.generation import ModelCallError  # noqa: E402
 from assistant.runtime.gguf_export import ExportError, check_gguf, export_lora_gguf  # noqa: E402
+from assistant.runtime.prompts import COMPACT_SYSTEM  # noqa: E402
+from assistant.runtime.tool_calls import render_call  # noqa: E402
 from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs, tool_grammar  # noqa: E402
-from assistant.tool_calls import render_call  # noqa: E402
 from assistant.tools.schemas import TOOL_ARGS  # noqa: E402
 
 TOOLS = ", ".join(TOOL_ARGS) + "."
@@ -156,10 +156,9 @@ def probe(settings):
 
 
 def test_grammar_from_bound_tools_equals_the_evaluation_grammar(demo_index, settings):
-    from assistant.session import ShopSession
-    from assistant.tools.shop_tools import ShopTools
+    from assistant.tools.shop_tools import tool_definitions
 
-    tools = ShopTools(ShopSession(index="demo")).as_langchain()
+    tools = tool_definitions()
     assert tool_grammar(tools) == ToolGrammar().build(schema_specs(TOOL_ARGS))
 
 
@@ -209,15 +208,14 @@ def test_every_valid_search_call_is_in_the_grammar(probe, args):
 
 def test_base_model_without_adapter_writes_only_valid_calls_under_the_grammar(demo_index, settings):
     """The bare 135M model, prompted with full signatures, never writes a malformed call."""
-    from assistant.prompts import TOOL_SYSTEM, tool_signatures
-    from assistant.session import ShopSession
-    from assistant.tool_calls import looks_like_call, parse_tool_call
-    from assistant.tools.shop_tools import ShopTools
+    from assistant.runtime.prompts import TOOL_SYSTEM, tool_signatures
+    from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
+    from assistant.tools.shop_tools import tool_definitions
     from finetune.agent.evaluate import valid_call
 
     bare = _generator(settings, adapter=None)
     grammar = ToolGrammar(tuned=False).build(schema_specs(TOOL_ARGS))  # as served without an adapter
-    system = TOOL_SYSTEM + tool_signatures(ShopTools(ShopSession(index="demo")).as_langchain())
+    system = TOOL_SYSTEM + tool_signatures(tool_definitions())
     for chat in CHATS:
         text, _ = bare.complete([{"role": "system", "content": system}, chat[1]], BASE_TOOL_STEP_TOKENS, 60, grammar)
         assert looks_like_call(text) and valid_call(parse_tool_call(text)), text
@@ -267,7 +265,7 @@ def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
     """The chat model hands the grammar to the generator for the tool step only."""
     from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-    from assistant.chat_model import LocalChatModel
+    from assistant.runtime.chat_model import LocalChatModel
 
     real = _generator(settings)
     seen: list[str | None] = []
@@ -285,11 +283,10 @@ def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
             seen.append(grammar)
             yield from real.stream(chat, max_new_tokens, timeout_s, grammar)
 
-    from assistant.session import ShopSession
-    from assistant.tools.shop_tools import ShopTools
+    from assistant.tools.shop_tools import tool_definitions
 
     bound = LocalChatModel(Recording(), compact_prompt=True).bind_tools(
-        ShopTools(ShopSession(index="demo")).as_langchain())
+        tool_definitions())
     human = HumanMessage("state: shown: 0\nshopper: show me the cart")
     ai = bound.invoke([human])
     assert ai.tool_calls and ai.tool_calls[0]["name"] == "view_cart"
@@ -317,7 +314,7 @@ def test_cli_names_the_rebuild_command_for_a_broken_cached_model(tmp_path, setti
     script = tmp_path / "hi.script"
     script.write_text("hi\n")
     env = {**os.environ, "AISLE_DATA_DIR": str(data)}
-    run = subprocess.run([sys.executable, "-m", "aisle.cli", "chat", "--script", str(script)], env=env,
+    run = subprocess.run([sys.executable, "-m", "app", "chat", "--script", str(script)], env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 1
     assert "aisle export agent" in run.stderr and "Traceback" not in run.stderr

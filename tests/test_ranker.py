@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aisle.cli import app
+from app.cli import app
 from tests.conftest import shared_folder, write_slice
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ def esci_slice(tmp_path_factory, settings) -> Path:
     return root
 
 
-def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, tmp_path: Path):
+def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, tmp_path: Path, settings):
     out = tmp_path / "ranker"
     result = runner.invoke(app, ["train", "ranker", "--catalog", str(esci_slice), "--judgments", str(esci_slice),
                                  "--epochs", "1", "--folds", "2", "--out", str(out), "--device", "cpu"])
@@ -49,20 +49,20 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
         assert (out / "adapter_model.safetensors").stat().st_size < 5_000_000
 
     from retrieval.catalog.product import Product
-    from retrieval.reranker import Reranker
+    from retrieval.encoder import Encoder
+    from retrieval.ranker.reranker import Reranker
 
-    ranker = Reranker(out, device="cpu")
+    ranker = Reranker(settings, Encoder(settings), out, device="cpu")
     products = [Product(id="a", title="USB-C charging cable 2m"), Product(id="b", title="Garden hose 20m")]
     probs = ranker.probabilities("usb cable", products, [0.6, 0.1])
     assert probs.shape == (2, 4) and abs(float(probs.sum()) - 2.0) < 1e-4
     assert ranker.probabilities("usb cable", [], []).shape == (0, 4)
 
 
-def test_shipped_ranker_reranks_full_search_and_can_be_turned_off(demo_searcher, monkeypatch):
-    from aisle.settings import get_settings
-    from retrieval.reranker import load_reranker
+def test_shipped_ranker_reranks_full_search_and_can_be_turned_off(demo_searcher, settings):
+    from retrieval.indexes import Indexes
 
-    ranker = load_reranker()
+    ranker = demo_searcher.reranker
     assert ranker is not None and ranker.uses_cross_encoder and ranker.fusion.top_n >= 20
     query = "wireless noise cancelling headphones"
     full = demo_searcher.search(query, k=10, method="full")
@@ -74,26 +74,19 @@ def test_shipped_ranker_reranks_full_search_and_can_be_turned_off(demo_searcher,
     off_gains = ranker.gains(query, [h.product for h in off_topic], {})
     assert max(off_gains.values()) < max(gains.values())
 
-    monkeypatch.setenv("AISLE_RANKER_PATH", "none")
-    get_settings.cache_clear()
-    load_reranker.cache_clear()
-    try:
-        fallback = demo_searcher.search(query, k=10, method="full")
-        hybrid = demo_searcher.search(query, k=10, method="hybrid")
-        assert "rerank" not in fallback.timings_ms
-        assert [h.product.id for h in fallback.hits] == [h.product.id for h in hybrid.hits]
-    finally:
-        monkeypatch.delenv("AISLE_RANKER_PATH")
-        get_settings.cache_clear()
-        load_reranker.cache_clear()
+    off = Indexes(settings.model_copy(update={"ranker_path": "none"}), demo_searcher.encoder).searcher("demo")
+    fallback = off.search(query, k=10, method="full")
+    hybrid = off.search(query, k=10, method="hybrid")
+    assert off.reranker is None and "rerank" not in fallback.timings_ms
+    assert [h.product.id for h in fallback.hits] == [h.product.id for h in hybrid.hits]
 
 
 def test_bf16_ranker_matches_fp32_and_is_chosen_only_where_it_pays(demo_searcher):
-    from retrieval.reranker import load_reranker, use_bf16
+    from retrieval.ranker.reranker import use_bf16
 
     assert use_bf16("cuda", "auto") and use_bf16("cpu", "bfloat16")
     assert not use_bf16("cuda", "float32") and not use_bf16("cpu", "float32")
-    ranker = load_reranker()
+    ranker = demo_searcher.reranker
     products = [h.product for h in demo_searcher.search("portable bluetooth speaker", k=20, method="hybrid").hits]
     dense = {p.id: 0.5 for p in products}
     saved = ranker.bf16
@@ -112,7 +105,7 @@ def test_title_encoding_cache_reuses_encodings_within_its_bound(settings):
     import numpy as np
 
     from retrieval.encoder import Encoder
-    from retrieval.title_encoding_cache import TitleEncodingCache
+    from retrieval.ranker.title_cache import TitleEncodingCache
 
     encoder = Encoder(settings)
     calls: list[list[str]] = []
@@ -137,7 +130,7 @@ def test_title_encoding_cache_reuses_encodings_within_its_bound(settings):
     assert cache([])[0].shape[0] == 0
 
     from retrieval.catalog.product import Product
-    from retrieval.ranker_features import raw_features
+    from retrieval.ranker.features import raw_features
 
     empty = TitleEncodingCache(encode, max_items=8)  # an empty cache is falsy (len 0) yet must be used
     raw_features(encoder, "speaker", [Product(id="x", title="Marshall Emberton speaker")], [0.5], empty)

@@ -15,7 +15,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from retrieval.filters import SearchFilters
-from retrieval.index_builder import build_index, read_manifest
+from retrieval.index_builder import read_manifest
 
 
 def test_search_finds_relevant_products_with_stage_scores(demo_searcher):
@@ -75,20 +75,18 @@ def test_bad_queries_and_filters(demo_searcher):
     assert len(demo_searcher.search("speaker " * 20_000, k=3).hits) == 3
 
 
-def test_reindex_embeds_only_changed_products(settings, demo_products):
+def test_reindex_embeds_only_changed_products(indexes, demo_products):
     changed = list(demo_products[:40])
     changed[0] = changed[0].model_copy(update={"title": changed[0].title + " Limited Edition"})
-    first = build_index("incremental", list(demo_products[:40]), "test", settings)
+    first = indexes.build("incremental", list(demo_products[:40]), "test")
     assert first.embedded == 0  # already in the embedding cache from the demo index
-    second = build_index("incremental", changed, "test", settings)
+    second = indexes.build("incremental", changed, "test")
     assert (second.embedded, second.reused) == (1, 39)
-    assert build_index("incremental", changed, "test", settings).unchanged
+    assert indexes.build("incremental", changed, "test").unchanged
 
 
-def test_build_killed_half_way_leaves_previous_index_usable(settings, demo_products, tmp_path: Path):
-    from retrieval.search import Searcher
-
-    build_index("durable", list(demo_products[:30]), "test", settings)
+def test_build_killed_half_way_leaves_previous_index_usable(settings, indexes, demo_products, tmp_path: Path):
+    indexes.build("durable", list(demo_products[:30]), "test")
     before = read_manifest("durable", settings)
     # A catalog whose text is new (nothing cached), so the build spends seconds embedding.
     big = tmp_path / "big.jsonl"
@@ -97,7 +95,7 @@ def test_build_killed_half_way_leaves_previous_index_usable(settings, demo_produ
             fh.write(json.dumps({"id": f"K{i}", "title": f"Kill test gadget {i} model {i * 7919 % 10007}",
                                  "price": 10 + i % 90}) + "\n")
     env = os.environ | {"AISLE_DATA_DIR": str(settings.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "index", "--catalog", str(big), "--name", "durable"],
+    proc = subprocess.Popen([sys.executable, "-m", "app", "index", "--catalog", str(big), "--name", "durable"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     gens = settings.indexes_dir / "durable"
     deadline = time.time() + 120
@@ -107,11 +105,11 @@ def test_build_killed_half_way_leaves_previous_index_usable(settings, demo_produ
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert read_manifest("durable", settings) == before
-    searcher = Searcher("durable", settings)
+    searcher = indexes.searcher("durable")
     assert searcher.lexical.count() == 30 and searcher.vectors.count() == 30
     assert searcher.search(demo_products[0].title, k=1).hits[0].product.id == demo_products[0].id
     # restart: the next build completes, replaces the old generation and clears the killed one's leftovers
-    after = build_index("durable", list(demo_products[:40]), "test", settings)
-    assert not after.unchanged and read_manifest("durable", settings)["generation"] == after.generation
-    assert Searcher("durable", settings).vectors.count() == 40
-    assert sorted(p.name for p in gens.glob("gen-*")) == sorted({before["generation"], after.generation})
+    after = indexes.build("durable", list(demo_products[:40]), "test")
+    assert not after.unchanged and read_manifest("durable", settings).generation == after.generation
+    assert indexes.searcher("durable").vectors.count() == 40
+    assert sorted(p.name for p in gens.glob("gen-*")) == sorted({before.generation, after.generation})

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage
 
-from assistant.product_types import PRODUCT_TYPES
-from assistant.prompts import shopper_text
-from assistant.simulator.shopper import SimulatedShopper
+from assistant.dialogue.product_types import PRODUCT_TYPES
+from assistant.runtime.prompts import shopper_text
 from finetune.agent import phrasing as training_phrases
+from harness.simulator.shopper import SimulatedShopper
 
 SAMPLE_CONVERSATIONS = 30
 SAMPLE_SEED = 7
@@ -42,19 +42,19 @@ def utterances(products, n: int = 400) -> set[str]:
     return out
 
 
-def test_simulator_wording_never_occurs_in_training_data(demo_index, demo_products):
+def test_simulator_wording_never_occurs_in_training_data(demo_searcher, demo_products):
     from finetune.agent.dataset import build_examples
     from finetune.agent.pipeline import real_queries
     from finetune.agent.trainer import AgentTrainConfig
 
     sim = utterances(demo_products)
     assert len(sim) > 300
-    train = build_examples(demo_products, "train", 100, AgentTrainConfig().seed, real_queries=real_queries(),
-                           progress=False)
+    train = build_examples(demo_searcher, demo_products, "train", 100, AgentTrainConfig().seed,
+                           real_queries=real_queries(), progress=False)
     seen = {_norm(shopper_text(HumanMessage(e.chat[-1]["content"]))) for e in train if e.kind == "call"}
     phrases = {_norm(s) for name in dir(training_phrases) if name.isupper()
                for s in _strings(getattr(training_phrases, name))}
-    from assistant.simulator import phrases as sim_phrases
+    from harness.simulator import phrases as sim_phrases
 
     sim_templates = {_norm(s) for name in dir(sim_phrases) if name.isupper() for s in _strings(getattr(sim_phrases,
                                                                                                       name))}
@@ -73,12 +73,10 @@ def _strings(value) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_report(demo_index, tmp_path_factory):
-    from assistant.agent import get_agent
-    from assistant.simulator.run import Simulator, demo_orders
-    from retrieval.search import get_searcher
+def sample_report(agent, demo_searcher, tmp_path_factory):
+    from harness.simulator.run import Simulator, demo_orders
 
-    simulator = Simulator(get_agent(), get_searcher("demo"), "demo", tmp_path_factory.mktemp("sim"),
+    simulator = Simulator(agent, demo_searcher, "demo", tmp_path_factory.mktemp("sim"),
                           orders=demo_orders())
     return simulator.run(SAMPLE_CONVERSATIONS, SAMPLE_SEED)
 
@@ -99,8 +97,8 @@ def test_a_seeded_sample_of_simulated_shoppers_holds_up(sample_report):
 
 def test_the_simulator_catches_a_broken_invariant(sample_report, demo_products):
     """The checks can fail: a listed product over the shopper's budget breaks meets_constraints."""
-    from assistant.simulator.invariants import TurnView, meets_constraints
-    from assistant.simulator.shopper import Constraints, ShopperTurn, TurnKind
+    from harness.simulator.invariants import TurnView, meets_constraints
+    from harness.simulator.shopper import Constraints, ShopperTurn, TurnKind
 
     expensive = max((p for p in demo_products if p.price), key=lambda p: p.price)
     view = TurnView(ShopperTurn(TurnKind.OPEN, "x"), None, Constraints(max_price=1.0), [], [], [expensive], [],

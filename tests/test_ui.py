@@ -17,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def server(demo_index, data_dir):
-    from ui.serve_process import running_server
+    from bench.serve_process import running_server
 
     env = {"AISLE_DATA_DIR": str(data_dir), "AISLE_UI_CONCURRENCY": "2"}
     with running_server(env=env, log_path=data_dir / "serve.log") as url:
@@ -132,7 +132,7 @@ def test_copilot_api_is_behind_login(server):
 
 def test_load_concurrent_sessions_stay_separate_and_error_free(server):
     """AISLE_LOAD_SESSIONS x AISLE_LOAD_TURNS (default 20 x 10) through the HTTP API, bounded in time."""
-    from ui.load_driver import drive
+    from bench.load_driver import drive
 
     sessions = int(os.environ.get("AISLE_LOAD_SESSIONS", "20"))
     turns = int(os.environ.get("AISLE_LOAD_TURNS", "10"))

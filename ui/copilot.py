@@ -13,27 +13,29 @@ import gradio as gr
 
 from assistant.agent import ShoppingAgent
 from assistant.copilot import suggest_reply
-from assistant.storage import get_store
+from assistant.storage import Store
 from assistant.tools.schemas import POLICY_TOPICS
 from assistant.tools.shop_tools import policies
 from retrieval.filters import SearchFilters
-from retrieval.search import get_searcher
+from retrieval.indexes import Indexes
 from ui.render import CSS, cards_html
 from ui.sessions import SessionRegistry
 
 
-def _transcript(session_id: str | None) -> list[dict[str, str]]:
+def _transcript(store: Store, session_id: str | None) -> list[dict[str, str]]:
     if not session_id:
         return []
     out: list[dict[str, str]] = []
-    for t in get_store().turns(session_id):
+    for t in store.turns(session_id):
         out += [{"role": "user", "content": t["user"]}, {"role": "assistant", "content": t["reply"]}]
     return out
 
 
-def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | None) -> gr.Blocks:
+def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, indexes: Indexes, index: str | None) -> gr.Blocks:
+    store = registry.store
+
     def conversations() -> gr.Dropdown:
-        rows = get_store().sessions(50)
+        rows = store.sessions(50)
         return gr.Dropdown(choices=[(f"{sid[:12]}… ({n} turns)", sid) for sid, n, _ in rows], value=None)
 
     def suggest(conversation: str | None, customer_text: str) -> tuple[str, str, str, Any]:
@@ -48,26 +50,26 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
         if not final.strip():
             return "Nothing to approve: the reply is empty."
         staff = getattr(request, "username", None) or "staff"
-        get_store().approve(conversation or "pasted", customer_text, suggested, final, staff)
+        store.approve(conversation or "pasted", customer_text, suggested, final, staff)
         return f"Approved by {staff} and stored ({len(final)} characters)."
 
     def hand_off(conversation: str | None, reason: str) -> str:
         if not conversation:
             return "Pick a conversation to hand off."
-        get_store().hand_off(conversation, reason or "needs a human")
+        store.hand_off(conversation, reason or "needs a human")
         return f"Conversation {conversation[:12]}… marked for human hand-off."
 
     def find_products(query: str, max_price: float | None) -> str:
         if not query.strip():
             return cards_html([])
-        from assistant.product_facts import card
+        from assistant.answers.product_facts import card
 
         filters = SearchFilters(max_price=max_price or None)
-        hits = get_searcher(index).search(query, filters, k=8, method="hybrid").hits
+        hits = indexes.searcher(index).search(query, filters, k=8, method="hybrid").hits
         return cards_html([card(h.product, filters, i) for i, h in enumerate(hits, 1)])
 
     def find_order(order_id: str, email: str) -> str:
-        order = get_store().order(order_id or "", email or "")
+        order = store.order(order_id or "", email or "")
         if order is None:
             return "No order with that number and e-mail address."
         items = ", ".join(f"{q} × {pid}" for pid, q in order.items)
@@ -109,7 +111,7 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
             policy_out = gr.Markdown()
         refresh.click(conversations, None, conversation)
         demo.load(conversations, None, conversation)
-        conversation.change(_transcript, conversation, transcript)
+        conversation.change(lambda sid: _transcript(store, sid), conversation, transcript)
         suggest_btn.click(suggest, [conversation, customer], [suggestion, facts, cards, meta]).then(
             lambda s: s, suggestion, original)
         approve_btn.click(approve, [conversation, customer, original, suggestion], status)

@@ -9,10 +9,12 @@ import threading
 from collections import OrderedDict
 
 from assistant.session import ShopSession
+from assistant.storage import Store
 
 
 class SessionRegistry:
-    def __init__(self, index: str | None, max_sessions: int = 1_000) -> None:
+    def __init__(self, store: Store, index: str | None, max_sessions: int = 1_000) -> None:
+        self.store = store
         self.index = index
         self.max_sessions = max_sessions
         self._sessions: OrderedDict[str, ShopSession] = OrderedDict()
@@ -22,7 +24,7 @@ class SessionRegistry:
         with self._lock:
             session = self._sessions.get(session_id)
             if session is None:
-                session = ShopSession(session_id=session_id, index=self.index)
+                session = ShopSession(self.store, session_id, self.index)
                 self._sessions[session_id] = session
             self._sessions.move_to_end(session_id)
             while len(self._sessions) > self.max_sessions:

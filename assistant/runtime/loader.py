@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aisle.settings import Settings, get_settings
+from aisle.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.runtime.generation import TextGenerator
@@ -39,9 +39,8 @@ def _conversion_dir(path: Path, settings: Settings) -> Path:
     return settings.cache_dir / "llm" / f"{path.stem}-{key}"
 
 
-def cached_checkpoint(source: str, settings: Settings | None = None) -> Path:
+def cached_checkpoint(source: str, settings: Settings) -> Path:
     """A safetensors folder for ``source``: the folder itself, or the converted copy of a GGUF file."""
-    settings = settings or get_settings()
     path = Path(source)
     if path.is_dir():
         return path
@@ -66,7 +65,7 @@ def cached_checkpoint(source: str, settings: Settings | None = None) -> Path:
     return target
 
 
-def cached_tokenizer(source: str, settings: Settings | None = None):
+def cached_tokenizer(source: str, settings: Settings):
     """The model's HF tokenizer (its chat template renders every prompt, whichever runtime decodes).
 
     Read from the converted checkpoint when there is one; otherwise from the GGUF once (~10 s) and
@@ -74,7 +73,6 @@ def cached_tokenizer(source: str, settings: Settings | None = None):
     """
     from transformers import AutoTokenizer
 
-    settings = settings or get_settings()
     path = Path(source)
     if path.is_dir():
         return AutoTokenizer.from_pretrained(str(path))
@@ -110,13 +108,12 @@ def resolve_adapter(settings: Settings) -> str | None:
     return str(default) if (default / "adapter_config.json").exists() else None
 
 
-def load_model(settings: Settings | None = None, adapter: str | None | bool = True,
+def load_model(settings: Settings, adapter: str | None | bool = True,
                device: str | None = None) -> LoadedModel:
     """The process-wide model; ``adapter=True`` means the configured/shipped adapter, False or None none."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    settings = settings or get_settings()
     device = device or settings.resolved_device()
     adapter_path = resolve_adapter(settings) if adapter is True else (adapter or None)
     if settings.llm_dtype == "auto":
@@ -182,11 +179,10 @@ def runtime_merged_gguf(adapter_dir: str, base_gguf: str, settings: Settings) ->
 _generators: dict[Any, Any] = {}  # LlamaCppConfig -> LlamaCppGenerator
 
 
-def load_generator(settings: Settings | None = None, adapter: str | None | bool = True) -> TextGenerator:
+def load_generator(settings: Settings, adapter: str | None | bool = True) -> TextGenerator:
     """The process-wide text generator of the configured runtime (``assistant.runtime.generation``)."""
     from assistant.runtime.generation import TransformersGenerator
 
-    settings = settings or get_settings()
     runtime = settings.resolved_llm_runtime()
     if runtime == "transformers":
         return TransformersGenerator(load_model(settings, adapter=adapter))

@@ -11,8 +11,8 @@ import re
 
 import numpy as np
 
-from assistant.product_facts import fact_lines
-from assistant.untrusted_text import instruction_free
+from assistant.answers.product_facts import fact_lines
+from assistant.safety.untrusted_text import instruction_free
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
 

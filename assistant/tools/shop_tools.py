@@ -15,16 +15,16 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from aisle.settings import get_settings
-from assistant.product_facts import card, summary_line
-from assistant.product_types import PRODUCT_TYPES, ProductTypes
+from aisle.settings import Settings
+from assistant.answers.product_facts import card, summary_line
+from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes
+from assistant.dialogue.state import PendingCart, SearchRequest
+from assistant.safety.untrusted_text import is_steering
 from assistant.session import ShopSession
-from assistant.state import PendingCart, SearchRequest
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
-from assistant.untrusted_text import is_steering
 from retrieval.catalog.product import Product
-from retrieval.search import get_searcher
+from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
 
 SEARCH_K = 5
 MAX_RELAXATIONS = 4  # searches tried to recover from zero results
@@ -57,14 +57,27 @@ class ShopTools:
 
     search_method = "full"  # dialogue generation uses "hybrid": same tools, faster data
 
-    def __init__(self, session: ShopSession, types: ProductTypes = PRODUCT_TYPES) -> None:
+    def __init__(self, session: ShopSession, searcher: Searcher | None, types: ProductTypes = PRODUCT_TYPES,
+                 min_dense_score: float = Settings.model_fields["agent_min_dense_score"].default) -> None:
         self.session = session
         self.state = session.state
         self.types = types
+        self._searcher = searcher
+        self.min_dense_score = min_dense_score
 
     @property
-    def searcher(self):
-        return get_searcher(self.session.index)
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            raise IndexNotFoundError(f"no index named {self.session.index!r}: run `aisle index --catalog ...` first")
+        return self._searcher
+
+    @property
+    def vocabulary(self) -> CatalogVocabulary:
+        """The catalog's brands and colours (kept per index generation); none when there is no index."""
+        return CatalogVocabulary((), ()) if self._searcher is None else self._searcher.vocabulary
+
+    def has_product(self, product_id: str) -> bool:
+        return self._searcher is not None and self._searcher.get_product(product_id) is not None
 
     def _product(self, position: int | None, product_id: str | None) -> Product:
         pid = self.state.resolve(position, product_id)
@@ -77,7 +90,7 @@ class ShopTools:
         """The top products for a request: relevant enough (lexical match or dense score over the floor)
         and of the product type asked for, when it names one."""
         response = self.searcher.search(request.query, request.filters, k=SEARCH_K * 4, method=self.search_method)
-        floor = get_settings().agent_min_dense_score
+        floor = self.min_dense_score
         products = [h.product for h in response.hits if "lexical" in h.stages or h.stages.get("dense", 1.0) >= floor]
         return [p for p in products if self.types.matches(p, request.product_type)][:limit]
 
@@ -127,7 +140,7 @@ class ShopTools:
     def get_product(self, **kwargs: Any) -> Result:
         args = s.GetProductArgs(**kwargs)
         product = self._product(args.position, args.product_id)
-        from assistant.product_facts import fact_lines
+        from assistant.answers.product_facts import fact_lines
 
         facts = fact_lines(product)
         text = "\n".join([product.title] + facts[:10])
@@ -143,7 +156,7 @@ class ShopTools:
         products = [self._product(p, i) for p, i in refs]
         keys = [k for k in products[0].attributes if all(k in p.attributes for p in products[1:])
                 and not any(is_steering(f"{k} {p.attributes[k]}") for p in products)][:6]
-        from assistant.product_facts import attr_label, attr_value
+        from assistant.answers.product_facts import attr_label, attr_value
 
         lines, facts = [], []
         for n, p in enumerate(products, start=1):
@@ -254,12 +267,7 @@ class ShopTools:
         return args.question, artifact("ask_clarification", "ok", args.question)
 
     def as_langchain(self) -> list[BaseTool]:
-        tools = []
-        for name, schema in s.TOOL_ARGS.items():
-            tools.append(StructuredTool.from_function(
-                func=getattr(self, name), name=name, description=(schema.__doc__ or name).strip(),
-                args_schema=schema, response_format="content_and_artifact"))
-        return tools
+        return tool_definitions(self)
 
     def run(self, name: str, args: dict[str, Any]) -> Result:
         """Run a tool by name; bad arguments or references become an error artifact, never an exception."""
@@ -277,3 +285,12 @@ class ShopTools:
         except (LookupError, ValueError) as exc:
             text = str(exc.args[0] if exc.args else exc)
         return text, artifact(name, "error", text, kind="lookup")
+
+
+def tool_definitions(tools: ShopTools | None = None) -> list[BaseTool]:
+    """The tools as langchain sees them: name, description, argument schema, and (when ``tools`` is given)
+    bound to that session's implementations. Unbound definitions are enough for prompts and grammars."""
+    return [StructuredTool(name=name, description=(schema.__doc__ or name).strip(), args_schema=schema,
+                           func=getattr(tools, name) if tools is not None else None,
+                           response_format="content_and_artifact")
+            for name, schema in s.TOOL_ARGS.items()]

@@ -59,7 +59,7 @@ def write_agent_card(out: Path, report: dict[str, Any], command: str) -> None:
 {chr(10).join(rows)}
 
 Rows without "+ guard" score the calls exactly as the model wrote them. "+ guard" rows score them
-after `assistant.argument_guard.guard_call`, the rules the agent applies to every call before it runs
+after `assistant.safety.argument_guard.guard_call`, the rules the agent applies to every call before it runs
 (the shopper's price cue decides min vs max, catalog brands/colours named in the turn become filters,
 an order id + e-mail means an order lookup): what a turn actually executes.
 

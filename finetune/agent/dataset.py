@@ -9,18 +9,19 @@ from pathlib import Path
 from langchain_core.messages import AIMessage, ToolMessage
 from tqdm import tqdm
 
-from assistant.prompts import shopper_message, to_chat, tool_system_prompt
-from assistant.replies import needs_model_reply, template_reply
+from assistant.answers.replies import needs_model_reply, template_reply
+from assistant.dialogue.state import DialogueState
+from assistant.runtime.prompts import shopper_message, to_chat, tool_system_prompt
+from assistant.runtime.tool_calls import render_call
 from assistant.session import ShopSession
-from assistant.state import DialogueState
 from assistant.storage import Store
-from assistant.tool_calls import render_call
-from assistant.tools.shop_tools import ShopTools
+from assistant.tools.shop_tools import ShopTools, tool_definitions
 from finetune.agent.dialogues import DialogueGenerator, Example, clean_args
 from retrieval.catalog.product import Product
+from retrieval.search import Searcher
 
 
-def build_examples(products: list[Product], split: str, n_dialogues: int, seed: int, index: str = "demo",
+def build_examples(searcher: Searcher, products: list[Product], split: str, n_dialogues: int, seed: int,
                    real_queries: list[str] | None = None, reply_share: float = 0.3,
                    progress: bool = True) -> list[Example]:
     gen = DialogueGenerator(products, split, seed, real_queries)
@@ -30,12 +31,12 @@ def build_examples(products: list[Product], split: str, n_dialogues: int, seed: 
         store = Store(Path(tmp) / "dialogues.sqlite")
         tool_prompt = full_prompt = None
         for d in tqdm(range(n_dialogues), desc=f"{split} dialogues", disable=not progress):
-            session = ShopSession(session_id=f"{split}-{d}", index=index, state=DialogueState(), store=store)
-            tools = ShopTools(session)
+            session = ShopSession(store, f"{split}-{d}", searcher.name, DialogueState())
+            tools = ShopTools(session, searcher)
             tools.search_method = "hybrid"
             if tool_prompt is None:
-                tool_prompt = tool_system_prompt(tools.as_langchain(), compact=True)
-                full_prompt = tool_system_prompt(tools.as_langchain())
+                tool_prompt = tool_system_prompt(tool_definitions(), compact=True)
+                full_prompt = tool_system_prompt(tool_definitions())
             scenario, play = gen.dialogue()
             for text, gold in play(tools):
                 session.state.turns += 1

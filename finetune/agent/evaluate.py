@@ -5,7 +5,7 @@ LoRA-adapted one. Replies are checked by the agent's own grounding check, before
 the model wrote) and after it (what the shopper would see).
 
 Calls are scored twice: as the model wrote them (the headline "raw" figures, what the adapter
-learned) and after `assistant.argument_guard.guard_call`, the rules the agent applies to every call
+learned) and after `assistant.safety.argument_guard.guard_call`, the rules the agent applies to every call
 before it runs (``guarded``: what the shopper's turn actually executes).
 """
 
@@ -17,11 +17,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from assistant.grounding import ungrounded_facts
-from assistant.prompts import shopper_text
 from assistant.runtime.generation import ModelCallError, TextGenerator, TransformersGenerator
+from assistant.runtime.prompts import shopper_text
+from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
 from assistant.runtime.tool_grammar import ToolGrammar, schema_specs, tool_step_tokens
-from assistant.tool_calls import looks_like_call, parse_tool_call
+from assistant.safety.grounding import ungrounded_facts
 from assistant.tools.schemas import TOOL_ARGS
 from finetune.agent.dialogues import Example, clean_args
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from assistant.state import DialogueState, PendingCart
+from assistant.dialogue.state import DialogueState, PendingCart
 from assistant.tools.schemas import TOOL_ARGS
 from finetune.agent import phrasing as ph
 from finetune.agent.dialogues import Example, Gold, clean_args
@@ -132,16 +132,15 @@ def scenario_of(item: HandwrittenItem) -> str:
             "order_status": "order", "store_policy": "policy"}.get(item.tool, "cart")
 
 
-def handwritten_examples(items: list[HandwrittenItem] | None = None, index: str = "demo") -> list[Example]:
+def handwritten_examples(items: list[HandwrittenItem] | None = None) -> list[Example]:
     """Call examples built as `finetune.agent.dataset.build_examples` builds them: the compact tool
     prompt (``chat``), the full-signature one (``chat_full``), the rendered call as target."""
-    from assistant.prompts import shopper_message, to_chat, tool_system_prompt
-    from assistant.session import ShopSession
-    from assistant.tool_calls import render_call
-    from assistant.tools.shop_tools import ShopTools
+    from assistant.runtime.prompts import shopper_message, to_chat, tool_system_prompt
+    from assistant.runtime.tool_calls import render_call
+    from assistant.tools.shop_tools import tool_definitions
 
     items = load_handwritten() if items is None else items
-    tools = ShopTools(ShopSession(index=index)).as_langchain()
+    tools = tool_definitions()
     tool_prompt, full_prompt = tool_system_prompt(tools, compact=True), tool_system_prompt(tools)
     examples = []
     for item in items:

@@ -10,11 +10,12 @@ from typing import Any
 
 from rich.console import Console
 
-from aisle.settings import Settings, get_settings
+from aisle.settings import Settings
 from finetune.agent.dataset import build_examples
 from finetune.agent.dialogues import Example
 from finetune.agent.trainer import AgentTrainConfig, save_adapter, train_adapter
 from finetune.paths import portable_path
+from retrieval.indexes import Indexes
 
 SHARED = Path("../shared/data")
 HELD_OUT_SEED = 1009
@@ -32,74 +33,65 @@ def real_queries() -> list[str]:
     return queries
 
 
-def demo_setup(settings: Settings) -> list:
-    from retrieval.catalog.loaders import load_catalog
-    from retrieval.indexing import ensure_index
-
-    ensure_index("demo", "demo", None, False)
-    return load_catalog("demo").products
+def demo_setup(indexes: Indexes) -> list:
+    """The demo catalog's products, its index brought up to date (the tools play dialogues over it)."""
+    report, _ = indexes.ensure("demo", "demo")
+    return report.products
 
 
-def held_out_examples(n_dialogues: int, settings: Settings | None = None, progress: bool = True) -> list[Example]:
-    settings = settings or get_settings()
-    products = demo_setup(settings)
-    return build_examples(products, "held_out", n_dialogues, HELD_OUT_SEED, real_queries=real_queries(),
-                          progress=progress)
+def held_out_examples(indexes: Indexes, n_dialogues: int, progress: bool = True) -> list[Example]:
+    products = demo_setup(indexes)
+    return build_examples(indexes.searcher("demo"), products, "held_out", n_dialogues, HELD_OUT_SEED,
+                          real_queries=real_queries(), progress=progress)
 
 
-def brands(index: str = "demo") -> list[str]:
-    from retrieval.search import get_searcher
-
-    return get_searcher(index).lexical.brands()
-
-
-def catalog_guard(index: str = "demo"):
+def catalog_guard(indexes: Indexes, index: str = "demo"):
     """The agent's run-time argument guard bound to a catalog's brands, colours and product ids."""
-    from assistant.argument_guard import guard_call
-    from retrieval.search import get_searcher
+    from assistant.safety.argument_guard import guard_call
 
-    searcher = get_searcher(index)
-    names, colours = searcher.lexical.brands(), searcher.lexical.colours()
+    searcher = indexes.searcher(index)
+    names, colours = searcher.vocabulary.brands, searcher.vocabulary.colours
     return lambda name, args, text: guard_call(name, args, text, names, colours,
                                                lambda pid: searcher.get_product(pid) is not None)
 
 
-def eval_models(examples: list[Example], adapter: str | None, include_base: bool, console: Console,
-                batch_size: int = 16, settings: Settings | None = None) -> dict[str, Any]:
+def eval_models(settings: Settings, indexes: Indexes, examples: list[Example], adapter: str | None,
+                include_base: bool, console: Console, batch_size: int = 16) -> dict[str, Any]:
     """Base and LoRA on the configured runtime (``settings.llm_runtime``), as the agent serves them."""
-    return eval_model_sets({"held-out": examples}, adapter, include_base, console, batch_size, settings)["held-out"]
+    return eval_model_sets(settings, indexes, {"held-out": examples}, adapter, include_base, console,
+                           batch_size)["held-out"]
 
 
-def eval_model_sets(sets: dict[str, list[Example]], adapter: str | None, include_base: bool, console: Console,
-                    batch_size: int = 16, settings: Settings | None = None) -> dict[str, dict[str, Any]]:
+def eval_model_sets(settings: Settings, indexes: Indexes, sets: dict[str, list[Example]], adapter: str | None,
+                    include_base: bool, console: Console, batch_size: int = 16) -> dict[str, dict[str, Any]]:
     """`eval_models` on several example sets, each model loaded once: {set: {model: metrics}}."""
     from assistant.runtime.loader import load_generator
     from finetune.agent.evaluate import evaluate
 
     results: dict[str, dict[str, Any]] = {name: {} for name in sets}
     names = (["base"] if include_base else []) + (["lora"] if adapter else [])
-    catalog_brands, guard = brands(), catalog_guard()
+    catalog_brands, guard = list(indexes.searcher("demo").vocabulary.brands), catalog_guard(indexes)
     for name in names:
         generator = load_generator(settings, adapter=adapter if name == "lora" else None)
         for set_name, examples in sets.items():
             with console.status(f"evaluating {name} ({generator.name}) on {len(examples)} {set_name} examples"):
                 results[set_name][name] = evaluate(generator, examples, catalog_brands, batch_size,
                                                    full_prompt=name == "base", guard=guard,
-                                                   grammar=(settings or get_settings()).llm_grammar)
+                                                   grammar=settings.llm_grammar)
     return results
 
 
-def train_agent(out: Path, config: AgentTrainConfig, n_train: int, n_held_out: int, console: Console,
-                include_base: bool = True) -> dict[str, Any]:
+def train_agent(settings: Settings, indexes: Indexes, out: Path, config: AgentTrainConfig, n_train: int,
+                n_held_out: int, console: Console, include_base: bool = True) -> dict[str, Any]:
     from tqdm import tqdm
 
     from assistant.runtime.loader import cached_checkpoint
 
-    settings = get_settings()
-    products = demo_setup(settings)
+    products = demo_setup(indexes)
     queries = real_queries()
-    train = build_examples(products, "train", n_train, config.seed, real_queries=queries)
-    held = build_examples(products, "held_out", n_held_out, HELD_OUT_SEED, real_queries=queries)
+    searcher = indexes.searcher("demo")
+    train = build_examples(searcher, products, "train", n_train, config.seed, real_queries=queries)
+    held = build_examples(searcher, products, "held_out", n_held_out, HELD_OUT_SEED, real_queries=queries)
     console.print(f"agent data: {len(train)} training examples from {n_train} dialogues; "
                   f"{len(held)} held-out examples from {n_held_out} dialogues")
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -132,6 +124,6 @@ def train_agent(out: Path, config: AgentTrainConfig, n_train: int, n_held_out: i
                      "python": platform.python_version()},
         "date": time.strftime("%Y-%m-%d"),
     }
-    report["eval"] = eval_models(held, str(out), include_base, console)
+    report["eval"] = eval_models(settings, indexes, held, str(out), include_base, console)
     (out / "train_report.json").write_text(json.dumps(report, indent=2))
     return report

@@ -63,7 +63,7 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
     plot_per_query_gains(report, out_dir / "per_query_gains.png")
     lines = [
         "# Aisle relevance ranker", "",
-        "A 4-class query-product relevance classifier (`retrieval/ranker_model.py`): a linear head over "
+        "A 4-class query-product relevance classifier (`retrieval/ranker/model.py`): a linear head over "
         "interaction features (" + ", ".join(report.get("features", [])) + ") plus a cross-encoder term "
         "(LoRA adapter r={r} on the bundled all-MiniLM-L6-v2, mean-pooled over the (query, product) pair, "
         "zero-initialised joint head) scaled by a gate chosen by cross-validation. Class probabilities become "

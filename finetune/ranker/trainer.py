@@ -1,4 +1,4 @@
-"""Training the ranker (retrieval/ranker_model.py) in two stages, one query's candidates at a time.
+"""Training the ranker (retrieval/ranker/model.py) in two stages, one query's candidates at a time.
 
 1. The feature head: a linear 4-class classifier over interaction features, fitted in seconds.
 2. The cross-encoder residual: LoRA on all-MiniLM-L6-v2 plus a zero-initialised joint head, with
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from retrieval.ranker_model import NUM_CLASSES, tokenize
+from retrieval.ranker.model import NUM_CLASSES, tokenize
 
 LORA_TARGETS = ["query", "key", "value", "dense"]
 GAINS = torch.arange(NUM_CLASSES, dtype=torch.float32) / (NUM_CLASSES - 1)
@@ -102,7 +102,7 @@ def _tensors(group: Group, device: torch.device, rows: np.ndarray | None = None)
 
 
 def build_model(base_path: str, config: TrainConfig):
-    from retrieval.ranker_model import build
+    from retrieval.ranker.model import build
 
     seed_everything(config.seed)
     return build(base_path, config.lora_r, config.lora_alpha, config.lora_dropout, LORA_TARGETS)

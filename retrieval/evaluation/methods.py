@@ -59,11 +59,9 @@ def available_methods(searcher: Searcher) -> dict[str, RankingMethod]:
 
 
 def _ranker_methods() -> None:
-    from retrieval.reranker import load_reranker
-
     def make(name: str, fused: bool) -> MethodFactory:
         def factory(searcher: Searcher) -> RankingMethod | None:
-            reranker = load_reranker()
+            reranker = searcher.reranker
             if reranker is None:
                 return None
             fusion = reranker.fusion if fused else type(reranker.fusion)(top_n=reranker.fusion.top_n)

@@ -1,6 +1,6 @@
 """The ranker's network: a 4-class relevance classifier whose logits add two parts.
 
-- A linear head over interaction features (`retrieval/ranker_features.py`: dense score, title
+- A linear head over interaction features (`retrieval/ranker/features.py`: dense score, title
   cosine, token MaxSim, raw and z-scored within the candidate set).
 - A cross-encoder term: all-MiniLM-L6-v2 with a LoRA adapter reads the (query, product text) pair
   jointly, mean-pooled (the model was trained with mean pooling, so its [CLS] token means little),
@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from retrieval.ranker_features import NUM_FEATURES
+from retrieval.ranker.features import NUM_FEATURES
 
 NUM_CLASSES = 4
 HEAD_FILE = "head.safetensors"

@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from assistant.product_types import PRODUCT_TYPES, ProductTypes, tokens
+from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes, tokens
 from assistant.tools.schemas import SearchProductsArgs
 from retrieval.filters import SearchFilters, norm
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.untrusted_text import is_steering
+from assistant.safety.untrusted_text import is_steering
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 

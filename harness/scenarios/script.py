@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.product_types import LEXICON
+from assistant.dialogue.product_types import LEXICON
 from assistant.tools.schemas import TOOL_ARGS
 from retrieval.filters import SearchFilters
 
@@ -96,7 +96,7 @@ class TurnExpectation(_Strict):
     titles_match: str | None = Field(default=None, description="A regular expression every shown title matches "
                                                                 "(case-insensitive).")
     product_type: str | None = Field(default=None, description="Every shown product is of this type "
-                                                                "(a type of assistant/product_types.py).")
+                                                                "(a type of assistant/dialogue/product_types.py).")
     ordered_by: Literal["price_asc", "price_desc", "rating_desc"] | None = Field(
         default=None, description="The shown products are in this order.")
     max_price_below_previous: bool = Field(default=False, description="The dearest product shown costs less than "

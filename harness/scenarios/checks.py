@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.product_types import PRODUCT_TYPES
-from assistant.scenarios.script import ToolExpectation, TurnExpectation
+from assistant.dialogue.product_types import PRODUCT_TYPES
+from harness.scenarios.script import ToolExpectation, TurnExpectation
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
 

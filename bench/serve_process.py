@@ -25,7 +25,7 @@ def running_server(port: int | None = None, env: dict[str, str] | None = None, l
     """Yield the base URL once /healthz answers; stop the server on exit."""
     port = port or free_port()
     log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
                             env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -22,10 +22,10 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, PrivateAttr
 
-from assistant.prompts import is_tool_step, to_chat, tool_system_prompt
 from assistant.runtime.generation import ModelCallError, TextGenerator
+from assistant.runtime.prompts import is_tool_step, to_chat, tool_system_prompt
+from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
 from assistant.runtime.tool_grammar import tool_grammar, tool_step_tokens
-from assistant.tool_calls import looks_like_call, parse_tool_call
 
 __all__ = ["LocalChatModel", "ModelCallError"]
 

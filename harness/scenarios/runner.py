@@ -17,12 +17,11 @@ from typing import Any
 
 from assistant.agent import ShoppingAgent
 from assistant.copilot import suggest_reply
-from assistant.scenarios.checks import Mismatch, Observation, check_turn
-from assistant.scenarios.script import Scenario, ScriptError, discover, load_script
+from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
-from assistant.state import DialogueState
 from assistant.storage import Store
-from retrieval.search import get_searcher
+from harness.scenarios.checks import Mismatch, Observation, check_turn
+from harness.scenarios.script import Scenario, ScriptError, discover, load_script
 
 
 @dataclass
@@ -115,12 +114,10 @@ class DialogueRunner:
     def index_for(self, scenario: Scenario) -> str:
         source = scenario.catalog_source()
         if source not in self._indexes:
-            from aisle.settings import get_settings
             from retrieval.catalog.loaders import catalog_name, load_catalog
-            from retrieval.index_builder import build_index, read_manifest
 
             name = "demo" if source == "demo" else f"scenario-{catalog_name(source)}"
-            if source == "demo" and read_manifest("demo", get_settings()) is not None:
+            if source == "demo" and self.agent.indexes.exists("demo"):
                 self._indexes[source] = name
                 return name
             try:
@@ -130,16 +127,15 @@ class DialogueRunner:
             if report.rejects or not report.products:
                 problem = str(report.rejects[0]) if report.rejects else "no products"
                 raise ScriptError(scenario.path or Path("?"), None, "catalog", f"the catalog does not load: {problem}")
-            build_index(name, report.products, source)
+            self.agent.indexes.build(name, report.products, source)
             self._indexes[source] = name
         return self._indexes[source]
 
     def run(self, scenario: Scenario, repeat: int = 0) -> RunOutcome:
         index = self.index_for(scenario)
         store = Store(self.work_dir / f"{_slug(scenario.name)}-{repeat}-{time.time_ns()}.sqlite")
-        sessions = {role: ShopSession(index=index, state=DialogueState(), store=store)
-                    for role in ("shopper", "copilot")}
-        searcher = get_searcher(index)
+        sessions = {role: ShopSession(store, index=index, state=DialogueState()) for role in ("shopper", "copilot")}
+        searcher = self.agent.indexes.searcher(index)
         outcome = RunOutcome(repeat)
         started = time.perf_counter()
         previous: list = []

@@ -1,7 +1,7 @@
 """The fine-tuned relevance classifier placed after retrieval, and fusion of its score with retrieval's.
 
 A 4-class classifier (classes 0-3: ESCI I/C/S/E, Chorus ratings 0-3) built from the bundled
-all-MiniLM-L6-v2: interaction features plus a gated LoRA cross-encoder (retrieval/ranker_model.py),
+all-MiniLM-L6-v2: interaction features plus a gated LoRA cross-encoder (retrieval/ranker/model.py),
 its head and adapter shipped in the package. Class
 probabilities become an expected gain in [0, 1], which is what ranking and fusion consume.
 """
@@ -10,27 +10,27 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from aisle.settings import get_settings
+from aisle.settings import Settings
 from retrieval.catalog.product import Product
+from retrieval.encoder import Encoder
 from retrieval.fusion import min_max
 from retrieval.product_text import ranker_text
-from retrieval.ranker_features import raw_features, standardize
-from retrieval.ranker_model import NUM_CLASSES, tokenize
-from retrieval.title_encoding_cache import TitleEncodingCache
+from retrieval.ranker.features import raw_features, standardize
+from retrieval.ranker.model import NUM_CLASSES, tokenize
+from retrieval.ranker.title_cache import TitleEncodingCache
 
 MAX_LENGTH = 128
 
 
-def default_ranker_dir() -> Path:
+def default_ranker_dir(settings: Settings) -> Path:
     """AISLE_RANKER_PATH when set (a retrained artifact needs no reinstall), else the one in the package."""
-    configured = get_settings().ranker_path
+    configured = settings.ranker_path
     if configured:
         return Path(configured)
     return Path(str(resources.files("retrieval") / "models" / "ranker"))
@@ -57,11 +57,35 @@ class RankFusion:
                 + self.lexical * lx.get(pid, 0.0) for pid, g in gains.items()}
 
 
-@dataclass
-class RankerInfo:
+CLASSES = {"0": "irrelevant (ESCI I, Chorus 0)", "1": "complement (C, 1)", "2": "substitute (S, 2)",
+           "3": "exact (E, 3)"}
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """``ranker.json``: what the artifact's head reads and how its gain is fused; the model owns this file."""
+
     base_model: str
+    features: list[str]
+    gate: float = 1.0
     fusion: RankFusion = field(default_factory=RankFusion)
     max_length: int = MAX_LENGTH
+    num_classes: int = NUM_CLASSES
+    classes: dict[str, str] = field(default_factory=lambda: dict(CLASSES))
+
+    FILE = "ranker.json"
+
+    def save(self, folder: Path) -> None:
+        (folder / self.FILE).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> RankerConfig:
+        path = folder / cls.FILE
+        if not path.exists():
+            raise FileNotFoundError(f"no trained ranker at {folder}: run `aisle train ranker`")
+        data = json.loads(path.read_text())
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "FILE"}
+        return cls(**fields | {"fusion": RankFusion(**data.get("fusion", {}))})
 
 
 def cpu_has_native_bf16() -> bool:
@@ -86,24 +110,20 @@ def expected_gain(probabilities: np.ndarray) -> np.ndarray:
 
 
 class Reranker:
-    def __init__(self, artifact: Path | None = None, device: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder, artifact: Path | None = None, device: str | None = None,
+                 batch_size: int = 64) -> None:
         import torch
 
-        from retrieval.encoder import Encoder
-        from retrieval.ranker_model import load
+        from retrieval.ranker.model import load
 
-        settings = get_settings()
-        self.artifact = artifact or default_ranker_dir()
-        meta_path = self.artifact / "ranker.json"
-        if not meta_path.exists():
-            raise FileNotFoundError(f"no trained ranker at {self.artifact}: run `aisle train ranker`")
-        meta = json.loads(meta_path.read_text())
-        self.fusion = RankFusion(**meta.get("fusion", {}))
-        self.max_length = int(meta.get("max_length", MAX_LENGTH))
+        self.artifact = artifact or default_ranker_dir(settings)
+        self.config = RankerConfig.load(self.artifact)
+        self.fusion = self.config.fusion
+        self.max_length = self.config.max_length
         self.device = device or settings.resolved_device()
         self.batch_size = batch_size
         self.model, self.tokenizer = load(self.artifact, settings.encoder_path, self.device)
-        self.encoder = Encoder(settings)
+        self.encoder = encoder
         self._torch = torch
         self.bf16 = use_bf16(self.device, settings.ranker_dtype)
         # one cache per precision (titles are encoded inside probabilities' precision context),
@@ -152,10 +172,12 @@ class Reranker:
         return {p.id: float(g) for p, g in zip(products, expected_gain(probs), strict=True)}
 
 
-@lru_cache(maxsize=2)
-def load_reranker(artifact: str | None = None) -> Reranker | None:
-    """The shipped ranker, or None when no artifact exists (search then falls back to hybrid order)."""
+def load_reranker(settings: Settings, encoder: Encoder) -> Reranker | None:
+    """The configured (default: shipped) ranker, or None when it is switched off or absent (search then keeps
+    hybrid order)."""
+    if (settings.ranker_path or "").lower() == "none":
+        return None
     try:
-        return Reranker(Path(artifact) if artifact else None)
+        return Reranker(settings, encoder)
     except FileNotFoundError:
         return None

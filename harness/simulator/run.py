@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.agent import ShoppingAgent
-from assistant.product_types import PRODUCT_TYPES, ProductTypes
+from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes
+from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
-from assistant.simulator.invariants import ROUTING, TurnView, check
-from assistant.simulator.shopper import Order, SimulatedShopper, TurnKind
-from assistant.state import DialogueState
 from assistant.storage import Store
+from harness.simulator.invariants import ROUTING, TurnView, check
+from harness.simulator.shopper import Order, SimulatedShopper, TurnKind
 from retrieval.catalog.product import Product
 from retrieval.search import Searcher
 
@@ -129,7 +129,7 @@ class Simulator:
         shopper = SimulatedShopper(rng, rng.choice(self.catalog), self.catalog, self.types,
                                    self.searcher.lexical.brands(), self.orders, typos=rng.random() < 0.15)
         store = Store(self.work_dir / f"{self.index}-{seed}.sqlite")
-        session = ShopSession(index=self.index, state=DialogueState(), store=store)
+        session = ShopSession(store, index=self.index, state=DialogueState())
         record = ConversationRecord(self.index, seed, shopper.target.id)
         for i in range(rng.randint(4, 8)):
             turn = shopper.opening() if i == 0 else shopper.next_turn()

@@ -14,8 +14,8 @@ import statistics
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from assistant.product_types import LEXICON, ProductTypes
-from assistant.simulator import phrases as ph
+from assistant.dialogue.product_types import LEXICON, ProductTypes
+from harness.simulator import phrases as ph
 from retrieval.catalog.product import Product
 
 

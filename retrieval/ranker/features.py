@@ -14,7 +14,7 @@ import numpy as np
 
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
-from retrieval.title_encoding_cache import EncodeFn
+from retrieval.ranker.title_cache import EncodeFn
 
 RAW_NAMES = ("dense", "title_cosine", "token_maxsim")
 FEATURE_NAMES = RAW_NAMES + tuple(f"{n}_z" for n in RAW_NAMES)

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.argument_guard import ADD_CUE, policy_topic
-from assistant.product_types import ProductTypes
-from assistant.state import CLEARED, DialogueState
+from assistant.dialogue.product_types import ProductTypes
+from assistant.dialogue.state import CLEARED, DialogueState
+from assistant.safety.argument_guard import ADD_CUE, policy_topic
 from assistant.tools.schemas import SearchProductsArgs
 
 NO_TOOL = "__no_tool__"

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.agent import ERROR_REPLY, TurnResult
-from assistant.product_types import ProductTypes
-from assistant.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
+from assistant.dialogue.product_types import ProductTypes
+from harness.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from assistant.scenarios.runner import SuiteReport
+from harness.scenarios.runner import SuiteReport
 
 
 def report_dict(report: SuiteReport) -> dict[str, Any]:

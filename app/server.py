@@ -6,24 +6,22 @@ import time
 
 from fastapi import FastAPI
 
-from aisle.settings import Settings, get_settings
+from app.services import Services
 
 
-def create_app(settings: Settings | None = None, log=print) -> FastAPI:
+def create_app(services: Services, log=print) -> FastAPI:
     import gradio as gr
 
-    from assistant.agent import get_agent
-    from retrieval.search import get_searcher
     from ui.copilot import build_copilot
     from ui.sessions import SessionRegistry
     from ui.shopper import build_shopper
 
-    settings = settings or get_settings()
+    settings = services.settings
     started = time.perf_counter()
-    agent = get_agent()
-    get_searcher(settings.index_name).search("warm up", k=1, method="full")  # loads encoder, ranker, stores
+    agent = services.agent()
+    services.indexes.searcher(settings.index_name).search("warm up", k=1, method="full")  # encoder, ranker, stores
     log(f"models loaded in {time.perf_counter() - started:.1f}s")
-    registry = SessionRegistry(settings.index_name, settings.ui_max_sessions)
+    registry = SessionRegistry(services.store, settings.index_name, settings.ui_max_sessions)
     app = FastAPI(title="Aisle")
 
     @app.get("/healthz")
@@ -32,7 +30,7 @@ def create_app(settings: Settings | None = None, log=print) -> FastAPI:
 
     logins = settings.copilot_logins()
     if logins:
-        copilot = build_copilot(agent, registry, settings.index_name).queue(
+        copilot = build_copilot(agent, registry, services.indexes, settings.index_name).queue(
             default_concurrency_limit=settings.ui_concurrency)
         app = gr.mount_gradio_app(app, copilot, path="/copilot", auth=logins,
                                   auth_message="Aisle staff copilot: sign in")

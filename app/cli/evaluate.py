@@ -1,0 +1,187 @@
+"""`aisle eval ...`: search and ranking quality against judgements, and the agent on held-out turns."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from app.cli.common import CatalogOpt, ensure_default_index, err, load_and_index, out, services
+
+eval_app = typer.Typer(help="Measure search and ranking quality against human judgements.", no_args_is_help=True)
+
+
+@eval_app.command("ranking")
+def eval_ranking(
+    catalog: CatalogOpt,
+    judgments: Annotated[Path, typer.Option(help="Folder laid out like ../shared/data/<catalog>.")],
+    k: Annotated[int, typer.Option("--k", min=1)] = 10,
+    method: Annotated[list[str] | None, typer.Option(help="Methods to run (default: all available).")] = None,
+    per_query: Annotated[bool, typer.Option(help="Print a per-query table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+) -> None:
+    """nDCG@k (full-catalog and rerank-of-judged), MRR and Recall@100 for every method."""
+    from retrieval.evaluation.judgments import load_judgments
+    from retrieval.evaluation.methods import available_methods
+    from retrieval.evaluation.runner import evaluate_method
+    svc = services()
+    try:
+        judged = load_judgments(judgments)
+        _, result = load_and_index(svc, catalog, None, None, False, quiet=True)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    searcher = svc.indexes.searcher(result.name)
+    known = set(searcher.lexical.all_ids())
+    methods = available_methods(searcher)
+    chosen = method or list(methods)
+    unknown = [m for m in chosen if m not in methods]
+    if unknown:
+        err.print(f"[red]unknown or unavailable method(s): {', '.join(unknown)}; available: {', '.join(methods)}[/]")
+        raise typer.Exit(1)
+    reports = {m: evaluate_method(methods[m], judged, known, k, progress=not as_json) for m in chosen}
+    summary = {m: r.summary(k) for m, r in reports.items()}
+    table = Table(title=f"{judged.kind.value}: {len(judged.queries)} judged queries")
+    table.add_column("method")
+    metric_names = [f"ndcg@{k}_full", f"ndcg@{k}_rerank", "mrr", "recall@100"]
+    for metric in metric_names:
+        table.add_column(metric, justify="right")
+    for m, s in summary.items():
+        table.add_row(m, *(f"{s.get(x, 0):.4f}" for x in metric_names))
+    (err if as_json else out).print(table)
+    if per_query:
+        pq = Table(title="per query (nDCG full / rerank)")
+        pq.add_column("query")
+        for m in chosen:
+            pq.add_column(m, justify="right")
+        for q in judged.queries:
+            cells = []
+            for m in chosen:
+                row = reports[m].per_query.get(q)
+                cells.append(f"{row[f'ndcg@{k}_full']:.3f} / {row[f'ndcg@{k}_rerank']:.3f}" if row else "-")
+            pq.add_row(q, *cells)
+        (err if as_json else out).print(pq)
+    if as_json:
+        print(json.dumps(summary))
+
+
+@eval_app.command("tune-fusion")
+def eval_tune_fusion(
+    catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
+    judgments: Annotated[list[Path], typer.Option(help="Judgement folder for each --catalog.")],
+    folds: Annotated[int, typer.Option(min=2)] = 5,
+    write: Annotated[bool, typer.Option(help="Store the chosen weight as the package default.")] = False,
+) -> None:
+    """Cross-validate the hybrid fusion weight over judged queries of one or more catalogs."""
+    from importlib import resources
+
+    from retrieval.evaluation.judgments import load_judgments
+    from retrieval.evaluation.tune_fusion import collect, cross_validate, write_params
+
+    if len(catalog) != len(judgments):
+        err.print("[red]give one --judgments folder per --catalog[/]")
+        raise typer.Exit(1)
+    svc = services()
+    rows = []
+    for cat, folder in zip(catalog, judgments, strict=True):
+        _, result = load_and_index(svc, cat, None, None, False, quiet=True)
+        rows.extend(collect(svc.indexes.searcher(result.name), load_judgments(folder)))
+    result = cross_validate(rows, folds)
+    out.print_json(json.dumps(result))
+    if write:
+        path = Path(str(resources.files("retrieval") / "data" / "fusion_params.json"))
+        write_params(result, path)
+        err.print(f"[green]wrote {path}[/]")
+
+
+def print_agent_eval(results: dict, title: str = "held-out agent evaluation") -> None:
+    table = Table(title=title)
+    for col in ("model", "runtime", "tool acc", "arg F1", "arg exact", "JSON valid", "calls valid",
+                "unknown tools", "ungrounded (model)", "ungrounded (shown)"):
+        table.add_column(col, justify="right")
+    for name, m in results.items():
+        rt = m.get("runtime", {})
+        runtime = f"{rt.get('name', '?')}{' + grammar' if rt.get('grammar') else ''}"
+        attempted = m.get("call_json_valid")
+        table.add_row(name, runtime, f"{m['tool_accuracy']:.4f}", f"{m['arg_f1']:.4f}", f"{m['arg_exact_match']:.4f}",
+                      f"{m['json_valid']:.4f}", "-" if attempted is None else f"{attempted:.4f}",
+                      str(m.get("unknown_tool_calls", "-")), str(m["ungrounded_facts_raw"]),
+                      str(m["ungrounded_facts"]))
+        if "guarded" in m:
+            g = m["guarded"]
+            table.add_row(f"{name} + guard", "", f"{g['tool_accuracy']:.4f}", f"{g['arg_f1']:.4f}",
+                          f"{g['arg_exact_match']:.4f}", f"{g['json_valid']:.4f}", "",
+                          str(g.get("unknown_tool_calls", "-")), "", "")
+    err.print(table)
+    err.print("raw: the calls as the model wrote them; + guard: after the agent's run-time argument guard. "
+              "JSON valid: valid calls / expected calls; calls valid: valid / outputs that started a JSON call")
+
+
+class AgentEvalSet(StrEnum):
+    generated = "generated"
+    handwritten = "handwritten"
+    both = "both"
+
+
+@eval_app.command("agent")
+def eval_agent(
+    dialogues: Annotated[int, typer.Option(min=1, help="Held-out dialogues to generate.")] = 80,
+    adapter: Annotated[str | None, typer.Option(help="Adapter folder (default: the shipped one).")] = None,
+    base: Annotated[bool, typer.Option(help="Also evaluate the prompted base model.")] = True,
+    runtime: Annotated[str | None, typer.Option(help="llamacpp or transformers (default: AISLE_LLM_RUNTIME).")] = None,
+    grammar: Annotated[bool, typer.Option(help="Tool steps under the tools' grammar (llamacpp).")] = True,
+    eval_set: Annotated[AgentEvalSet, typer.Option(
+        "--set", help="generated held-out dialogues, the hand-written held-out turns, or both.")] = AgentEvalSet.both,
+    errors: Annotated[int, typer.Option(min=0, help="Print up to this many failed turns per set and model.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+) -> None:
+    """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues.
+
+    The JSON holds the generated set's results per model at the top level and the hand-written
+    set's under "handwritten"."""
+    from assistant.runtime.loader import resolve_adapter
+    from finetune.agent.heldout_set import handwritten_examples
+    from finetune.agent.pipeline import eval_model_sets, held_out_examples
+
+    svc = services()
+    settings = svc.settings
+    if runtime:
+        if runtime not in ("llamacpp", "transformers"):
+            err.print(f"[red]--runtime must be llamacpp or transformers, not {runtime!r}[/]")
+            raise typer.Exit(2)
+        settings = settings.model_copy(update={"llm_runtime": runtime})
+    if not grammar:
+        settings = settings.model_copy(update={"llm_grammar": False})
+    adapter_path = adapter or resolve_adapter(settings)
+    if adapter_path is None and not base:
+        err.print("[red]no adapter found: train one with `aisle train agent` or pass --adapter[/]")
+        raise typer.Exit(1)
+    sets = {}
+    if eval_set in (AgentEvalSet.generated, AgentEvalSet.both):
+        sets["generated"] = held_out_examples(svc.indexes, dialogues, progress=not as_json)
+    if eval_set in (AgentEvalSet.handwritten, AgentEvalSet.both):
+        ensure_default_index(svc, "demo")
+        sets["handwritten"] = handwritten_examples()
+    results = eval_model_sets(settings, svc.indexes, sets, adapter_path, base, err)
+    titles = {"generated": "held-out agent evaluation (generated dialogues)",
+              "handwritten": f"held-out agent evaluation (hand-written turns, {len(sets.get('handwritten', []))})"}
+    for set_name, by_model in results.items():
+        print_agent_eval(by_model, titles[set_name])
+        for model, metrics in by_model.items():
+            for e in metrics["errors"][:errors]:
+                err.print(f"{set_name}/{model}: {e['input']!r}\n  expected {e['gold']}\n  got      {e['output']}",
+                          markup=False, highlight=False)
+    if as_json:
+        payload = {name: _without_errors(m) for name, m in results.get("generated", {}).items()}
+        if "handwritten" in results:
+            payload["handwritten"] = {name: _without_errors(m) for name, m in results["handwritten"].items()}
+        print(json.dumps(payload))
+
+
+def _without_errors(metrics: dict) -> dict:
+    return {k: _without_errors(v) if isinstance(v, dict) and k == "guarded" else v
+            for k, v in metrics.items() if k != "errors"}

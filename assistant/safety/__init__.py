@@ -1,0 +1,1 @@
+"""Safety rules applied around the model: the input guard, the argument guard, grounding checks, untrusted text."""

@@ -1,0 +1,85 @@
+"""The indexes one process serves: opens each index's live generation once, builds and refreshes them.
+
+This is the only place that maps an index *name* to a ``Searcher``. It owns the encoder and the
+(lazily loaded) ranker that every searcher shares; the app's composition root creates one and hands
+it to whoever searches (the agent, the copilot, evaluation, training).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from rich.console import Console
+
+from aisle.settings import Settings
+from retrieval.catalog.load_report import LoadReport
+from retrieval.catalog.mapping import ColumnMapping
+from retrieval.catalog.product import Product
+from retrieval.encoder import Encoder
+from retrieval.index_builder import BuildResult, IndexManifest, build_index, index_dir, live_generation
+from retrieval.indexing import ensure_index
+from retrieval.ranker.reranker import Reranker, load_reranker
+from retrieval.search import IndexNotFoundError, Searcher
+
+
+class Indexes:
+    """Name -> searcher of the live generation; a rebuilt index is picked up on the next ``searcher`` call."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        self._open: dict[str, Searcher] = {}
+        self._reranker: Reranker | None = None
+        self._reranker_loaded = False
+
+    @property
+    def encoder(self) -> Encoder:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = Encoder(self.settings)
+            return self._encoder
+
+    def reranker(self) -> Reranker | None:
+        """The configured ranker, loaded on first use (None when switched off or absent)."""
+        encoder = self.encoder
+        with self._lock:
+            if not self._reranker_loaded:
+                self._reranker = load_reranker(self.settings, encoder)
+                self._reranker_loaded = True
+            return self._reranker
+
+    def exists(self, name: str) -> bool:
+        return live_generation(name, self.settings) is not None
+
+    def manifest(self, name: str) -> IndexManifest | None:
+        generation = live_generation(name, self.settings)
+        return None if generation is None else IndexManifest.load(index_dir(name, self.settings) / generation)
+
+    def searcher(self, name: str | None = None) -> Searcher:
+        """The searcher of ``name`` (default: the configured index); one read of ``CURRENT`` per call."""
+        name = name or self.settings.index_name
+        generation = live_generation(name, self.settings)
+        if generation is None:
+            raise IndexNotFoundError(f"no index named {name!r}: run `aisle index --catalog ...` first")
+        with self._lock:
+            current = self._open.get(name)
+            if current is not None and current.manifest.generation == generation:
+                return current
+        manifest = IndexManifest.load(index_dir(name, self.settings) / generation)
+        if manifest is None:
+            raise IndexNotFoundError(f"index {name!r} has no manifest for {generation}: run `aisle index` again")
+        opened = Searcher(manifest, self.settings, self.encoder, self.reranker)
+        with self._lock:
+            self._open[name] = opened
+        return opened
+
+    def build(self, name: str, products: list[Product], source: str, console: Console | None = None,
+              force: bool = False) -> BuildResult:
+        return build_index(name, products, source, self.settings, self.encoder, console, force)
+
+    def ensure(self, catalog: str | Path, name: str | None = None, mapping: ColumnMapping | None = None,
+               force: bool = False, console: Console | None = None) -> tuple[LoadReport, BuildResult]:
+        """Load a catalog and bring its index up to date (see ``retrieval.indexing.ensure_index``)."""
+        return ensure_index(catalog, self.settings, self.encoder, name, mapping, force, console)
