@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -19,6 +18,7 @@ from aisle.settings import Settings
 from assistant.answers.replies import needs_model_reply, template_reply
 from assistant.dialogue.foreign_terms import foreign_search
 from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, state_guard
+from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.runtime.prompts import TOOL_SYSTEM, shopper_message
 from assistant.safety.argument_guard import guard_call
 from assistant.safety.grounding import ungrounded_facts, unsupported_claims
@@ -29,37 +29,6 @@ from retrieval.indexes import Indexes
 from retrieval.search import IndexNotFoundError, Searcher
 
 ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
-
-
-@dataclass
-class AgentEvent:
-    kind: str  # tool_call | tool_result | token | replace | done | error
-    data: Any = None
-
-
-@dataclass
-class TurnResult:
-    text: str
-    reply: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    artifacts: list[dict[str, Any]] = field(default_factory=list)
-    model_reply: str | None = None
-    ungrounded: list[str] = field(default_factory=list)  # in the model's reply (it was then replaced)
-    shown_ungrounded: list[str] = field(default_factory=list)  # in the reply the shopper saw: must stay empty
-    sources: list[str] = field(default_factory=list)  # tool results of this turn, as the model read them
-    used_template: bool = False
-    notices: list[str] = field(default_factory=list)  # said before the reply ("your message was cut")
-    fixed_reply: bool = False  # a fixed answer of the dialogue-state rules (nothing pending, not understood)
-    error: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-    turn: int = 0
-
-    @property
-    def cards(self) -> list[dict[str, Any]]:
-        for a in reversed(self.artifacts):
-            if a["products"]:
-                return a["products"]
-        return []
 
 
 class ShoppingAgent:
@@ -104,7 +73,7 @@ class ShoppingAgent:
         except Exception as exc:  # noqa: BLE001 - the shopper gets a message, the session stays usable
             result.error = f"{type(exc).__name__}: {exc}"
             result.reply = ERROR_REPLY
-            yield AgentEvent("error", result.error)
+            yield Failed(result.error)
         else:
             # the rules' fixed answers are our own words: a catalog brand that is a common word ("Nothing")
             # must not mark "There's nothing waiting ..." as ungrounded
@@ -141,13 +110,13 @@ class ShoppingAgent:
                 if call["name"] == NO_TOOL:
                     result.reply, result.fixed_reply = NOT_UNDERSTOOD, True
                     return
-                yield AgentEvent("tool_call", {"name": call["name"], "args": call["args"]})
+                yield ToolCalled(call["name"], call["args"])
                 content, art = tools.run(call["name"], call["args"])
                 result.sources.append(content)
                 result.tool_calls.append({"name": call["name"], "args": call["args"]})
                 result.artifacts.append(art)
                 messages.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"], artifact=art))
-                yield AgentEvent("tool_result", art)
+                yield ToolFinished(art)
             if not needs_model_reply(result.artifacts):
                 result.reply = template_reply(result.artifacts)
                 return
@@ -162,7 +131,7 @@ class ShoppingAgent:
                                                       .lstrip().startswith("{")):
             result.reply = template_reply(result.artifacts)
             result.used_template = True
-            yield AgentEvent("replace", result.reply)
+            yield Replaced(result.reply)
 
     def _guards(self, session: ShopSession, tools: ShopTools, name: str, args: Any, text: str) -> tuple[str, Any]:
         """The argument guard, then the dialogue-state rules; a call the state rules re-route (a question
@@ -185,8 +154,7 @@ class ShoppingAgent:
         """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
         if not result.reply:
             return []
-        tool_sources = result.sources + [f for a in result.artifacts for f in a["facts"]]
-        tool_sources += [p["title"] + " " + p["display_price"] for a in result.artifacts for p in a["products"]]
+        tool_sources = result.grounding_sources()
         brands = tools.vocabulary.brands
         return (ungrounded_facts(result.reply, tool_sources + [result.text], brands)
                 + unsupported_claims(result.reply, tool_sources))
@@ -199,7 +167,7 @@ class ShoppingAgent:
             if chunk.content:
                 if first is None:
                     first = time.perf_counter() - t0
-                yield AgentEvent("token", chunk.content)
+                yield Token(chunk.content)
             chunks = chunk if chunks is None else chunks + chunk
         result.timings["reply_step_s"] = time.perf_counter() - t0
         result.timings["reply_first_token_s"] = first if first is not None else result.timings["reply_step_s"]
@@ -210,15 +178,15 @@ class ShoppingAgent:
 
     def _finish(self, session: ShopSession, result: TurnResult, started: float) -> Iterator[AgentEvent]:
         result.timings.setdefault("total_s", time.perf_counter() - started)
-        products = [p["id"] for a in result.artifacts for p in a["products"]]
+        products = [p.id for a in result.artifacts for p in a.products]
         result.turn = session.store.record_turn(session.session_id, result.text, result.reply, result.tool_calls,
                                                 products, not result.ungrounded)
-        yield AgentEvent("done", result)
+        yield Done(result)
 
     def turn(self, session: ShopSession, text: str | bytes | None) -> TurnResult:
         for event in self.stream_turn(session, text):
-            if event.kind == "done":
-                return event.data
+            if isinstance(event, Done):
+                return event.result
         raise RuntimeError("the agent ended a turn without a result")  # pragma: no cover
 
 

@@ -6,26 +6,26 @@ Kept out of the UI so the dialogue runner checks exactly what staff see in the c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from assistant.agent import ShoppingAgent, TurnResult
+from assistant.agent import ShoppingAgent
+from assistant.events import TurnResult
 from assistant.session import ShopSession
+from assistant.tools.results import ToolResult
 
 
-def facts_markdown(artifacts: list[dict[str, Any]]) -> str:
+def facts_markdown(results: list[ToolResult]) -> str:
     """What a suggested reply drew on, for staff to check before approving."""
-    if not artifacts:
+    if not results:
         return "_No tool was used: the suggestion is a general reply._"
     out = []
-    for a in artifacts:
-        out.append(f"**{a['tool']}** ({a['status']})")
-        for p in a["products"][:5]:
-            out.append(f"- {p['id']}: {p['title']} — {p['display_price']}, {p['stock']}")
-        if a.get("order"):
-            o = a["order"]
-            out.append(f"- order {o['order_id']}: {o['status']}, ETA {o['eta'] or '-'}")
-        for f in a["facts"][:6]:
-            if not a["products"]:
+    for a in results:
+        out.append(f"**{a.tool}** ({a.status})")
+        for p in a.products[:5]:
+            out.append(f"- {p.id}: {p.title} — {p.display_price}, {p.stock}")
+        if a.order is not None:
+            out.append(f"- order {a.order.order_id}: {a.order.status}, ETA {a.order.eta or '-'}")
+        for f in a.facts[:6]:
+            if not a.products:
                 out.append(f"- {f}")
     return "\n".join(out)
 

@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--script", choices=["demo", "chorus"], default="demo")
     args = parser.parse_args()
     from app.services import current_services, services_for
+    from assistant.events import Done, Token
     from assistant.session import ShopSession
 
     services = current_services()
@@ -53,11 +54,11 @@ def main() -> None:
                 start = time.perf_counter()
                 first = None
                 for event in agent.stream_turn(session, text):
-                    if event.kind in ("token", "done") and first is None:
+                    if isinstance(event, Token | Done) and first is None:
                         first = time.perf_counter() - start
-                    if event.kind == "done":
+                    if isinstance(event, Done):
                         totals.append(time.perf_counter() - start)
-                        tool_steps.append(event.data.timings.get("tool_step_s", 0.0))
+                        tool_steps.append(event.result.timings.get("tool_step_s", 0.0))
                 first_tokens.append(first or 0.0)
     result = {
         "runtime": agent.model.generator.name if agent.local else "openai", "script": args.script, "turns": len(totals),

@@ -19,12 +19,12 @@ def session(tmp_path):
 def test_search_refine_and_confirmed_add_to_cart(agent, session):
     first = agent.turn(session, "bluetooth speaker under $80")
     assert first.tool_calls and first.tool_calls[0]["name"] == "search_products"
-    assert first.cards and all(c["price"] <= 80 for c in first.cards)
+    assert first.cards and all(c.price <= 80 for c in first.cards)
     assert not first.ungrounded or first.used_template
     cheaper = agent.turn(session, "something cheaper")
     assert cheaper.tool_calls[0]["name"] == "search_products"
     if cheaper.cards:
-        assert max(c["price"] for c in cheaper.cards) < statistics.median(c["price"] for c in first.cards)
+        assert max(c.price for c in cheaper.cards) < statistics.median(c.price for c in first.cards)
     ask = agent.turn(session, "add the first one to my cart")
     assert ask.tool_calls[0]["name"] == "add_to_cart"
     assert session.store.cart(session.session_id) == []  # asked, not added

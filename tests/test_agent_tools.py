@@ -23,78 +23,78 @@ def tools(demo_searcher, tmp_path):
 
 
 def prices(art):
-    return [p["price"] for p in art["products"]]
+    return [p.price for p in art.products]
 
 
 def test_refinements_accumulate_and_revise(tools):
     _, a = tools.run("search_products", {"query": "bluetooth speaker", "max_price": 150})
-    assert a["status"] == "ok" and all(p <= 150 for p in prices(a))
+    assert a.status == "ok" and all(p <= 150 for p in prices(a))
     _, b = tools.run("search_products", {"cheaper": True})
-    assert b["status"] == "ok", b
+    assert b.status == "ok", b
     assert max(prices(b)) < statistics.median(prices(a))
-    assert b["query"] == "bluetooth speaker"
-    brand = b["products"][0]["brand"]
+    assert b.search.query == "bluetooth speaker"
+    brand = b.products[0].brand
     _, c = tools.run("search_products", {"exclude_brands": [brand], "refine": True})
-    assert all(p["brand"] != brand for p in c["products"])
+    assert all(p.brand != brand for p in c.products)
     assert all(p <= max(prices(b)) for p in prices(c))  # the cheaper ceiling is kept
     _, d = tools.run("search_products", {"query": "laptop"})  # a new search drops old constraints
-    assert d["filters"] == {}
+    assert d.search.applied == {}
 
 
 def test_positions_resolve_against_what_was_shown(tools):
     _, a = tools.run("search_products", {"query": "wireless headphones"})
     _, second = tools.run("get_product", {"position": 2})
-    assert second["products"][0]["id"] == a["products"][1]["id"]
+    assert second.products[0].id == a.products[1].id
     _, cmp = tools.run("compare_products", {"positions": [1, 2]})
-    assert [p["id"] for p in cmp["products"]] == [a["products"][0]["id"], a["products"][1]["id"]]
+    assert [p.id for p in cmp.products] == [a.products[0].id, a.products[1].id]
     _, bad = tools.run("get_product", {"position": 9})
-    assert bad["status"] == "error" and "only showed" in bad["message"]
+    assert bad.status == "error" and "only showed" in bad.message
 
 
 def test_spec_question_answers_from_attributes_only(tools):
     _, a = tools.run("search_products", {"query": "bluetooth headphones"})
-    product = tools.searcher.get_product(a["products"][0]["id"])
+    product = tools.searcher.get_product(a.products[0].id)
     _, ans = tools.run("answer_product_question", {"position": 1, "question": "what is the battery life?"})
-    assert ans["status"] == "ok"
-    assert ans["facts"][0].startswith("battery life hours:")
-    assert str(product.attributes["battery_life_hours"]) in ans["facts"][0]
+    assert ans.status == "ok"
+    assert ans.facts[0].startswith("battery life hours:")
+    assert str(product.attributes["battery_life_hours"]) in ans.facts[0]
     _, unknown = tools.run("answer_product_question", {"position": 1, "question": "is it vegan friendly food?"})
-    assert unknown["status"] in {"ok", "unknown"}
+    assert unknown.status in {"ok", "unknown"}
 
 
 def test_cart_needs_confirmation_in_a_later_turn(tools, tmp_path):
     tools.state.turns = 1
     tools.run("search_products", {"query": "coffee maker", "in_stock": True})
     _, asked = tools.run("add_to_cart", {"position": 1, "confirm": True})  # "confirmed" in the same turn
-    assert asked["status"] == "needs_confirmation"
+    assert asked.status == "needs_confirmation"
     assert tools.session.store.cart(tools.session.session_id) == []
     tools.state.turns = 2
     _, added = tools.run("add_to_cart", {"confirm": True})
-    assert added["status"] == "added"
+    assert added.status == "added"
     again = Store(tmp_path / "shop.sqlite")  # a new process reading the same file
-    assert [x.product_id for x in again.cart(tools.session.session_id)] == [asked["products"][0]["id"]]
+    assert [x.product_id for x in again.cart(tools.session.session_id)] == [asked.products[0].id]
     other = ShopSession(again, index="demo")
     assert again.cart(other.session_id) == []  # sessions are isolated
     _, view = tools.run("view_cart", {})
-    assert view["status"] == "ok" and view["total"] > 0
+    assert view.status == "ok" and view.cart.total > 0
     _, removed = tools.run("remove_from_cart", {"position": 1})
-    assert removed["status"] == "removed" and again.cart(tools.session.session_id) == []
+    assert removed.status == "removed" and again.cart(tools.session.session_id) == []
 
 
 def test_order_needs_matching_email(tools):
     _, ok = tools.run("order_status", {"order_id": "a1001", "email": "Maria@Example.com"})
-    assert ok["status"] == "ok" and ok["order"]["status"] == "shipped"
+    assert ok.status == "ok" and ok.order.status == "shipped"
     _, wrong = tools.run("order_status", {"order_id": "A1001", "email": "sam.lee@example.com"})
-    assert wrong["status"] == "not_found"
+    assert wrong.status == "not_found"
 
 
 def test_bad_arguments_become_clear_errors(tools):
     _, a = tools.run("search_products", {"query": "tv", "max_price": -5})
-    assert a["status"] == "error" and "max_price" in a["message"]
+    assert a.status == "error" and "max_price" in a.message
     _, b = tools.run("store_policy", {"topic": "discounts"})
-    assert b["status"] == "error"
+    assert b.status == "error"
     _, c = tools.run("drop_table", {})
-    assert c["status"] == "error"
+    assert c.status == "error"
 
 
 def test_grounding_flags_invented_facts():
@@ -143,16 +143,16 @@ def test_zero_results_name_the_constraint_and_show_the_closest(tools):
 
     _, a = tools.run("search_products", {"query": "bluetooth speaker", "max_price": 60})
     _, b = tools.run("search_products", {"max_price": 1, "refine": True})  # nothing costs $1
-    assert b["status"] == "empty" and b["relaxed"] == "max_price"
-    assert b["products"], "the closest matches are shown"
+    assert b.status == "empty" and b.search.relaxed == "max_price"
+    assert b.products, "the closest matches are shown"
     reply = template_reply([b])
     assert "$1 price limit" in reply and "Closest matches" in reply and "Say yes" in reply
     assert tools.state.filters.max_price == 1  # the running search is what the shopper asked for
-    assert tools.state.shown == [p["id"] for p in b["products"]]  # numbered on screen: addressable
+    assert tools.state.shown == [p.id for p in b.products]  # numbered on screen: addressable
     assert tools.state.pending_offer is not None
     _, c = tools.run("search_products", {"query": "zxqv unobtainium flux capacitor", "max_price": 5})
-    assert c["status"] == "empty" and not c["products"] and "relaxed" not in c
-    assert tools.state.shown == [p["id"] for p in b["products"]]  # nothing new shown: the list stays
+    assert c.status == "empty" and not c.products and c.search.relaxed is None
+    assert tools.state.shown == [p.id for p in b.products]  # nothing new shown: the list stays
     assert tools.state.query == "zxqv unobtainium flux capacitor"  # the running search is the one asked for
 
 
@@ -162,8 +162,8 @@ def test_shown_products_are_of_the_requested_type(tools):
     for query in ("bluetooth speaker", "laptop", "wireless mouse", "smartwatch"):
         _, a = tools.run("search_products", {"query": query, "max_price": 3000})
         wanted = PRODUCT_TYPES.of_text(query)
-        kinds = {PRODUCT_TYPES.of_product(tools.searcher.get_product(p["id"])) for p in a["products"]}
-        assert a["products"] and kinds == {wanted}, (query, kinds)
+        kinds = {PRODUCT_TYPES.of_product(tools.searcher.get_product(p.id)) for p in a.products}
+        assert a.products and kinds == {wanted}, (query, kinds)
     _, cheaper = tools.run("search_products", {"cheaper": True})
-    assert {PRODUCT_TYPES.of_product(tools.searcher.get_product(p["id"])) for p in cheaper["products"]} <= \
+    assert {PRODUCT_TYPES.of_product(tools.searcher.get_product(p.id)) for p in cheaper.products} <= \
         {"smartwatch"}

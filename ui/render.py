@@ -7,6 +7,7 @@ import html
 from typing import Any
 
 from assistant.storage import CartLine
+from assistant.tools.results import ProductCard
 
 CSS = """
 .aisle-cards {display:flex; flex-wrap:wrap; gap:10px}
@@ -23,22 +24,22 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def cards_html(cards: list[dict[str, Any]]) -> str:
+def cards_html(cards: list[ProductCard]) -> str:
     if not cards:
         return "<div class='aisle-cards-empty'>No products yet: ask for something.</div>"
     parts = ["<div class='aisle-cards'>"]
     for c in cards:
-        rating = f"{c['rating']:g} ★ ({c.get('rating_count') or 0})" if c.get("rating") is not None else "no rating"
-        specs = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in (c.get("specs") or {}).items())
-        why = "".join(f"<div class='why'>✓ {_e(w)}</div>" for w in c.get("why") or [])
+        rating = f"{c.rating:g} ★ ({c.rating_count or 0})" if c.rating is not None else "no rating"
+        specs = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in c.specs.items())
+        why = "".join(f"<div class='why'>✓ {_e(w)}</div>" for w in c.why)
         image = ""
-        if c.get("image_url") and str(c["image_url"]).startswith(("http://", "https://")):
-            image = f"<img src='{_e(c['image_url'])}' alt='' loading='lazy' onerror=\"this.style.display='none'\">"
-        position = f"{c['position']}. " if c.get("position") else ""
+        if c.image_url and str(c.image_url).startswith(("http://", "https://")):
+            image = f"<img src='{_e(c.image_url)}' alt='' loading='lazy' onerror=\"this.style.display='none'\">"
+        position = f"{c.position}. " if c.position else ""
         parts.append(
-            f"<div class='aisle-card' data-product-id='{_e(c['id'])}' data-price='{_e(c.get('price'))}'>{image}"
-            f"<h4>{_e(position)}{_e(c['title'])}</h4><div class='price'>{_e(c['display_price'])}</div>"
-            f"<div>{_e(rating)} · {_e(c['stock'])}</div><ul>{specs}</ul>{why}</div>")
+            f"<div class='aisle-card' data-product-id='{_e(c.id)}' data-price='{_e(c.price)}'>{image}"
+            f"<h4>{_e(position)}{_e(c.title)}</h4><div class='price'>{_e(c.display_price)}</div>"
+            f"<div>{_e(rating)} · {_e(c.stock)}</div><ul>{specs}</ul>{why}</div>")
     parts.append("</div>")
     return "".join(parts)
 

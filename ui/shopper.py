@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.agent import ShoppingAgent
+from assistant.events import Done, Failed, Replaced, Token, ToolCalled
 from ui.render import CSS, cards_html, cart_html
 from ui.sessions import SessionRegistry
 
@@ -29,17 +30,17 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
         cards = gr.update()
         yield "", history, cards, gr.update(), turns
         for event in agent.stream_turn(session, message):
-            if event.kind == "tool_call":
-                history[-1]["content"] = THINKING.get(event.data["name"], "…")
-            elif event.kind == "token":
+            if isinstance(event, ToolCalled):
+                history[-1]["content"] = THINKING.get(event.name, "…")
+            elif isinstance(event, Token):
                 text = history[-1]["content"]
-                history[-1]["content"] = ("" if text.endswith("…") else text) + event.data
-            elif event.kind == "replace":
-                history[-1]["content"] = event.data
-            elif event.kind == "error":
+                history[-1]["content"] = ("" if text.endswith("…") else text) + event.text
+            elif isinstance(event, Replaced):
+                history[-1]["content"] = event.text
+            elif isinstance(event, Failed):
                 continue
-            elif event.kind == "done":
-                result = event.data
+            elif isinstance(event, Done):
+                result = event.result
                 history[-1]["content"] = result.reply
                 if result.cards:
                     cards = cards_html(result.cards)
@@ -64,7 +65,7 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
         session = registry.get(request.session_hash or "anonymous")
         result = agent.turn(session, message)
         cart = session.store.cart(session.session_id)
-        return {"reply": result.reply, "cards": result.cards, "tool_calls": result.tool_calls,
+        return {"reply": result.reply, "cards": [c.to_dict() for c in result.cards], "tool_calls": result.tool_calls,
                 "cart": [{"product_id": x.product_id, "title": x.title, "quantity": x.quantity} for x in cart],
                 "grounded": not result.shown_ungrounded, "error": result.error,
                 "session": session.session_id}

@@ -18,6 +18,7 @@ def chat(
     show_tools: Annotated[bool, typer.Option(help="Print tool calls.")] = True,
 ) -> None:
     """Talk to the assistant in the terminal (type 'quit' to leave)."""
+    from assistant.events import Done, Replaced, Token, ToolCalled
     from assistant.session import ShopSession
 
     svc = services()
@@ -42,23 +43,23 @@ def chat(
         out.print("[bold green]aisle>[/] ", end="")
         streamed = False
         for event in agent.stream_turn(shop, text):
-            if event.kind == "tool_call" and show_tools:
-                out.print(f"\n  [dim]tool {event.data['name']} {json.dumps(event.data['args'])}[/]", highlight=False)
-            elif event.kind == "token":
-                out.print(event.data, end="", highlight=False, markup=False)
+            if isinstance(event, ToolCalled) and show_tools:
+                out.print(f"\n  [dim]tool {event.name} {json.dumps(event.args)}[/]", highlight=False)
+            elif isinstance(event, Token):
+                out.print(event.text, end="", highlight=False, markup=False)
                 streamed = True
-            elif event.kind == "replace":
+            elif isinstance(event, Replaced):
                 out.print("\n  [dim](reply replaced by the catalog template: a fact was not in the results)[/]")
                 streamed = False
-            elif event.kind == "done":
-                result = event.data
+            elif isinstance(event, Done):
+                result = event.result
                 if not streamed:
                     out.print(f"\n{result.reply}", highlight=False, markup=False)
                 else:
                     out.print()
                 for c in result.cards:
-                    out.print(f"   [{c['position'] or '-'}] {c['title']} | {c['display_price']} | "
-                              f"{c['rating'] or '-'} stars | {c['stock']}", highlight=False, markup=False)
+                    out.print(f"   [{c.position or '-'}] {c.title} | {c.display_price} | "
+                              f"{c.rating or '-'} stars | {c.stock}", highlight=False, markup=False)
                 cart = shop.store.cart(shop.session_id)
                 if cart:
                     out.print("   cart: " + "; ".join(f"{x.quantity} x {x.title}" for x in cart), highlight=False,

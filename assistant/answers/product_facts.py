@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.safety.untrusted_text import is_steering
+from assistant.tools.results import ProductCard
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 
@@ -54,16 +55,12 @@ def why_it_matches(product: Product, filters: SearchFilters | None) -> list[str]
     return why
 
 
-def card(product: Product, filters: SearchFilters | None = None, position: int | None = None) -> dict[str, Any]:
+def card(product: Product, filters: SearchFilters | None = None, position: int | None = None) -> ProductCard:
     specs = {attr_label(k): attr_value(v) for k, v in product.attributes.items() if not is_steering(f"{k} {v}")}
-    specs = dict(list(specs.items())[:4])
-    return {
-        "position": position, "id": product.id, "title": product.title, "brand": product.brand,
-        "category": " > ".join(product.category), "price": product.price, "display_price": product.display_price(),
-        "rating": product.rating, "rating_count": product.rating_count, "in_stock": product.in_stock,
-        "stock": stock_text(product), "specs": specs, "image_url": product.image_url,
-        "why": why_it_matches(product, filters),
-    }
+    return ProductCard(position, product.id, product.title, product.brand, " > ".join(product.category),
+                       product.price, product.display_price(), product.rating, product.rating_count,
+                       product.in_stock, stock_text(product), dict(list(specs.items())[:4]), product.image_url,
+                       why_it_matches(product, filters))
 
 
 def summary_line(product: Product, position: int | None = None) -> str:

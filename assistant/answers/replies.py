@@ -1,4 +1,4 @@
-"""Deterministic replies built from tool artifacts.
+"""Deterministic replies built from tool results.
 
 They are the fallback when a model reply fails the grounding check, the only reply for tools
 whose result must be stated exactly (cart, orders, policy, clarification, errors), and the
@@ -8,6 +8,8 @@ training targets of the adapter's reply step (``variant`` picks a phrasing).
 from __future__ import annotations
 
 from typing import Any
+
+from assistant.tools.results import SearchEcho, ToolResult
 
 # Tools whose result text is the reply; the model phrases only the product-facing ones.
 EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
@@ -50,46 +52,52 @@ def _relaxed_phrase(name: str, filters: dict[str, Any], derived: list[str]) -> s
     return phrases[name]()
 
 
-def empty_search_reply(a: dict[str, Any]) -> str:
+def _search(a: ToolResult) -> SearchEcho:
+    if a.search is None:
+        raise ValueError(f"a {a.tool} result carries no search")
+    return a.search
+
+
+def empty_search_reply(a: ToolResult) -> str:
     """Zero results: what was asked, which constraint ruled everything out, and the closest matches."""
-    asked = f"I couldn't find {a['query']}{_constraint_phrase(a.get('filters', {}))}."
-    relaxed = a.get("relaxed")
-    if not relaxed or not a["products"]:
+    search = _search(a)
+    asked = f"I couldn't find {search.query}{_constraint_phrase(search.applied)}."
+    if not search.relaxed or not a.products:
         return asked + " Try other words, or drop a filter (for example \"any price\" or \"any brand\")."
-    top = a["products"][0]
-    what = _relaxed_phrase(relaxed, a.get("filters", {}), a.get("derived", []))
+    top = a.products[0]
+    what = _relaxed_phrase(search.relaxed, search.applied, list(search.derived))
     return (f"{asked} {what[0].upper() + what[1:]} ruled everything out. Closest matches without it: "
-            f"{top['title']} at {top['display_price']} and the others listed. Say yes to keep searching without it.")
+            f"{top.title} at {top.display_price} and the others listed. Say yes to keep searching without it.")
 
 
-def search_reply(a: dict[str, Any], variant: int = 0) -> str:
-    if a["status"] == "empty":
+def search_reply(a: ToolResult, variant: int = 0) -> str:
+    if a.status == "empty":
         return empty_search_reply(a)
-    top = a["products"][0]
-    n = len(a["products"])
-    where = _constraint_phrase(a.get("filters", {}))
+    search = _search(a)
+    top = a.products[0]
+    n = len(a.products)
+    where = _constraint_phrase(search.applied)
     options = [
-        f"Here are {n} options for {a['query']}{where}. The top match is {top['title']} at {top['display_price']}.",
-        f"I found {n} matches for {a['query']}{where}. My first pick is {top['title']} ({top['display_price']}).",
-        f"These {n} products fit {a['query']}{where}. Best match: {top['title']}, {top['display_price']}.",
+        f"Here are {n} options for {search.query}{where}. The top match is {top.title} at {top.display_price}.",
+        f"I found {n} matches for {search.query}{where}. My first pick is {top.title} ({top.display_price}).",
+        f"These {n} products fit {search.query}{where}. Best match: {top.title}, {top.display_price}.",
     ]
     return options[variant % len(options)]
 
 
-def product_reply(a: dict[str, Any], variant: int = 0) -> str:
-    p = a["products"][0]
-    rating = f"rated {p['rating']:g} out of 5" if p.get("rating") is not None else "not yet rated"
+def product_reply(a: ToolResult, variant: int = 0) -> str:
+    p = a.products[0]
+    rating = f"rated {p.rating:g} out of 5" if p.rating is not None else "not yet rated"
     options = [
-        f"{p['title']} costs {p['display_price']}, is {rating} and is {p['stock']}.",
-        f"The {p['title']} is {p['display_price']} and {rating}; it is {p['stock']}.",
+        f"{p.title} costs {p.display_price}, is {rating} and is {p.stock}.",
+        f"The {p.title} is {p.display_price} and {rating}; it is {p.stock}.",
     ]
     return options[variant % len(options)]
 
 
-def compare_reply(a: dict[str, Any], variant: int = 0) -> str:
-    summary = [f for f in a["facts"] if f.startswith(("cheapest:", "best rated:"))]
-    cheapest = next((f.removeprefix("cheapest: ") for f in summary if f.startswith("cheapest")), None)
-    best = next((f.removeprefix("best rated: ") for f in summary if f.startswith("best rated")), None)
+def compare_reply(a: ToolResult, variant: int = 0) -> str:
+    cheapest = a.comparison.cheapest if a.comparison else None
+    best = a.comparison.best_rated if a.comparison else None
     parts = []
     if cheapest:
         parts.append(f"The cheapest is {cheapest}")
@@ -101,36 +109,36 @@ def compare_reply(a: dict[str, Any], variant: int = 0) -> str:
     return ", and ".join(parts) + tail
 
 
-def answer_reply(a: dict[str, Any], variant: int = 0) -> str:
-    p = a["products"][0]
-    if a["status"] != "ok":
-        return f"The catalog doesn't say that about {p['title']}."
-    fact = a["facts"][0]
+def answer_reply(a: ToolResult, variant: int = 0) -> str:
+    p = a.products[0]
+    if a.status != "ok":
+        return f"The catalog doesn't say that about {p.title}."
+    fact = a.facts[0]
     if ":" in fact:
         label, value = (x.strip() for x in fact.split(":", 1))
-        options = [f"For the {p['title']}, the {label} is {value}.", f"The {p['title']} has {label}: {value}."]
+        options = [f"For the {p.title}, the {label} is {value}.", f"The {p.title} has {label}: {value}."]
         return options[variant % len(options)]
-    return f"From the {p['title']} description: {fact}"
+    return f"From the {p.title} description: {fact}"
 
 
-def template_reply(artifacts: list[dict[str, Any]], variant: int = 0) -> str:
+def template_reply(results: list[ToolResult], variant: int = 0) -> str:
     """The reply for this turn's tool results (the last result decides)."""
-    if not artifacts:
+    if not results:
         return "How can I help with your shopping today?"
-    a = artifacts[-1]
-    if a["status"] == "error":
-        if a.get("kind") == "invalid_arguments" or not a["message"]:  # the model's mistake, not the shopper's
+    a = results[-1]
+    if a.status == "error":
+        if a.error == "invalid_arguments" or not a.message:  # the model's mistake, not the shopper's
             return ("Sorry, I didn't understand that request. Could you rephrase it? For example: "
                     "\"a quiet bluetooth speaker in black\".")
-        return f"Sorry, {a['message'][0].lower() + a['message'][1:]}"
-    if a["tool"] in EXACT_REPLY_TOOLS:
-        return a["message"]
+        return f"Sorry, {a.message[0].lower() + a.message[1:]}"
+    if a.tool in EXACT_REPLY_TOOLS:
+        return a.message
     builders = {"search_products": search_reply, "get_product": product_reply, "compare_products": compare_reply,
                 "answer_product_question": answer_reply}
-    return builders[a["tool"]](a, variant)
+    return builders[a.tool](a, variant)
 
 
-def needs_model_reply(artifacts: list[dict[str, Any]]) -> bool:
+def needs_model_reply(results: list[ToolResult]) -> bool:
     """The model phrases found products and facts; errors, zero results, facts the catalog lacks and
     exact tools get the template."""
-    return bool(artifacts) and artifacts[-1]["status"] == "ok" and artifacts[-1]["tool"] not in EXACT_REPLY_TOOLS
+    return bool(results) and results[-1].status == "ok" and results[-1].tool not in EXACT_REPLY_TOOLS

@@ -23,6 +23,7 @@ from assistant.safety.untrusted_text import is_steering
 from assistant.session import ShopSession
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
+from assistant.tools.results import CartView, Comparison, SearchEcho, ToolResult
 from retrieval.catalog.product import Product
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
 
@@ -38,13 +39,7 @@ def relaxable(request: SearchRequest) -> list[str]:
     applied = request.filters.model_dump(exclude_defaults=True)
     names = [n for n in DEFAULTS if n in applied]
     return sorted(names, key=lambda n: n not in request.derived)
-Result = tuple[str, dict[str, Any]]
-
-
-def artifact(tool: str, status: str, message: str, products: list[dict] | None = None,
-             facts: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"tool": tool, "status": status, "message": message, "products": products or [],
-            "facts": facts or [], **extra}
+Result = tuple[str, ToolResult]  # (text for the model, typed artifact)
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +104,7 @@ class ShopTools:
         cards = [card(p, filters, i) for i, p in enumerate(products, start=1)]
         head = f"{len(products)} results for {query!r}" + (f" ({constraint})" if constraint else "") + ":"
         text = "\n".join([head] + [summary_line(p, i) for i, p in enumerate(products, start=1)])
-        return text, artifact("search_products", "ok", head, cards, query=query, filters=applied)
+        return text, ToolResult("search_products", "ok", head, cards, search=SearchEcho(query, filters))
 
     def _recover(self, request: SearchRequest) -> Result:
         """Zero results: find the one constraint whose removal brings matches back (derived ones first),
@@ -132,10 +127,10 @@ class ShopTools:
                 text += f" Without {name}, the closest are:\n" + "\n".join(
                     summary_line(p, i) for i, p in enumerate(closest, start=1))
                 cards = [card(p, relaxed.filters, i) for i, p in enumerate(closest, start=1)]
-                return text, artifact("search_products", "empty", text, cards, query=request.query, filters=applied,
-                                      relaxed=name, derived=sorted(request.derived))
-        return text, artifact("search_products", "empty", text, query=request.query, filters=applied,
-                              derived=sorted(request.derived))
+                return text, ToolResult("search_products", "empty", text, cards, search=SearchEcho(
+                    request.query, request.filters, name, tuple(sorted(request.derived))))
+        return text, ToolResult("search_products", "empty", text, search=SearchEcho(
+            request.query, request.filters, None, tuple(sorted(request.derived))))
 
     def get_product(self, **kwargs: Any) -> Result:
         args = s.GetProductArgs(**kwargs)
@@ -144,7 +139,7 @@ class ShopTools:
 
         facts = fact_lines(product)
         text = "\n".join([product.title] + facts[:10])
-        return text, artifact("get_product", "ok", product.title, [card(product, self.state.filters)], facts)
+        return text, ToolResult("get_product", "ok", product.title, [card(product, self.state.filters)], facts)
 
     def compare_products(self, **kwargs: Any) -> Result:
         args = s.CompareProductsArgs(**kwargs)
@@ -170,10 +165,13 @@ class ShopTools:
         if cheapest:
             summary.append(f"cheapest: {cheapest.title} ({cheapest.display_price()})")
         if best:
-            summary.append(f"best rated: {best.title} ({best.rating:g} stars)")
+            summary.append(f"best rated: {best.title} ({best.rating:g} stars)")  # facts: what grounding reads
         text = "\n".join(lines + summary)
         cards = [card(p, None, n) for n, p in enumerate(products, start=1)]
-        return text, artifact("compare_products", "ok", "Comparison", cards, facts + summary, compared=keys)
+        comparison = Comparison(keys, f"{cheapest.title} ({cheapest.display_price()})" if cheapest else None,
+                                f"{best.title} ({best.rating:g} stars)" if best else None)
+        return text, ToolResult("compare_products", "ok", "Comparison", cards, facts + summary,
+                                comparison=comparison)
 
     def answer_product_question(self, **kwargs: Any) -> Result:
         args = s.AnswerProductQuestionArgs(**kwargs)
@@ -181,10 +179,11 @@ class ShopTools:
         facts = best_facts(product, args.question, self.searcher.encoder)
         if not facts:
             text = f"The catalog does not say this about {product.title}."
-            return text, artifact("answer_product_question", "unknown", text, [card(product)], [],
-                                  question=args.question)
+            return text, ToolResult("answer_product_question", "unknown", text, [card(product)], [],
+                                    question=args.question)
         text = f"{product.title}: " + "; ".join(facts)
-        return text, artifact("answer_product_question", "ok", text, [card(product)], facts, question=args.question)
+        return text, ToolResult("answer_product_question", "ok", text, [card(product)], facts,
+                                question=args.question)
 
     def add_to_cart(self, **kwargs: Any) -> Result:
         args = s.AddToCartArgs(**kwargs)
@@ -192,7 +191,7 @@ class ShopTools:
         if args.confirm is False:
             self.state.pending_cart = None
             text = "Okay, nothing was added to the cart."
-            return text, artifact("add_to_cart", "declined", text)
+            return text, ToolResult("add_to_cart", "declined", text)
         if args.confirm and pending is not None and pending.asked_turn < self.state.turns:
             requested = None
             if args.position is not None or args.product_id:
@@ -204,15 +203,15 @@ class ShopTools:
                                                pending.quantity)
                 self.state.pending_cart = None
                 text = f"Added {pending.quantity} x {pending.title} to the cart."
-                return text, artifact("add_to_cart", "added", text, [card(product)] if product else [],
-                                      [pending.title], cart=self._cart_lines())
+                return text, ToolResult("add_to_cart", "added", text, [card(product)] if product else [],
+                                        [pending.title], cart=self._cart())
         product = self._product(args.position, args.product_id)
         if product.in_stock is False:
             text = f"{product.title} is out of stock, so it can't be added."
-            return text, artifact("add_to_cart", "out_of_stock", text, [card(product)])
+            return text, ToolResult("add_to_cart", "out_of_stock", text, [card(product)])
         self.state.pending_cart = PendingCart(product.id, product.title, args.quantity, self.state.turns)
         text = f"Add {args.quantity} x {product.title} ({product.display_price()}) to your cart? Please confirm."
-        return text, artifact("add_to_cart", "needs_confirmation", text, [card(product)])
+        return text, ToolResult("add_to_cart", "needs_confirmation", text, [card(product)])
 
     def remove_from_cart(self, **kwargs: Any) -> Result:
         args = s.RemoveFromCartArgs(**kwargs)
@@ -228,43 +227,41 @@ class ShopTools:
         title = next((line.title for line in lines if line.product_id == pid), pid)
         removed = self.session.store.remove_from_cart(self.session.session_id, pid)
         text = f"Removed {title} from the cart." if removed else f"{title} is not in your cart."
-        return text, artifact("remove_from_cart", "removed" if removed else "absent", text, cart=self._cart_lines())
+        return text, ToolResult("remove_from_cart", "removed" if removed else "absent", text, cart=self._cart())
 
-    def _cart_lines(self) -> list[dict]:
-        lines = self.session.store.cart(self.session.session_id)
-        return [line.__dict__ | {"subtotal": line.subtotal} for line in lines]
+    def _cart(self) -> CartView:
+        return CartView(self.session.store.cart(self.session.session_id))
 
     def view_cart(self, **kwargs: Any) -> Result:
         s.ViewCartArgs(**kwargs)
         lines = self.session.store.cart(self.session.session_id)
         if not lines:
             text = "The cart is empty."
-            return text, artifact("view_cart", "empty", text, cart=[])
-        total = round(sum(line.subtotal or 0 for line in lines), 2)
+            return text, ToolResult("view_cart", "empty", text, cart=CartView([]))
+        cart = CartView(lines)
         rows = [f"{n}. {line.quantity} x {line.title} | ${line.subtotal:,.2f}" for n, line in enumerate(lines, 1)]
-        text = "\n".join(rows + [f"total: ${total:,.2f}"])
-        return text, artifact("view_cart", "ok", text, facts=rows + [f"total: ${total:,.2f}"],
-                              cart=self._cart_lines(), total=total)
+        text = "\n".join(rows + [f"total: ${cart.total:,.2f}"])
+        return text, ToolResult("view_cart", "ok", text, facts=rows + [f"total: ${cart.total:,.2f}"], cart=cart)
 
     def order_status(self, **kwargs: Any) -> Result:
         args = s.OrderStatusArgs(**kwargs)
         order = self.session.store.order(args.order_id, args.email)
         if order is None:
             text = "I couldn't find an order with that order number and e-mail address."
-            return text, artifact("order_status", "not_found", text)
+            return text, ToolResult("order_status", "not_found", text)
         eta = f", expected {order.eta}" if order.eta else ""
         carrier = f" with {order.carrier}" if order.carrier else ""
         text = f"Order {order.order_id}: {order.status}{carrier}{eta}; {len(order.items)} item(s)."
-        return text, artifact("order_status", "ok", text, facts=[text], order=order.__dict__)
+        return text, ToolResult("order_status", "ok", text, facts=[text], order=order)
 
     def store_policy(self, **kwargs: Any) -> Result:
         args = s.StorePolicyArgs(**kwargs)
         text = policies()[args.topic]
-        return text, artifact("store_policy", "ok", text, facts=[text], topic=args.topic)
+        return text, ToolResult("store_policy", "ok", text, facts=[text], topic=args.topic)
 
     def ask_clarification(self, **kwargs: Any) -> Result:
         args = s.AskClarificationArgs(**kwargs)
-        return args.question, artifact("ask_clarification", "ok", args.question)
+        return args.question, ToolResult("ask_clarification", "ok", args.question)
 
     def as_langchain(self) -> list[BaseTool]:
         return tool_definitions(self)
@@ -275,16 +272,16 @@ class ShopTools:
 
         if name not in s.TOOL_ARGS:
             text = f"unknown tool {name!r}"
-            return text, artifact(name, "error", text, kind="invalid_arguments")
+            return text, ToolResult(name, "error", text, error="invalid_arguments")
         try:
             return getattr(self, name)(**args)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
             text = f"invalid arguments for {name}: {problems}"
-            return text, artifact(name, "error", text, kind="invalid_arguments")
+            return text, ToolResult(name, "error", text, error="invalid_arguments")
         except (LookupError, ValueError) as exc:
             text = str(exc.args[0] if exc.args else exc)
-        return text, artifact(name, "error", text, kind="lookup")
+        return text, ToolResult(name, "error", text, error="lookup")
 
 
 def tool_definitions(tools: ShopTools | None = None) -> list[BaseTool]:

@@ -54,8 +54,7 @@ def build_examples(searcher: Searcher, products: list[Product], split: str, n_di
                     call = {"name": gold.name, "args": args, "id": "call_1", "type": "tool_call"}
                     messages = [human, AIMessage(content="", tool_calls=[call]),
                                 ToolMessage(content, tool_call_id="call_1", name=gold.name)]
-                    sources = [str(human.content), content] + art["facts"]
-                    sources += [p["title"] + " " + p["display_price"] for p in art["products"]]
+                    sources = [str(human.content), content, *art.sources()]
                     examples.append(Example("reply", to_chat(messages, None), template_reply([art], rng.randrange(3)),
                                             gold, sources, scenario))
     return examples

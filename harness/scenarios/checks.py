@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.dialogue.product_types import PRODUCT_TYPES
+from assistant.tools.results import ToolResult
 from harness.scenarios.script import ToolExpectation, TurnExpectation
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
@@ -19,7 +20,7 @@ class Observation:
     user: str
     reply: str
     tool_calls: list[dict[str, Any]]
-    artifacts: list[dict[str, Any]]
+    artifacts: list[ToolResult]
     products: list[Product]
     cart: list[tuple[str, int]]
     shown_ungrounded: list[str]
@@ -161,7 +162,7 @@ def check_turn(exp: TurnExpectation, obs: Observation) -> TurnCheck:
         pid = obs.shown_list[pos - 1] if pos <= len(obs.shown_list) else None
         if pid is None or pid not in {p for p, _ in obs.cart}:
             check.fail("cart_has_shown", f"shown #{pos} ({pid}) in the cart", sorted(obs.cart))
-    orders = [a["order"]["order_id"] for a in obs.artifacts if a["tool"] == "order_status" and a["status"] == "ok"]
+    orders = [a.order.order_id for a in obs.artifacts if a.tool == "order_status" and a.status == "ok" and a.order]
     if exp.order_shown is not None and exp.order_shown not in orders:
         check.fail("order_shown", exp.order_shown, orders or "no order shown")
     if exp.no_order_shown and orders:

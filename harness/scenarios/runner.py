@@ -147,7 +147,7 @@ class DialogueRunner:
                 result, facts = suggestion.result, suggestion.facts
             else:
                 result, facts = self.agent.turn(session, turn.message(repeat)), ""
-            ids = list(dict.fromkeys(p["id"] for a in result.artifacts for p in a["products"]))
+            ids = list(dict.fromkeys(p.id for a in result.artifacts for p in a.products))
             products = [p for p in (searcher.get_product(pid) for pid in ids) if p is not None]
             cart = [(x.product_id, x.quantity) for x in store.cart(session.session_id)]
             obs = Observation(result.text, result.reply, result.tool_calls, result.artifacts, products, cart,

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import ERROR_REPLY, TurnResult
+from assistant.agent import ERROR_REPLY
 from assistant.dialogue.product_types import ProductTypes
+from assistant.events import TurnResult
 from harness.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
@@ -33,7 +34,7 @@ class TurnView:
 
 
 def _searches(view: TurnView) -> list[dict[str, Any]]:
-    return [a for a in view.result.artifacts if a["tool"] == "search_products"]
+    return [a for a in view.result.artifacts if a.tool == "search_products"]
 
 
 def no_error(view: TurnView) -> bool:
@@ -80,7 +81,7 @@ def references_resolve(view: TurnView) -> bool | None:
     if any(n > len(view.shown_before) for n in view.turn.positions):
         return None
     wanted = [view.shown_before[n - 1] for n in view.turn.positions]
-    used = [p["id"] for a in view.result.artifacts if a["tool"] != "search_products" for p in a["products"]]
+    used = [p.id for a in view.result.artifacts if a.tool != "search_products" for p in a.products]
     return used[: len(wanted)] == wanted if len(wanted) > 1 else wanted[0] in used[:1]
 
 
@@ -89,10 +90,10 @@ def cart_after_confirmation_only(view: TurnView) -> bool:
 
 
 def zero_results_recover(view: TurnView) -> bool | None:
-    empty = [a for a in _searches(view) if a["status"] == "empty"]
+    empty = [a for a in _searches(view) if a.status == "empty"]
     if not empty:
         return None
-    return bool(empty[-1].get("relaxed")) or "drop a filter" in view.result.reply
+    return bool(empty[-1].search and empty[-1].search.relaxed) or "drop a filter" in view.result.reply
 
 
 def never_replays(view: TurnView) -> bool | None:

@@ -18,6 +18,7 @@ from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes
 from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
 from assistant.storage import Store
+from assistant.tools.results import ToolResult
 from harness.simulator.invariants import ROUTING, TurnView, check
 from harness.simulator.shopper import Order, SimulatedShopper, TurnKind
 from retrieval.catalog.product import Product
@@ -143,9 +144,9 @@ class Simulator:
             if on_screen is not None:
                 shopper.shown = on_screen
             self._track_cart(shopper, turn.kind, result.artifacts)
-            searches = [a for a in result.artifacts if a["tool"] == "search_products"]
+            searches = [a for a in result.artifacts if a.tool == "search_products"]
             if searches:  # an offer stands until the next search
-                shopper.offer_pending = bool(searches[-1].get("relaxed"))
+                shopper.offer_pending = bool(searches[-1].search and searches[-1].search.relaxed)
             cart = {line.product_id: line.quantity for line in store.cart(session.session_id)}
             view = TurnView(turn, result, shopper.wants, shown_before, [p.id for p in shopper.shown], listed,
                             previous_prices, cart, dict(shopper.cart), self.types)
@@ -160,28 +161,28 @@ class Simulator:
     def _products(self, ids: list[str]) -> list[Product]:
         return [p for p in (self.searcher.get_product(i) for i in ids) if p is not None]
 
-    def _listed(self, artifacts: list[dict[str, Any]]) -> list[Product]:
+    def _listed(self, artifacts: list[ToolResult]) -> list[Product]:
         """The products this turn's last search found (closest matches after zero results are not listed)."""
         for a in reversed(artifacts):
-            if a["tool"] == "search_products" and a["status"] == "ok":
-                return self._products([p["id"] for p in a["products"]])
+            if a.tool == "search_products" and a.status == "ok":
+                return self._products([p.id for p in a.products])
         return []
 
-    def _on_screen(self, artifacts: list[dict[str, Any]]) -> list[Product] | None:
+    def _on_screen(self, artifacts: list[ToolResult]) -> list[Product] | None:
         """The numbered list on screen after the turn, when a search put one there."""
         for a in reversed(artifacts):
-            if a["tool"] == "search_products" and a["products"]:
-                return self._products([p["id"] for p in a["products"]])
+            if a.tool == "search_products" and a.products:
+                return self._products([p.id for p in a.products])
         return None
 
     @staticmethod
-    def _track_cart(shopper: SimulatedShopper, kind: TurnKind, artifacts: list[dict[str, Any]]) -> None:
+    def _track_cart(shopper: SimulatedShopper, kind: TurnKind, artifacts: list[ToolResult]) -> None:
         """What the shopper expects in the cart: a product they said yes to, after being asked."""
-        asked = next((a for a in reversed(artifacts) if a["tool"] == "add_to_cart"
-                      and a["status"] == "needs_confirmation"), None)
+        asked = next((a for a in reversed(artifacts) if a.tool == "add_to_cart"
+                      and a.status == "needs_confirmation"), None)
         if kind is TurnKind.CONFIRM and shopper.pending_add is not None:
             shopper.cart[shopper.pending_add] = shopper.cart.get(shopper.pending_add, 0) + 1
-        shopper.pending_add = asked["products"][0]["id"] if asked and asked["products"] else None
+        shopper.pending_add = asked.products[0].id if asked and asked.products else None
 
     def run(self, conversations: int, seed: int = 0,
             progress: Callable[[ConversationRecord], None] | None = None) -> SimulationReport:

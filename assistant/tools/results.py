@@ -1,0 +1,91 @@
+"""What a tool returns besides its text for the model: the typed artifact of langchain's ``ToolMessage``.
+
+The UI renders it, the template replies are built from it, the grounding check reads its
+``sources()``, and the test harnesses assert on it. Everything in it comes from catalog fields or
+the store, never from model text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from assistant.storage import CartLine, Order
+from retrieval.filters import SearchFilters
+
+Status = Literal["ok", "empty", "error", "unknown", "declined", "added", "out_of_stock", "needs_confirmation",
+                 "removed", "absent", "not_found"]
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """One product as the shopper sees it; ``why`` lists the shopper's constraints it meets."""
+
+    position: int | None
+    id: str
+    title: str
+    brand: str | None
+    category: str
+    price: float | None
+    display_price: str
+    rating: float | None
+    rating_count: int | None
+    in_stock: bool | None
+    stock: str
+    specs: dict[str, str] = field(default_factory=dict)
+    image_url: str | None = None
+    why: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchEcho:
+    """What a search ran with: the query, its filters, and (after zero results) the constraint it dropped."""
+
+    query: str
+    filters: SearchFilters
+    relaxed: str | None = None  # the one constraint whose removal brought back the closest matches
+    derived: tuple[str, ...] = ()  # constraints the agent derived ("cheaper") rather than the shopper stated
+
+    @property
+    def applied(self) -> dict[str, Any]:
+        """The filters that are on (not at their defaults), by name."""
+        return self.filters.model_dump(exclude_defaults=True)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    keys: list[str]  # the attributes every compared product has, shown side by side
+    cheapest: str | None = None  # "title (price)"
+    best_rated: str | None = None  # "title (N stars)"
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list[CartLine]
+
+    @property
+    def total(self) -> float:
+        return round(sum(line.subtotal or 0 for line in self.lines), 2)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    tool: str
+    status: Status
+    message: str
+    products: list[ProductCard] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    search: SearchEcho | None = None
+    comparison: Comparison | None = None
+    cart: CartView | None = None
+    order: Order | None = None
+    question: str | None = None
+    topic: str | None = None
+    error: Literal["invalid_arguments", "lookup"] | None = None
+
+    def sources(self) -> list[str]:
+        """The strings a reply may draw facts from (besides the tool text the model read)."""
+        return [*self.facts, *(f"{p.title} {p.display_price}" for p in self.products)]
