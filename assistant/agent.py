@@ -12,19 +12,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage
 
 from aisle.settings import Settings
 from assistant.answers.replies import needs_model_reply, template_reply
 from assistant.dialogue.foreign_terms import foreign_search
 from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, state_guard
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
-from assistant.runtime.prompts import TOOL_SYSTEM, shopper_message
-from assistant.safety.argument_guard import guard_call
-from assistant.safety.grounding import ungrounded_facts, unsupported_claims
 from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
+from assistant.tools.results import ToolResult
 from assistant.tools.shop_tools import ShopTools
+from assistant.turn_protocol import (
+    CatalogGuard,
+    grounding_sources,
+    reply_problems,
+    reply_step_messages,
+    tool_step_messages,
+)
 from retrieval.indexes import Indexes
 from retrieval.search import IndexNotFoundError, Searcher
 
@@ -86,8 +91,7 @@ class ShoppingAgent:
         yield from self._finish(session, result, started)
 
     def _run(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> Iterator[AgentEvent]:
-        messages: list[BaseMessage] = [] if self.local else [SystemMessage(TOOL_SYSTEM.split(" Tools:")[0])]
-        messages.append(shopper_message(session.state.summary(), text))
+        messages = tool_step_messages(session.state.summary(), text, served=not self.local)
         bound = self._bound(tools)
         answer = pending_answer(session.state, text)
         if answer.reply is not None:
@@ -103,7 +107,7 @@ class ShoppingAgent:
         for _ in range(self.settings.agent_max_tool_rounds):
             if not ai.tool_calls:
                 break
-            messages.append(ai)
+            ran: list[tuple[str, str, str, ToolResult]] = []
             for call in ai.tool_calls:
                 if call is not direct:
                     call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
@@ -115,8 +119,9 @@ class ShoppingAgent:
                 result.sources.append(content)
                 result.tool_calls.append({"name": call["name"], "args": call["args"]})
                 result.artifacts.append(art)
-                messages.append(ToolMessage(content, tool_call_id=call["id"], name=call["name"], artifact=art))
+                ran.append((call["id"], call["name"], content, art))
                 yield ToolFinished(art)
+            messages = reply_step_messages(messages, ai, ran)
             if not needs_model_reply(result.artifacts):
                 result.reply = template_reply(result.artifacts)
                 return
@@ -146,18 +151,12 @@ class ShoppingAgent:
 
     def _guard_call(self, tools: ShopTools, name: str, args: Any, text: str) -> tuple[str, Any]:
         """The shopper's own words win where they are unambiguous (see ``assistant/safety/argument_guard.py``)."""
-        if isinstance(args, dict):  # strict schemas spell unused arguments as null: null means "not given"
-            args = {k: v for k, v in args.items() if v is not None}
-        return guard_call(name, args, text, tools.vocabulary.brands, tools.vocabulary.colours, tools.has_product)
+        return CatalogGuard(tools.vocabulary, tools.has_product)(name, args, text)
 
     def _check(self, tools: ShopTools, result: TurnResult) -> list[str]:
         """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
-        if not result.reply:
-            return []
-        tool_sources = result.grounding_sources()
-        brands = tools.vocabulary.brands
-        return (ungrounded_facts(result.reply, tool_sources + [result.text], brands)
-                + unsupported_claims(result.reply, tool_sources))
+        return reply_problems(result.reply, grounding_sources(result.sources, result.artifacts), result.text,
+                              tools.vocabulary.brands)
 
     def _stream_reply(self, bound, messages: list[BaseMessage], result: TurnResult):
         t0 = time.perf_counter()

@@ -33,11 +33,6 @@ class TurnResult:
                 return a.products
         return []
 
-    def grounding_sources(self) -> list[str]:
-        """Everything this turn's reply may state: the tool texts the model read and every result's sources."""
-        return [*self.sources, *(f for a in self.artifacts for f in a.facts),
-                *(f"{p.title} {p.display_price}" for a in self.artifacts for p in a.products)]
-
 
 @dataclass(frozen=True)
 class ToolCalled:

@@ -62,6 +62,23 @@ def agent(services, demo_index):
     return services.agent()
 
 
+class RecordingGenerator:
+    """A real text generator that notes every request (the chat and the grammar it carried)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.name, self.supports_grammar, self.adapter = real.name, real.supports_grammar, real.adapter
+        self.requests: list[tuple[list[dict[str, str]], str | None]] = []
+
+    def complete(self, chat, max_new_tokens, timeout_s, grammar=None):
+        self.requests.append((chat, grammar))
+        return self.real.complete(chat, max_new_tokens, timeout_s, grammar)
+
+    def stream(self, chat, max_new_tokens, timeout_s, grammar=None):
+        self.requests.append((chat, grammar))
+        yield from self.real.stream(chat, max_new_tokens, timeout_s, grammar)
+
+
 def shared_folder(name: str) -> Path:
     folder = SHARED / name
     if not folder.exists():

@@ -266,32 +266,17 @@ def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
     from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
     from assistant.runtime.chat_model import LocalChatModel
-
-    real = _generator(settings)
-    seen: list[str | None] = []
-
-    class Recording:
-        """The real llama.cpp generator, noting which grammar each call carried."""
-
-        name, supports_grammar, adapter = real.name, real.supports_grammar, real.adapter
-
-        def complete(self, chat, max_new_tokens, timeout_s, grammar=None):
-            seen.append(grammar)
-            return real.complete(chat, max_new_tokens, timeout_s, grammar)
-
-        def stream(self, chat, max_new_tokens, timeout_s, grammar=None):
-            seen.append(grammar)
-            yield from real.stream(chat, max_new_tokens, timeout_s, grammar)
-
     from assistant.tools.shop_tools import tool_definitions
+    from tests.conftest import RecordingGenerator
 
-    bound = LocalChatModel(Recording(), compact_prompt=True).bind_tools(
-        tool_definitions())
+    recording = RecordingGenerator(_generator(settings))
+    bound = LocalChatModel(recording, compact_prompt=True).bind_tools(tool_definitions())
     human = HumanMessage("state: shown: 0\nshopper: show me the cart")
     ai = bound.invoke([human])
     assert ai.tool_calls and ai.tool_calls[0]["name"] == "view_cart"
     call = {"name": "view_cart", "args": {}, "id": "c1", "type": "tool_call"}
     list(bound.stream([human, AIMessage("", tool_calls=[call]), ToolMessage("empty", tool_call_id="c1")]))
+    seen = [grammar for _, grammar in recording.requests]
     assert seen[0] and seen[0].startswith("root ::= call | text")
     assert seen[1] is None
     assert json.dumps(seen[0])  # plain text, loggable

@@ -1,4 +1,8 @@
-"""Play generated dialogues through the real tools and turn them into supervised examples."""
+"""Play generated dialogues through the real tools and turn them into supervised examples.
+
+Each example is built by the agent's own turn protocol (``assistant.turn_protocol``): the same tool-step
+and reply-step messages, the same rendering for the local model, the same grounding sources.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,17 @@ import random
 import tempfile
 from pathlib import Path
 
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage
 from tqdm import tqdm
 
 from assistant.answers.replies import needs_model_reply, template_reply
 from assistant.dialogue.state import DialogueState
-from assistant.runtime.prompts import shopper_message, to_chat, tool_system_prompt
+from assistant.runtime.prompts import tool_system_prompt
 from assistant.runtime.tool_calls import render_call
 from assistant.session import ShopSession
 from assistant.storage import Store
 from assistant.tools.shop_tools import ShopTools, tool_definitions
+from assistant.turn_protocol import grounding_sources, local_chat, reply_step_messages, tool_step_messages
 from finetune.agent.dialogues import DialogueGenerator, Example, clean_args
 from retrieval.catalog.product import Product
 from retrieval.search import Searcher
@@ -40,8 +45,8 @@ def build_examples(searcher: Searcher, products: list[Product], split: str, n_di
             scenario, play = gen.dialogue()
             for text, gold in play(tools):
                 session.state.turns += 1
-                human = shopper_message(session.state.summary(), text)
-                chat, chat_full = to_chat([human], tool_prompt), to_chat([human], full_prompt)
+                step = tool_step_messages(session.state.summary(), text)
+                chat, chat_full = local_chat(step, tool_prompt), local_chat(step, full_prompt)
                 if gold.kind == "text":
                     examples.append(Example("call", chat, gold.text or "", gold, scenario=scenario,
                                             chat_full=chat_full))
@@ -52,9 +57,9 @@ def build_examples(searcher: Searcher, products: list[Product], split: str, n_di
                 content, art = tools.run(gold.name, args)
                 if needs_model_reply([art]) and rng.random() < reply_share:
                     call = {"name": gold.name, "args": args, "id": "call_1", "type": "tool_call"}
-                    messages = [human, AIMessage(content="", tool_calls=[call]),
-                                ToolMessage(content, tool_call_id="call_1", name=gold.name)]
-                    sources = [str(human.content), content, *art.sources()]
-                    examples.append(Example("reply", to_chat(messages, None), template_reply([art], rng.randrange(3)),
-                                            gold, sources, scenario))
+                    messages = reply_step_messages(step, AIMessage(content="", tool_calls=[call]),
+                                                   [("call_1", gold.name, content, art)])
+                    reply = template_reply([art], rng.randrange(3))
+                    examples.append(Example("reply", local_chat(messages, None), reply, gold,
+                                            grounding_sources([content], [art]), scenario, shopper=text))
     return examples

@@ -42,6 +42,7 @@ class Example:
     sources: list[str] = field(default_factory=list)
     scenario: str = ""
     chat_full: list[dict[str, str]] | None = None  # the same turn with full tool signatures (prompted base)
+    shopper: str = ""  # the shopper's words (a reply may repeat them; see ``turn_protocol.reply_problems``)
 
 
 def split_of(text: str, held_out_share: float = 0.2) -> str:

@@ -21,8 +21,8 @@ from assistant.runtime.generation import ModelCallError, TextGenerator, Transfor
 from assistant.runtime.prompts import shopper_text
 from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
 from assistant.runtime.tool_grammar import ToolGrammar, schema_specs, tool_step_tokens
-from assistant.safety.grounding import ungrounded_facts
 from assistant.tools.schemas import TOOL_ARGS
+from assistant.turn_protocol import reply_problems
 from finetune.agent.dialogues import Example, clean_args
 
 
@@ -173,11 +173,11 @@ def score(examples: list[Example], outputs: list[str], brands: list[str], guard:
     call_scores = score_calls(calls)
     raw_ungrounded, shown_ungrounded, replaced = 0, 0, 0
     for e, out in replies:
-        missing = ungrounded_facts(out, e.sources, brands)
+        missing = reply_problems(out, e.sources, e.shopper, brands)  # the agent's own check
         raw_ungrounded += len(missing)
         if missing or not out:
             replaced += 1
-            shown_ungrounded += len(ungrounded_facts(e.target, e.sources, brands))  # the template reply
+            shown_ungrounded += len(reply_problems(e.target, e.sources, e.shopper, brands))  # the template reply
     result = {k: v for k, v in call_scores.items() if k not in ("by_scenario", "errors")}
     result.update({
         "ungrounded_facts": shown_ungrounded,

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from aisle.settings import Settings
+from assistant.turn_protocol import CatalogGuard
 from finetune.agent.dataset import build_examples
 from finetune.agent.dialogues import Example
 from finetune.agent.trainer import AgentTrainConfig, save_adapter, train_adapter
@@ -45,14 +46,10 @@ def held_out_examples(indexes: Indexes, n_dialogues: int, progress: bool = True)
                           real_queries=real_queries(), progress=progress)
 
 
-def catalog_guard(indexes: Indexes, index: str = "demo"):
+def catalog_guard(indexes: Indexes, index: str = "demo") -> CatalogGuard:
     """The agent's run-time argument guard bound to a catalog's brands, colours and product ids."""
-    from assistant.safety.argument_guard import guard_call
-
     searcher = indexes.searcher(index)
-    names, colours = searcher.vocabulary.brands, searcher.vocabulary.colours
-    return lambda name, args, text: guard_call(name, args, text, names, colours,
-                                               lambda pid: searcher.get_product(pid) is not None)
+    return CatalogGuard(searcher.vocabulary, lambda pid: searcher.get_product(pid) is not None)
 
 
 def eval_models(settings: Settings, indexes: Indexes, examples: list[Example], adapter: str | None,
