@@ -1,1 +1,2 @@
-"""The shopping agent (issue 4): LLM runtime, tools, dialogue state, grounded replies."""
+"""The shopping agent: one turn (``agent``, ``turn_protocol``), its language-model runtime, tools, dialogue
+state and rules, safety checks and catalog-fact answers (docs/architecture.md)."""

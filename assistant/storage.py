@@ -117,11 +117,6 @@ class Store:
             return None
         return Order(row[0], row[1], row[2], row[3], row[4], [tuple(i) for i in json.loads(row[5])])
 
-    def orders_for_email(self, email: str) -> list[Order]:
-        with self._connect() as db:
-            ids = [r[0] for r in db.execute("SELECT order_id FROM orders WHERE email=? ORDER BY order_id",
-                                            (email.strip().lower(),))]
-        return [o for o in (self.order(i, email) for i in ids) if o is not None]
 
     # conversations and feedback
     def record_turn(self, session_id: str, user_text: str, reply: str, tool_calls: list[dict],

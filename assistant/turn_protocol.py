@@ -5,7 +5,7 @@ answers with a tool call (or plain text); the *reply step* reads the shopper's w
 tool results and phrases them. Around them: the argument guard bound to the catalog's vocabulary,
 and the grounding check against this turn's sources.
 
-The agent serves with this module, ``finetune/agent/dataset.py`` builds its training examples with
+The agent serves with this module, ``finetune/agent/data.py`` builds its training examples with
 it, and ``finetune/agent/evaluate.py`` checks model output with it, so training, evaluation and
 serving cannot drift apart (``tests/test_turn_protocol.py``).
 """

@@ -1,1 +1,2 @@
-"""Fine-tuning: the relevance ranker (cross-encoder) and, later, the agent's LoRA adapter."""
+"""Fine-tuning, one room per model with the same parts (data, trainer, pipeline, card): ``ranker/`` (the
+relevance classifier) and ``agent/`` (the agent's LoRA adapter, plus its dialogue generator and evaluation)."""

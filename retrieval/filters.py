@@ -40,8 +40,6 @@ class SearchFilters(BaseModel):
             raise ValueError(f"min_price {self.min_price} is above max_price {self.max_price}")
         return self
 
-    def is_empty(self) -> bool:
-        return self == SearchFilters()
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []

@@ -53,6 +53,21 @@ class CatalogVocabulary:
 
 
 @dataclass
+class Candidates:
+    """What the stages of a search pass along: each retriever's ordered scores, the current final order,
+    the ranker's gains, and per-stage timings (ms)."""
+
+    query: str
+    filters: SearchFilters
+    n: int
+    timings: dict[str, float] = field(default_factory=dict)
+    dense: dict[str, float] = field(default_factory=dict)
+    lexical: dict[str, float] = field(default_factory=dict)
+    final: dict[str, float] = field(default_factory=dict)
+    gains: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class SearchResponse:
     query: str
     filters: SearchFilters
@@ -93,30 +108,72 @@ class Searcher:
     def vocabulary(self) -> CatalogVocabulary:
         return CatalogVocabulary(tuple(self.lexical.brands()), tuple(self.lexical.colours()))
 
+    # each method is an explicit list of stages over one ``Candidates``
+    STAGES: dict[str, tuple[str, ...]] = {
+        "bm25": ("lexical", "lexical_order"),
+        "dense": ("dense", "dense_order"),
+        "hybrid": ("dense", "lexical", "fuse"),
+        "full": ("dense", "lexical", "fuse", "rerank"),
+    }
+
+    def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method,
+                   timings: dict[str, float] | None = None) -> Candidates:
+        """The candidates after every stage of ``method`` (``n`` per retriever), with per-stage timings."""
+        candidates = Candidates(query, filters, n, timings if timings is not None else {})
+        for stage in self.STAGES[method]:
+            getattr(self, f"_stage_{stage}")(candidates)
+        return candidates
+
     def retrieve(self, query: str, filters: SearchFilters, n: int, method: Method,
                  timings: dict[str, float]) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-        """Ordered id -> score maps for dense, lexical and the chosen method's final scores."""
-        dense: dict[str, float] = {}
-        lexical: dict[str, float] = {}
-        if method in ("dense", "hybrid"):
-            t = time.perf_counter()
-            vector = self.encoder.encode([query])[0]
-            timings["embed"] = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
-            dense = {h.product_id: h.score for h in self.vectors.search(vector, filters, n)}
-            timings["dense"] = (time.perf_counter() - t) * 1000
-        if method in ("bm25", "hybrid"):
-            t = time.perf_counter()
-            lexical = {h.product_id: h.score for h in self.lexical.search(query, filters, n)}
-            timings["lexical"] = (time.perf_counter() - t) * 1000
-        if method == "dense":
-            return dense, lexical, dense
-        if method == "bm25":
-            return dense, lexical, lexical
+        """Ordered id -> score maps for dense, lexical and the chosen method's final scores (no rerank)."""
+        c = self.run_stages(query, filters, n, "hybrid" if method == "full" else method, timings)
+        return c.dense, c.lexical, c.final
+
+    def _stage_dense(self, c: Candidates) -> None:
         t = time.perf_counter()
-        fused = fuse(dense, lexical, self.fusion)
-        timings["fuse"] = (time.perf_counter() - t) * 1000
-        return dense, lexical, fused
+        vector = self.encoder.encode([c.query])[0]
+        c.timings["embed"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        c.dense = {h.product_id: h.score for h in self.vectors.search(vector, c.filters, c.n)}
+        c.timings["dense"] = (time.perf_counter() - t) * 1000
+
+    def _stage_lexical(self, c: Candidates) -> None:
+        t = time.perf_counter()
+        c.lexical = {h.product_id: h.score for h in self.lexical.search(c.query, c.filters, c.n)}
+        c.timings["lexical"] = (time.perf_counter() - t) * 1000
+
+    @staticmethod
+    def _stage_dense_order(c: Candidates) -> None:
+        c.final = c.dense
+
+    @staticmethod
+    def _stage_lexical_order(c: Candidates) -> None:
+        c.final = c.lexical
+
+    def _stage_fuse(self, c: Candidates) -> None:
+        t = time.perf_counter()
+        c.final = fuse(c.dense, c.lexical, self.fusion)
+        c.timings["fuse"] = (time.perf_counter() - t) * 1000
+
+    def _stage_rerank(self, c: Candidates) -> None:
+        """Rerank the top-N fused candidates; the rest stay below them in fused order. No ranker: no change."""
+        reranker = self.reranker
+        if reranker is None:
+            return
+        t = time.perf_counter()
+        fused, dense, lexical = c.final, c.dense, c.lexical
+        head = sorted(fused, key=lambda pid: -fused[pid])[: reranker.fusion.top_n]
+        products = self.lexical.get_many(head)
+        missing = [pid for pid in head if pid not in dense]
+        head_dense = dense | (self.score_candidates(c.query, missing, "dense") if missing else {})
+        c.gains = reranker.gains(c.query, [products[pid] for pid in head if pid in products], head_dense)
+        combined = reranker.fusion.combine(c.gains, {p: head_dense[p] for p in head if p in head_dense},
+                                           {p: lexical[p] for p in head if p in lexical}, {p: fused[p] for p in head})
+        floor = min(combined.values(), default=0.0) - 1.0
+        c.final = combined | {pid: floor - i * 1e-6 for i, pid in
+                              enumerate(sorted((p for p in fused if p not in combined), key=lambda p: -fused[p]))}
+        c.timings["rerank"] = (time.perf_counter() - t) * 1000
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 10,
                method: Method = "hybrid", candidates: int | None = None) -> SearchResponse:
@@ -124,48 +181,26 @@ class Searcher:
         filters = filters or SearchFilters()
         if not query:
             raise ValueError("the search query is empty")
-        timings: dict[str, float] = {}
         started = time.perf_counter()
         n = max(k, candidates or self.settings.candidates_per_stage)
-        reranker = self.reranker if method == "full" else None
-        dense, lexical, final = self.retrieve(query, filters, n, "hybrid" if method == "full" else method, timings)
-        gains: dict[str, float] = {}
-        if reranker is not None:
-            final, gains = self.rerank(query, final, dense, lexical, reranker, timings)
-        ranked = sorted(final.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        c = self.run_stages(query, filters, n, method)
+        ranked = sorted(c.final.items(), key=lambda kv: kv[1], reverse=True)[:k]
         products = self.lexical.get_many([pid for pid, _ in ranked])
-        dense_rank = {pid: i for i, pid in enumerate(dense, start=1)}
-        lexical_rank = {pid: i for i, pid in enumerate(lexical, start=1)}
+        dense_rank = {pid: i for i, pid in enumerate(c.dense, start=1)}
+        lexical_rank = {pid: i for i, pid in enumerate(c.lexical, start=1)}
         hits = []
         for pid, score in ranked:
             stages: dict[str, float] = {}
-            if pid in dense:
-                stages.update(dense=dense[pid], dense_rank=dense_rank[pid])
-            if pid in lexical:
-                stages.update(lexical=lexical[pid], lexical_rank=lexical_rank[pid])
-            if pid in gains:
-                stages["ranker"] = gains[pid]
+            if pid in c.dense:
+                stages.update(dense=c.dense[pid], dense_rank=dense_rank[pid])
+            if pid in c.lexical:
+                stages.update(lexical=c.lexical[pid], lexical_rank=lexical_rank[pid])
+            if pid in c.gains:
+                stages["ranker"] = c.gains[pid]
             stages[method] = score
             hits.append(SearchHit(products[pid], score, stages))
-        timings["total"] = (time.perf_counter() - started) * 1000
-        return SearchResponse(query, filters, hits, timings)
-
-    def rerank(self, query: str, fused: dict[str, float], dense: dict[str, float], lexical: dict[str, float],
-               reranker: Reranker, timings: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-        """Rerank the top-N fused candidates; the rest stay below them in fused order."""
-        t = time.perf_counter()
-        head = sorted(fused, key=lambda pid: -fused[pid])[: reranker.fusion.top_n]
-        products = self.lexical.get_many(head)
-        missing = [pid for pid in head if pid not in dense]
-        head_dense = dense | (self.score_candidates(query, missing, "dense") if missing else {})
-        gains = reranker.gains(query, [products[pid] for pid in head if pid in products], head_dense)
-        combined = reranker.fusion.combine(gains, {p: head_dense[p] for p in head if p in head_dense},
-                                           {p: lexical[p] for p in head if p in lexical}, {p: fused[p] for p in head})
-        floor = min(combined.values(), default=0.0) - 1.0
-        final = combined | {pid: floor - i * 1e-6 for i, pid in
-                            enumerate(sorted((p for p in fused if p not in combined), key=lambda p: -fused[p]))}
-        timings["rerank"] = (time.perf_counter() - t) * 1000
-        return final, gains
+        c.timings["total"] = (time.perf_counter() - started) * 1000
+        return SearchResponse(query, filters, hits, c.timings)
 
     def score_candidates(self, query: str, ids: list[str], method: Method = "hybrid") -> dict[str, float]:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).

@@ -97,7 +97,7 @@ def test_no_utterance_is_a_phrase_of_the_generator(items, demo_products):
 
 
 def test_no_utterance_occurs_in_generated_training_data(items, demo_searcher, demo_products):
-    from finetune.agent.dataset import build_examples
+    from finetune.agent.data import build_examples
     from finetune.agent.pipeline import real_queries
     from finetune.agent.trainer import AgentTrainConfig
 

@@ -43,7 +43,7 @@ def utterances(products, n: int = 400) -> set[str]:
 
 
 def test_simulator_wording_never_occurs_in_training_data(demo_searcher, demo_products):
-    from finetune.agent.dataset import build_examples
+    from finetune.agent.data import build_examples
     from finetune.agent.pipeline import real_queries
     from finetune.agent.trainer import AgentTrainConfig
 

@@ -24,7 +24,7 @@ def _calls(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", ["assistant/agent.py", "finetune/agent/dataset.py"])
+@pytest.mark.parametrize("path", ["assistant/agent.py", "finetune/agent/data.py"])
 def test_serving_and_training_build_turns_only_through_the_protocol(path: str):
     calls = _calls(ROOT / path)
     assert {"tool_step_messages", "reply_step_messages", "grounding_sources"} <= calls
@@ -46,7 +46,7 @@ def test_a_live_turn_reads_what_training_examples_contain(agent, demo_searcher, 
     from assistant.runtime.prompts import tool_system_prompt
     from assistant.tools.shop_tools import ShopTools, tool_definitions
     from assistant.turn_protocol import grounding_sources, local_chat, reply_step_messages, tool_step_messages
-    from finetune.agent.dataset import build_examples
+    from finetune.agent.data import build_examples
     from tests.conftest import RecordingGenerator
 
     recording = RecordingGenerator(agent.model.generator)

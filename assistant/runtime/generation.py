@@ -9,7 +9,6 @@ is the fallback and the path training and evaluation share with serving.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
@@ -104,11 +103,3 @@ class TransformersGenerator:
             raise ModelCallError(f"the language model failed: {failure[0]}") from failure[0]
 
 
-def deadline_pieces(pieces: Iterator[str], timeout_s: float, started: float | None = None) -> Iterator[str]:
-    """Pass pieces through; a generation that runs past ``timeout_s`` (counted from ``started``, a
-    ``time.perf_counter()`` value, default now) becomes ``ModelCallError``."""
-    started = time.perf_counter() if started is None else started
-    for piece in pieces:
-        yield piece
-        if time.perf_counter() - started > timeout_s:
-            raise ModelCallError(f"the language model did not answer within {timeout_s:.0f} s")

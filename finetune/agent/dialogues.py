@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,5 +306,3 @@ def clean_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if k == "confirm" and v is not None or v not in (None, False, [], "")}
 
 
-def normalise_text(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

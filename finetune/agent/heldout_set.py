@@ -133,7 +133,7 @@ def scenario_of(item: HandwrittenItem) -> str:
 
 
 def handwritten_examples(items: list[HandwrittenItem] | None = None) -> list[Example]:
-    """Call examples built as `finetune.agent.dataset.build_examples` builds them: the compact tool
+    """Call examples built as `finetune.agent.data.build_examples` builds them: the compact tool
     prompt (``chat``), the full-signature one (``chat_full``), the rendered call as target."""
     from assistant.runtime.prompts import shopper_message, to_chat, tool_system_prompt
     from assistant.runtime.tool_calls import render_call

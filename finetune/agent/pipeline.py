@@ -12,7 +12,7 @@ from rich.console import Console
 
 from aisle.settings import Settings
 from assistant.turn_protocol import CatalogGuard
-from finetune.agent.dataset import build_examples
+from finetune.agent.data import build_examples
 from finetune.agent.dialogues import Example
 from finetune.agent.trainer import AgentTrainConfig, save_adapter, train_adapter
 from finetune.paths import portable_path

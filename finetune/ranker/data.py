@@ -34,27 +34,6 @@ def gain_to_class(gain: float, esci: bool) -> int:
     return max(0, min(3, int(round(gain))))
 
 
-def judged_examples(catalog: str, judgments: Judgments, queries: list[str], per_query: int | None = None,
-                    seed: int = 0) -> list[Example]:
-    """At most ``per_query`` pairs per query, drawn round-robin across classes so rare classes survive the cap."""
-    esci = judgments.relevant_at == 1.0
-    rng = random.Random(seed)
-    out = []
-    for q in queries:
-        by_class: dict[int, list[str]] = {}
-        for pid, g in sorted(judgments.gains[q].items()):
-            by_class.setdefault(gain_to_class(g, esci), []).append(pid)
-        for ids in by_class.values():
-            rng.shuffle(ids)
-        picked: list[tuple[str, int]] = []
-        limit = per_query or sum(len(v) for v in by_class.values())
-        while len(picked) < limit and any(by_class.values()):
-            for label in sorted(by_class):
-                if by_class[label] and len(picked) < limit:
-                    picked.append((by_class[label].pop(), label))
-        out += [Example(catalog, q, pid, label) for pid, label in picked]
-    return out
-
 
 def hard_negatives(catalog: str, ranked: dict[str, list[str]], judgments: Judgments, queries: list[str],
                    per_query: int = 5, seed: int = 0) -> list[Example]:

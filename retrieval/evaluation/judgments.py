@@ -31,9 +31,6 @@ class Judgments:
     def relevant(self, query: str) -> set[str]:
         return {pid for pid, g in self.gains[query].items() if g >= self.relevant_at}
 
-    def subset(self, queries: list[str]) -> Judgments:
-        return Judgments(self.kind, {q: self.gains[q] for q in queries}, self.relevant_at)
-
 
 def _read(path: Path, delimiter: str) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
