@@ -42,11 +42,22 @@ def tool_system_prompt(tools: list[Any], compact: bool = False) -> str:
     return TOOL_SYSTEM + tool_signatures(tools)
 
 
-def shopper_message(state_summary: str, text: str) -> HumanMessage:
-    return HumanMessage(f"{STATE_PREFIX}{state_summary}\n{SHOPPER_PREFIX}{text}")
+class ShopperMessage(HumanMessage):
+    """The tool step's human message: the rendered text the model reads, with its two parts kept typed."""
+
+    state_summary: str = ""
+    shopper_words: str = ""
+
+
+def shopper_message(state_summary: str, text: str) -> ShopperMessage:
+    return ShopperMessage(content=f"{STATE_PREFIX}{state_summary}\n{SHOPPER_PREFIX}{text}",
+                          state_summary=state_summary, shopper_words=text)
 
 
 def shopper_text(message: BaseMessage) -> str:
+    """The shopper's words of a tool-step message; a rendered one (a stored chat) is read back from its text."""
+    if isinstance(message, ShopperMessage):
+        return message.shopper_words
     content = str(message.content)
     for line in content.splitlines():
         if line.startswith(SHOPPER_PREFIX):

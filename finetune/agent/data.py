@@ -49,11 +49,11 @@ def build_examples(searcher: Searcher, products: list[Product], split: str, n_di
                 chat, chat_full = local_chat(step, tool_prompt), local_chat(step, full_prompt)
                 if gold.kind == "text":
                     examples.append(Example("call", chat, gold.text or "", gold, scenario=scenario,
-                                            chat_full=chat_full))
+                                            chat_full=chat_full, shopper=text))
                     continue
                 args = clean_args(gold.args)
                 examples.append(Example("call", chat, render_call(gold.name, args), gold, scenario=scenario,
-                                        chat_full=chat_full))
+                                        chat_full=chat_full, shopper=text))
                 content, art = tools.run(gold.name, args)
                 if needs_model_reply([art]) and rng.random() < reply_share:
                     call = {"name": gold.name, "args": args, "id": "call_1", "type": "tool_call"}

@@ -164,7 +164,7 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
 def shopper_text_of(example: Example) -> str:
     from langchain_core.messages import HumanMessage
 
-    return shopper_text(HumanMessage(example.chat[-1]["content"]))
+    return example.shopper or shopper_text(HumanMessage(example.chat[-1]["content"]))
 
 
 def score(examples: list[Example], outputs: list[str], brands: list[str], guard: Guard | None = None) -> dict[str, Any]:

@@ -135,22 +135,24 @@ def scenario_of(item: HandwrittenItem) -> str:
 def handwritten_examples(items: list[HandwrittenItem] | None = None) -> list[Example]:
     """Call examples built as `finetune.agent.data.build_examples` builds them: the compact tool
     prompt (``chat``), the full-signature one (``chat_full``), the rendered call as target."""
-    from assistant.runtime.prompts import shopper_message, to_chat, tool_system_prompt
+    from assistant.runtime.prompts import tool_system_prompt
     from assistant.runtime.tool_calls import render_call
     from assistant.tools.shop_tools import tool_definitions
+    from assistant.turn_protocol import local_chat, tool_step_messages
 
     items = load_handwritten() if items is None else items
     tools = tool_definitions()
     tool_prompt, full_prompt = tool_system_prompt(tools, compact=True), tool_system_prompt(tools)
     examples = []
     for item in items:
-        human = shopper_message(item.state, item.user)
-        chat, chat_full = to_chat([human], tool_prompt), to_chat([human], full_prompt)
+        step = tool_step_messages(item.state, item.user)
+        chat, chat_full = local_chat(step, tool_prompt), local_chat(step, full_prompt)
         if item.tool is None:
             gold = Gold("text", text=REPLIES[item.reply or "greeting"])
             target = gold.text or ""
         else:
             gold = Gold("call", item.tool, dict(item.args))
             target = render_call(item.tool, clean_args(item.args))
-        examples.append(Example("call", chat, target, gold, scenario=scenario_of(item), chat_full=chat_full))
+        examples.append(Example("call", chat, target, gold, scenario=scenario_of(item), chat_full=chat_full,
+                                shopper=item.user))
     return examples
