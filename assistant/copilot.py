@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.agent import ShoppingAgent
+from assistant.answers.product_facts import card
 from assistant.events import TurnResult
 from assistant.session import ShopSession
-from assistant.tools.results import ToolResult
+from assistant.tools.results import ProductCard, ToolResult
+from retrieval.filters import SearchFilters
 
 
 def facts_markdown(results: list[ToolResult]) -> str:
@@ -39,6 +41,14 @@ class Suggestion:
     @property
     def grounded(self) -> bool:
         return not self.result.shown_ungrounded
+
+
+def find_products(agent: ShoppingAgent, index: str | None, query: str, max_price: float | None = None,
+                  k: int = 8) -> list[ProductCard]:
+    """Staff's direct product lookup (hybrid search, no dialogue state): cards with why each fits."""
+    filters = SearchFilters(max_price=max_price or None)
+    hits = agent.indexes.searcher(index).search(query, filters, k=k, method="hybrid").hits
+    return [card(h.product, filters, i) for i, h in enumerate(hits, 1)]
 
 
 def suggest_reply(agent: ShoppingAgent, session: ShopSession, customer_text: str) -> Suggestion:

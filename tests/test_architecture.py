@@ -32,6 +32,13 @@ def imported(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+def test_views_talk_to_the_agent_not_to_retrieval():
+    """The UI shows what the assistant layer returns (cards, results, carts); it never searches itself."""
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {module}" for path in modules("ui")
+             for line, module in imported(path) if module.split(".")[0] in ("retrieval", "finetune", "harness")]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_every_package_has_a_floor():
     ours = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()} - {"tests", "bench"}
     assert ours == set(FLOORS)

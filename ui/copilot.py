@@ -12,12 +12,11 @@ from typing import Any
 import gradio as gr
 
 from assistant.agent import ShoppingAgent
+from assistant.copilot import find_products as lookup_products
 from assistant.copilot import suggest_reply
 from assistant.storage import Store
 from assistant.tools.schemas import POLICY_TOPICS
 from assistant.tools.shop_tools import policies
-from retrieval.filters import SearchFilters
-from retrieval.indexes import Indexes
 from ui.render import CSS, cards_html
 from ui.sessions import SessionRegistry
 
@@ -31,7 +30,7 @@ def _transcript(store: Store, session_id: str | None) -> list[dict[str, str]]:
     return out
 
 
-def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, indexes: Indexes, index: str | None) -> gr.Blocks:
+def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | None) -> gr.Blocks:
     store = registry.store
 
     def conversations() -> gr.Dropdown:
@@ -62,11 +61,7 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, indexes: Inde
     def find_products(query: str, max_price: float | None) -> str:
         if not query.strip():
             return cards_html([])
-        from assistant.answers.product_facts import card
-
-        filters = SearchFilters(max_price=max_price or None)
-        hits = indexes.searcher(index).search(query, filters, k=8, method="hybrid").hits
-        return cards_html([card(h.product, filters, i) for i, h in enumerate(hits, 1)])
+        return cards_html(lookup_products(agent, index, query, max_price))
 
     def find_order(order_id: str, email: str) -> str:
         order = store.order(order_id or "", email or "")
