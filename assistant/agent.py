@@ -31,7 +31,6 @@ from assistant.turn_protocol import (
     tool_step_messages,
 )
 from retrieval.indexes import Indexes
-from retrieval.search import IndexNotFoundError, Searcher
 
 ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
 
@@ -45,15 +44,10 @@ class ShoppingAgent:
         self.model = chat_model
         self.local = local
 
-    def _searcher(self, session: ShopSession) -> Searcher | None:
-        try:
-            return self.indexes.searcher(session.index)
-        except IndexNotFoundError:
-            return None
-
     def tools_for(self, session: ShopSession) -> ShopTools:
-        """The session's tools over its index (opened once for the turn)."""
-        return ShopTools(session, self._searcher(session), min_dense_score=self.settings.agent_min_dense_score)
+        """The session's tools over its index (opened on first use in the turn, once)."""
+        return ShopTools(session, lambda: self.indexes.searcher(session.index),
+                         min_dense_score=self.settings.agent_min_dense_score)
 
     def _bound(self, tools: ShopTools):
         """Local models decode the tool step under the tools' grammar; a served model (vLLM, TGI,

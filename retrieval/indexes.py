@@ -51,7 +51,8 @@ class Indexes:
             return self._reranker
 
     def exists(self, name: str) -> bool:
-        return live_generation(name, self.settings) is not None
+        """A built index: its live generation has a manifest."""
+        return self.manifest(name) is not None
 
     def manifest(self, name: str) -> IndexManifest | None:
         generation = live_generation(name, self.settings)

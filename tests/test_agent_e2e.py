@@ -83,3 +83,12 @@ def test_served_model_gets_strict_tool_schemas(indexes, demo_index, session):
     name, args = agent._guard_call(shop_tools, "search_products", {"query": "speaker", "max_price": None,
                                                                  "colour": None, "brands": []}, "speaker")
     assert name == "search_products" and "max_price" not in args and "colour" not in args
+
+
+def test_a_session_on_a_missing_index_gets_answers_not_crashes(agent, tmp_path):
+    """The index is opened on first use in a turn: a missing one is a tool error the shopper reads."""
+    session = ShopSession(Store(tmp_path / "missing.sqlite"), index="no-such-index", state=DialogueState())
+    r = agent.turn(session, "bluetooth speaker under $50")
+    assert r.error is None and r.reply and session.store.turns(session.session_id)
+    if r.artifacts:
+        assert r.artifacts[0].status == "error" and "no-such-index" in r.artifacts[0].message

@@ -9,13 +9,13 @@ later turn, and an order is only shown when its id and e-mail match.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from aisle.settings import Settings
 from assistant.answers.product_facts import card, summary_line
 from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes
 from assistant.dialogue.state import PendingCart, SearchRequest
@@ -52,27 +52,41 @@ class ShopTools:
 
     search_method = "full"  # dialogue generation uses "hybrid": same tools, faster data
 
-    def __init__(self, session: ShopSession, searcher: Searcher | None, types: ProductTypes = PRODUCT_TYPES,
-                 min_dense_score: float = Settings.model_fields["agent_min_dense_score"].default) -> None:
+    def __init__(self, session: ShopSession, searcher: Searcher | Callable[[], Searcher],
+                 types: ProductTypes = PRODUCT_TYPES, min_dense_score: float | None = None) -> None:
+        """``searcher``: the session's index, or how to open it (opened on first use, once: a turn that never
+        needs the catalog never touches it). ``min_dense_score`` defaults to the searcher's settings."""
         self.session = session
         self.state = session.state
         self.types = types
-        self._searcher = searcher
-        self.min_dense_score = min_dense_score
+        self._searcher = searcher if isinstance(searcher, Searcher) else None
+        self._open = searcher if not isinstance(searcher, Searcher) else None
+        self._min_dense_score = min_dense_score
 
     @property
     def searcher(self) -> Searcher:
+        """The session's index; a missing one raises ``IndexNotFoundError`` (a tool error, not a crash)."""
         if self._searcher is None:
-            raise IndexNotFoundError(f"no index named {self.session.index!r}: run `aisle index --catalog ...` first")
+            assert self._open is not None
+            self._searcher = self._open()
         return self._searcher
+
+    @property
+    def min_dense_score(self) -> float:
+        if self._min_dense_score is None:
+            return self.searcher.settings.agent_min_dense_score
+        return self._min_dense_score
 
     @property
     def vocabulary(self) -> CatalogVocabulary:
         """The catalog's brands and colours (kept per index generation); none when there is no index."""
-        return CatalogVocabulary((), ()) if self._searcher is None else self._searcher.vocabulary
+        try:
+            return self.searcher.vocabulary
+        except IndexNotFoundError:
+            return CatalogVocabulary((), ())
 
     def has_product(self, product_id: str) -> bool:
-        return self._searcher is not None and self._searcher.get_product(product_id) is not None
+        return self.searcher.get_product(product_id) is not None
 
     def _product(self, position: int | None, product_id: str | None) -> Product:
         pid = self.state.resolve(position, product_id)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from assistant.agent import ERROR_REPLY
 from assistant.dialogue.product_types import ProductTypes
 from assistant.events import TurnResult
+from assistant.tools.results import ToolResult
 from harness.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
@@ -33,7 +33,7 @@ class TurnView:
     types: ProductTypes
 
 
-def _searches(view: TurnView) -> list[dict[str, Any]]:
+def _searches(view: TurnView) -> list[ToolResult]:
     return [a for a in view.result.artifacts if a.tool == "search_products"]
 
 
