@@ -135,3 +135,18 @@ def test_title_encoding_cache_reuses_encodings_within_its_bound(settings):
     empty = TitleEncodingCache(encode, max_items=8)  # an empty cache is falsy (len 0) yet must be used
     raw_features(encoder, "speaker", [Product(id="x", title="Marshall Emberton speaker")], [0.5], empty)
     assert len(empty) == 1 and calls[-1] == ["Marshall Emberton speaker"]
+
+
+def test_ranker_config_round_trips_the_shipped_file(tmp_path: Path):
+    """The model owns ranker.json: loading the shipped one and saving it again writes the same file."""
+    from importlib import resources
+
+    from retrieval.ranker.config import RankerConfig
+
+    shipped = Path(str(resources.files("retrieval") / "models" / "ranker"))
+    config = RankerConfig.load(shipped)
+    assert config.fusion.top_n == 50 and config.features and config.num_classes == 4
+    config.save(tmp_path)
+    assert json.loads((tmp_path / "ranker.json").read_text()) == json.loads((shipped / "ranker.json").read_text())
+    with pytest.raises(FileNotFoundError, match="aisle train ranker"):
+        RankerConfig.load(tmp_path / "absent")

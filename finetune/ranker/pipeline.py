@@ -37,9 +37,10 @@ from retrieval.evaluation.methods import order
 from retrieval.evaluation.metrics import ndcg_at_k
 from retrieval.indexes import Indexes
 from retrieval.product_text import ranker_text
+from retrieval.ranker.config import RankerConfig, RankFusion
 from retrieval.ranker.features import FEATURE_NAMES, raw_features, standardize
 from retrieval.ranker.model import save as save_ranker
-from retrieval.ranker.reranker import RankerConfig, RankFusion, expected_gain
+from retrieval.ranker.reranker import expected_gain
 from retrieval.search import Searcher
 
 TOP_N = 50

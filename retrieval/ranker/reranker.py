@@ -8,9 +8,7 @@ probabilities become an expected gain in [0, 1], which is what ranking and fusio
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -19,13 +17,11 @@ import numpy as np
 from aisle.settings import Settings
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
-from retrieval.fusion import min_max
 from retrieval.product_text import ranker_text
+from retrieval.ranker.config import RankerConfig
 from retrieval.ranker.features import raw_features, standardize
 from retrieval.ranker.model import NUM_CLASSES, tokenize
 from retrieval.ranker.title_cache import TitleEncodingCache
-
-MAX_LENGTH = 128
 
 
 def default_ranker_dir(settings: Settings) -> Path:
@@ -34,58 +30,6 @@ def default_ranker_dir(settings: Settings) -> Path:
     if configured:
         return Path(configured)
     return Path(str(resources.files("retrieval") / "models" / "ranker"))
-
-
-@dataclass(frozen=True)
-class RankFusion:
-    """final = ranker * gain + hybrid * hybrid_norm + dense * dense_norm + lexical * lexical_norm over the top-N.
-
-    Each retrieval score is min-max normalised within the reranked candidates; a candidate missing from
-    a retrieval list gets 0 from it (it ranked below that list's cut-off).
-    """
-
-    ranker: float = 1.0
-    dense: float = 0.0
-    lexical: float = 0.0
-    top_n: int = 50
-    hybrid: float = 0.0
-
-    def combine(self, gains: dict[str, float], dense: dict[str, float], lexical: dict[str, float],
-                hybrid: dict[str, float] | None = None) -> dict[str, float]:
-        d, lx, h = min_max(dense), min_max(lexical), min_max(hybrid or {})
-        return {pid: self.ranker * g + self.hybrid * h.get(pid, 0.0) + self.dense * d.get(pid, 0.0)
-                + self.lexical * lx.get(pid, 0.0) for pid, g in gains.items()}
-
-
-CLASSES = {"0": "irrelevant (ESCI I, Chorus 0)", "1": "complement (C, 1)", "2": "substitute (S, 2)",
-           "3": "exact (E, 3)"}
-
-
-@dataclass(frozen=True)
-class RankerConfig:
-    """``ranker.json``: what the artifact's head reads and how its gain is fused; the model owns this file."""
-
-    base_model: str
-    features: list[str]
-    gate: float = 1.0
-    fusion: RankFusion = field(default_factory=RankFusion)
-    max_length: int = MAX_LENGTH
-    num_classes: int = NUM_CLASSES
-    classes: dict[str, str] = field(default_factory=lambda: dict(CLASSES))
-
-    FILE = "ranker.json"
-
-    def save(self, folder: Path) -> None:
-        (folder / self.FILE).write_text(json.dumps(asdict(self), indent=2) + "\n")
-
-    @classmethod
-    def load(cls, folder: Path) -> RankerConfig:
-        path = folder / cls.FILE
-        if not path.exists():
-            raise FileNotFoundError(f"no trained ranker at {folder}: run `aisle train ranker`")
-        data = json.loads(path.read_text())
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "FILE"}
-        return cls(**fields | {"fusion": RankFusion(**data.get("fusion", {}))})
 
 
 def cpu_has_native_bf16() -> bool:
