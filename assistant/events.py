@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.tools.results import ProductCard, ToolResult
+from assistant.tools.results import Comparison, ProductCard, ToolResult
 
 
 @dataclass
@@ -24,6 +24,11 @@ class TurnResult:
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     turn: int = 0
+
+    @property
+    def comparison(self) -> Comparison | None:
+        """The side-by-side table when this turn's last result was a comparison."""
+        return self.artifacts[-1].comparison if self.artifacts else None
 
     @property
     def cards(self) -> list[ProductCard]:

@@ -47,6 +47,9 @@ def test_positions_resolve_against_what_was_shown(tools):
     assert second.products[0].id == a.products[1].id
     _, cmp = tools.run("compare_products", {"positions": [1, 2]})
     assert [p.id for p in cmp.products] == [a.products[0].id, a.products[1].id]
+    rows = {row.label: row.values for row in cmp.comparison.rows}  # the side-by-side table, one value per product
+    assert rows["price"] == [p.display_price for p in cmp.products]
+    assert len(rows) == 3 + len(cmp.comparison.keys) and all(len(v) == 2 for v in rows.values())
     _, bad = tools.run("get_product", {"position": 9})
     assert bad.status == "error" and "only showed" in bad.message
 

@@ -69,6 +69,11 @@ def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
     prices = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => parseFloat(e.dataset.price))")
     assert prices and all(p <= 80 for p in prices), prices
     first = page.eval_on_selector("#cards .aisle-card", "e => e.dataset.productId")
+    _send(page, "compare the first two")
+    page.wait_for_selector("#cards table.aisle-compare[data-products='2']", timeout=150_000)
+    _last_reply_settled(page)
+    assert page.locator("#cards table.aisle-compare tbody tr").count() >= 3  # price, rating, availability, specs
+    page.screenshot(path=str(ARTIFACTS / "shopper-compare.png"), full_page=True)
     _send(page, "add the first one to my cart")
     reply = _last_reply_settled(page)
     assert "confirm" in reply.lower(), reply

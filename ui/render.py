@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from assistant.storage import CartLine
-from assistant.tools.results import ProductCard
+from assistant.tools.results import Comparison, ProductCard
 
 CSS = """
 .aisle-cards {display:flex; flex-wrap:wrap; gap:10px}
@@ -17,6 +17,9 @@ CSS = """
 .aisle-card .why {color:#2a7; font-size:12px}
 .aisle-card img {max-width:100%; max-height:120px}
 .aisle-cart td, .aisle-cart th {padding:2px 8px}
+.aisle-compare {border-collapse:collapse; margin-bottom:10px}
+.aisle-compare th, .aisle-compare td {border:1px solid #ddd; padding:4px 8px; text-align:left}
+.aisle-compare tr.differs td {background:#fff4d6; font-weight:bold}
 """
 
 
@@ -42,6 +45,16 @@ def cards_html(cards: list[ProductCard]) -> str:
             f"<div>{_e(rating)} · {_e(c.stock)}</div><ul>{specs}</ul>{why}</div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def comparison_html(cards: list[ProductCard], comparison: Comparison) -> str:
+    """The compared products side by side; a row whose values differ is highlighted."""
+    head = "".join(f"<th scope='col'>{_e(c.title)}</th>" for c in cards)
+    rows = "".join(
+        f"<tr class='{'differs' if row.differs else 'same'}'><th scope='row'>{_e(row.label)}</th>"
+        + "".join(f"<td>{_e(v)}</td>" for v in row.values) + "</tr>" for row in comparison.rows)
+    return (f"<table class='aisle-compare' data-products='{len(cards)}'><caption>Side by side</caption>"
+            f"<thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def cart_html(lines: list[CartLine]) -> str:

@@ -13,7 +13,7 @@ import gradio as gr
 
 from assistant.agent import ShoppingAgent
 from assistant.events import Done, Failed, Replaced, Token, ToolCalled
-from ui.render import CSS, cards_html, cart_html
+from ui.render import CSS, cards_html, cart_html, comparison_html
 from ui.sessions import SessionRegistry
 
 CHIPS = {"Under $50": "under $50 please", "In stock only": "only in stock ones",
@@ -43,7 +43,8 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
                 result = event.result
                 history[-1]["content"] = result.reply
                 if result.cards:
-                    cards = cards_html(result.cards)
+                    table = comparison_html(result.cards, result.comparison) if result.comparison else ""
+                    cards = table + cards_html(result.cards)
                 turns = [*turns, result.turn]
                 yield "", history, cards, cart_html(session.store.cart(session.session_id)), turns
                 return

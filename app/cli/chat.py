@@ -57,6 +57,9 @@ def chat(
                     out.print(f"\n{result.reply}", highlight=False, markup=False)
                 else:
                     out.print()
+                if result.comparison:
+                    for row in result.comparison.rows:
+                        out.print(f"   {row.label}: " + " | ".join(row.values), highlight=False, markup=False)
                 for c in result.cards:
                     out.print(f"   [{c.position or '-'}] {c.title} | {c.display_price} | "
                               f"{c.rating or '-'} stars | {c.stock}", highlight=False, markup=False)

@@ -56,10 +56,21 @@ class SearchEcho:
 
 
 @dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    values: list[str]  # one per compared product, in the order of the result's products
+
+    @property
+    def differs(self) -> bool:
+        return len(set(self.values)) > 1
+
+
+@dataclass(frozen=True)
 class Comparison:
     keys: list[str]  # the attributes every compared product has, shown side by side
     cheapest: str | None = None  # "title (price)"
     best_rated: str | None = None  # "title (N stars)"
+    rows: list[ComparisonRow] = field(default_factory=list)  # the side-by-side table: price, rating, stock, specs
 
 
 @dataclass(frozen=True)

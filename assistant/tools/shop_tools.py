@@ -23,7 +23,7 @@ from assistant.safety.untrusted_text import is_steering
 from assistant.session import ShopSession
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
-from assistant.tools.results import CartView, Comparison, SearchEcho, ToolResult
+from assistant.tools.results import CartView, Comparison, ComparisonRow, SearchEcho, ToolResult
 from retrieval.catalog.product import Product
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
 
@@ -165,7 +165,7 @@ class ShopTools:
         products = [self._product(p, i) for p, i in refs]
         keys = [k for k in products[0].attributes if all(k in p.attributes for p in products[1:])
                 and not any(is_steering(f"{k} {p.attributes[k]}") for p in products)][:6]
-        from assistant.answers.product_facts import attr_label, attr_value
+        from assistant.answers.product_facts import attr_label, attr_value, stock_text
 
         lines, facts = [], []
         for n, p in enumerate(products, start=1):
@@ -182,8 +182,12 @@ class ShopTools:
             summary.append(f"best rated: {best.title} ({best.rating:g} stars)")  # facts: what grounding reads
         text = "\n".join(lines + summary)
         cards = [card(p, None, n) for n, p in enumerate(products, start=1)]
+        rows = [ComparisonRow("price", [p.display_price() for p in products]),
+                ComparisonRow("rating", [f"{p.rating:g} stars" if p.rating else "no rating" for p in products]),
+                ComparisonRow("availability", [stock_text(p) for p in products]),
+                *(ComparisonRow(attr_label(k), [attr_value(p.attributes[k]) for p in products]) for k in keys)]
         comparison = Comparison(keys, f"{cheapest.title} ({cheapest.display_price()})" if cheapest else None,
-                                f"{best.title} ({best.rating:g} stars)" if best else None)
+                                f"{best.title} ({best.rating:g} stars)" if best else None, rows)
         return text, ToolResult("compare_products", "ok", "Comparison", cards, facts + summary,
                                 comparison=comparison)
 
