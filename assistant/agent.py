@@ -46,8 +46,7 @@ class ShoppingAgent:
 
     def tools_for(self, session: ShopSession) -> ShopTools:
         """The session's tools over its index (opened on first use in the turn, once)."""
-        return ShopTools(session, lambda: self.indexes.searcher(session.index),
-                         min_dense_score=self.settings.agent_min_dense_score)
+        return ShopTools(session, lambda: self.indexes.searcher(session.index))
 
     def _bound(self, tools: ShopTools):
         """Local models decode the tool step under the tools' grammar; a served model (vLLM, TGI,

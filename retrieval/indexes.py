@@ -17,7 +17,7 @@ from retrieval.catalog.load_report import LoadReport
 from retrieval.catalog.mapping import ColumnMapping
 from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
-from retrieval.index_builder import BuildResult, IndexManifest, build_index, index_dir, live_generation
+from retrieval.index_builder import BuildResult, IndexManifest, build_index, index_dir, live_generation, read_manifest
 from retrieval.indexing import ensure_index
 from retrieval.ranker.reranker import Reranker, load_reranker
 from retrieval.search import IndexNotFoundError, Searcher
@@ -55,8 +55,7 @@ class Indexes:
         return self.manifest(name) is not None
 
     def manifest(self, name: str) -> IndexManifest | None:
-        generation = live_generation(name, self.settings)
-        return None if generation is None else IndexManifest.load(index_dir(name, self.settings) / generation)
+        return read_manifest(name, self.settings)
 
     def searcher(self, name: str | None = None) -> Searcher:
         """The searcher of ``name`` (default: the configured index); one read of ``CURRENT`` per call."""

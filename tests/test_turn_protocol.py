@@ -86,7 +86,7 @@ def test_a_live_turn_reads_what_training_examples_contain(agent, demo_searcher, 
     # the reply step (found products are phrased by the model): replay the live call on a fresh session
     assert len(chats) == 2 and result.artifacts[0].status == "ok"
     replay = ShopTools(ShopSession(Store(tmp_path / "replay.sqlite"), index="demo", state=DialogueState()),
-                       demo_searcher, min_dense_score=agent.settings.agent_min_dense_score)
+                       demo_searcher)
     replay.state.turns = 1
     call = dict(result.tool_calls[0], id="call_1", type="tool_call")
     content, art = replay.run(call["name"], call["args"])

@@ -63,5 +63,5 @@ class RankerConfig:
         if not path.exists():
             raise FileNotFoundError(f"no trained ranker at {folder}: run `aisle train ranker`")
         data = json.loads(path.read_text())
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "FILE"}
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**fields | {"fusion": RankFusion(**data.get("fusion", {}))})
