@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     ranker_path: str | None = Field(
         default=None, description="A ranker artifact folder (`aisle train ranker --out`); default the shipped one; "
         "'none' turns reranking off (search keeps hybrid order).")
+    rerank: bool = Field(
+        default=False, description="Rerank the hybrid top-N with the fine-tuned ranker in the default search. Off: out "
+        "of fold it did not beat hybrid with significance (BENCHMARKS.md, issue 20); `aisle eval ranking` still "
+        "reports it.")
     max_description_chars: int = Field(default=20_000, description="Longer descriptions are rejected.")
     max_query_chars: int = 2_000
 

@@ -20,11 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def paired_interval(diff: np.ndarray, n: int = 5000, seed: int = 0) -> list[float]:
-    rng = np.random.default_rng(seed)
-    means = [diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(n)]
-    return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
+from retrieval.evaluation.significance import paired_interval  # noqa: E402
 
 
 def per_call_scores(generator, examples, grammar: str) -> tuple[np.ndarray, np.ndarray]:
@@ -100,9 +96,9 @@ def main() -> None:
             first = (qtype, hits, f1s)
         else:
             row[f"tool_accuracy_delta_vs_{first[0]}"] = round(float((hits - first[1]).mean()), 4)
-            row["tool_accuracy_delta_ci95"] = paired_interval(hits - first[1])
+            row["tool_accuracy_delta_ci95"] = [round(x, 4) for x in paired_interval(hits - first[1])]
             row[f"arg_f1_delta_vs_{first[0]}"] = round(float((f1s - first[2]).mean()), 4)
-            row["arg_f1_delta_ci95"] = paired_interval(f1s - first[2])
+            row["arg_f1_delta_ci95"] = [round(x, 4) for x in paired_interval(f1s - first[2])]
         rows[qtype] = row
         print(qtype, json.dumps(row), file=sys.stderr)
     print(json.dumps({"threads": threads, "calls": int(len(hits)), "qtypes": rows}))

@@ -24,6 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from retrieval.evaluation.significance import paired_interval  # noqa: E402
+
 SEED = 11
 
 
@@ -56,12 +58,6 @@ def mcnemar_exact(b: int, c: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def paired_interval(diff: np.ndarray, n: int = 5000, seed: int = 0) -> list[float]:
-    rng = np.random.default_rng(seed)
-    means = [diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(n)]
-    return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
-
-
 def compare(before_path: Path, after_path: Path) -> dict:
     before = {(r["index"], r["seed"]): r for r in json.loads(before_path.read_text())["conversations"]}
     after = {(r["index"], r["seed"]): r for r in json.loads(after_path.read_text())["conversations"]}
@@ -74,7 +70,7 @@ def compare(before_path: Path, after_path: Path) -> dict:
         a = np.array([ok(after[k]) for k in keys], dtype=float)
         diff = a - b
         out[label] = {"before": round(float(b.mean()), 4), "after": round(float(a.mean()), 4),
-                      "delta": round(float(diff.mean()), 4), "ci95": paired_interval(diff),
+                      "delta": round(float(diff.mean()), 4), "ci95": [round(x, 4) for x in paired_interval(diff)],
                       "mcnemar_p": mcnemar_exact(int(((b == 1) & (a == 0)).sum()), int(((b == 0) & (a == 1)).sum()))}
     return out
 

@@ -40,6 +40,12 @@ class Encoder:
     def dimension(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
 
+    def vocabulary_words(self) -> frozenset[str]:
+        """The whole, alphabetic words of the tokenizer's vocabulary: English words the encoder knows by heart
+        (the spelling stage never "corrects" them)."""
+        vocab = self.model.tokenizer.get_vocab()
+        return frozenset(w.lower() for w in vocab if w.isalpha())
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

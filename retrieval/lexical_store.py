@@ -133,6 +133,10 @@ class LexicalStore:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT colour FROM products WHERE colour != ''")
                 if r[0]]
 
+    def texts(self) -> list[str]:
+        """Title, brand and category of every product as indexed (the spelling stage's vocabulary)."""
+        return [" ".join(r) for r in self.conn.execute("SELECT title, brand, category FROM fts")]
+
     def all_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM products ORDER BY rowid")]
 

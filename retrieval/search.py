@@ -21,7 +21,10 @@ from retrieval.filters import SearchFilters
 from retrieval.fusion import FusionParams, fuse
 from retrieval.index_builder import IndexManifest, index_dir
 from retrieval.lexical_store import LexicalStore
+from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.ranker.reranker import Reranker
+from retrieval.spelling import SpellingCorrector
+from retrieval.type_boost import TypeBoost
 from retrieval.vector_store import VectorStore
 
 Method = Literal["bm25", "dense", "hybrid", "full"]
@@ -65,6 +68,9 @@ class Candidates:
     lexical: dict[str, float] = field(default_factory=dict)
     final: dict[str, float] = field(default_factory=dict)
     gains: dict[str, float] = field(default_factory=dict)
+    wanted_type: str | None = None
+    corrections: tuple[tuple[str, str], ...] = ()
+    fits: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,16 +79,20 @@ class SearchResponse:
     filters: SearchFilters
     hits: list[SearchHit]
     timings_ms: dict[str, float]
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed word, catalog word) the spelling stage replaced
+    searched: str = ""                             # the query as searched (after corrections)
 
 
 class Searcher:
     """Searches one built generation of an index; cheap to keep, safe to share across threads.
 
     Its encoder and ranker are passed in (``reranker`` is called on the first "full" search, so a
-    process that never reranks never loads the ranker)."""
+    process that never reranks never loads the ranker), and so are the product-type lexicon and the
+    type stage's weights (default: the shipped ones)."""
 
     def __init__(self, manifest: IndexManifest, settings: Settings, encoder: Encoder,
-                 reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None) -> None:
+                 reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None,
+                 types: ProductTypes = PRODUCT_TYPES, type_boost: TypeBoost | None = None) -> None:
         self.settings = settings
         self.name = manifest.name
         self.manifest = manifest
@@ -99,10 +109,18 @@ class Searcher:
         if settings.fusion_method is not None:
             params = FusionParams(settings.fusion_method, params.dense_weight, settings.rrf_k)
         self.fusion = params
+        self.types = types
+        self.type_boost = type_boost if type_boost is not None else TypeBoost.load()
+        self._type_of: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # id -> (type, named), once
 
     @property
     def reranker(self) -> Reranker | None:
         return self._reranker()
+
+    @cached_property
+    def speller(self) -> SpellingCorrector:
+        """The catalog's own words (titles, brands, categories), read once per generation."""
+        return SpellingCorrector.from_texts(self.lexical.texts(), self.encoder.vocabulary_words())
 
     @cached_property
     def vocabulary(self) -> CatalogVocabulary:
@@ -113,14 +131,20 @@ class Searcher:
         "bm25": ("lexical", "lexical_order"),
         "dense": ("dense", "dense_order"),
         "hybrid": ("dense", "lexical", "fuse"),
-        "full": ("dense", "lexical", "fuse", "rerank"),
+        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type"),
     }
 
-    def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method,
+    def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method | tuple[str, ...],
                    timings: dict[str, float] | None = None) -> Candidates:
-        """The candidates after every stage of ``method`` (``n`` per retriever), with per-stage timings."""
+        """The candidates after every stage of ``method`` (``n`` per retriever), with per-stage timings.
+
+        ``method`` may also be an explicit tuple of stage names (ablations in the evaluation)."""
+        stages = method if isinstance(method, tuple) else self.STAGES[method]
+        unknown = [s for s in stages if not hasattr(self, f"_stage_{s}")]
+        if unknown:
+            raise ValueError(f"unknown search stage(s): {', '.join(unknown)}")
         candidates = Candidates(query, filters, n, timings if timings is not None else {})
-        for stage in self.STAGES[method]:
+        for stage in stages:
             getattr(self, f"_stage_{stage}")(candidates)
         return candidates
 
@@ -129,6 +153,13 @@ class Searcher:
         """Ordered id -> score maps for dense, lexical and the chosen method's final scores (no rerank)."""
         c = self.run_stages(query, filters, n, "hybrid" if method == "full" else method, timings)
         return c.dense, c.lexical, c.final
+
+    def _stage_spell(self, c: Candidates) -> None:
+        """Words the catalog never uses replaced by the nearest catalog word; the later stages search the result."""
+        t = time.perf_counter()
+        correction = self.speller.correct(c.query)
+        c.query, c.corrections = correction.text, correction.changes
+        c.timings["spell"] = (time.perf_counter() - t) * 1000
 
     def _stage_dense(self, c: Candidates) -> None:
         t = time.perf_counter()
@@ -157,8 +188,9 @@ class Searcher:
         c.timings["fuse"] = (time.perf_counter() - t) * 1000
 
     def _stage_rerank(self, c: Candidates) -> None:
-        """Rerank the top-N fused candidates; the rest stay below them in fused order. No ranker: no change."""
-        reranker = self.reranker
+        """Rerank the top-N fused candidates; the rest stay below them in fused order. No ranker, or reranking
+        switched off (``Settings.rerank``, the default): no change."""
+        reranker = self.reranker if self.settings.rerank else None
         if reranker is None:
             return
         t = time.perf_counter()
@@ -174,6 +206,32 @@ class Searcher:
         c.final = combined | {pid: floor - i * 1e-6 for i, pid in
                               enumerate(sorted((p for p in fused if p not in combined), key=lambda p: -fused[p]))}
         c.timings["rerank"] = (time.perf_counter() - t) * 1000
+
+    def _type_info(self, ids: list[str]) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+        """Per product: its type by the lexicon and every type its text names, cached per product."""
+        missing = [pid for pid in ids if pid not in self._type_of]
+        if missing:
+            for pid, product in self.lexical.get_many(missing).items():
+                self._type_of[pid] = (self.types.of_product(product), tuple(self.types.named_in_product(product)))
+        return {pid: self._type_of.get(pid, (None, ())) for pid in ids}
+
+    def product_types(self, ids: list[str]) -> dict[str, str | None]:
+        """Each product's type by the lexicon (None: its text names none)."""
+        return {pid: kind for pid, (kind, _) in self._type_info(ids).items()}
+
+    def type_fits(self, ids: list[str], wanted: str | None) -> dict[str, bool | None]:
+        """Whether each product fits a request for ``wanted`` (``ProductTypes.fit``)."""
+        return {pid: self.types.fit(kind, named, wanted) for pid, (kind, named) in self._type_info(ids).items()}
+
+    def _stage_type(self, c: Candidates) -> None:
+        """The named product type above its accessories (``TypeBoost``); no named type: no change."""
+        c.wanted_type = self.types.of_text(c.query)
+        if c.wanted_type is None or not self.type_boost.active:
+            return
+        t = time.perf_counter()
+        c.fits = self.type_fits(list(c.final), c.wanted_type)
+        c.final = self.type_boost.apply(c.final, c.fits)
+        c.timings["type"] = (time.perf_counter() - t) * 1000
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 10,
                method: Method = "hybrid", candidates: int | None = None) -> SearchResponse:
@@ -200,7 +258,7 @@ class Searcher:
             stages[method] = score
             hits.append(SearchHit(products[pid], score, stages))
         c.timings["total"] = (time.perf_counter() - started) * 1000
-        return SearchResponse(query, filters, hits, c.timings)
+        return SearchResponse(query, filters, hits, c.timings, c.corrections, c.query)
 
     def score_candidates(self, query: str, ids: list[str], method: Method = "hybrid") -> dict[str, float]:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).

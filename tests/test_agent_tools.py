@@ -160,7 +160,7 @@ def test_zero_results_name_the_constraint_and_show_the_closest(tools):
 
 
 def test_shown_products_are_of_the_requested_type(tools):
-    from assistant.dialogue.product_types import PRODUCT_TYPES
+    from retrieval.product_types import PRODUCT_TYPES
 
     for query in ("bluetooth speaker", "laptop", "wireless mouse", "smartwatch"):
         _, a = tools.run("search_products", {"query": query, "max_price": 3000})

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.dialogue.product_types import PRODUCT_TYPES, singular
 from assistant.dialogue.state import DialogueState, PendingCart, SearchRequest
 from assistant.dialogue.state_rules import (
     NO_TOOL,
@@ -19,6 +18,7 @@ from assistant.dialogue.state_rules import (
 )
 from assistant.tools.schemas import SearchProductsArgs
 from retrieval.filters import SearchFilters
+from retrieval.product_types import PRODUCT_TYPES, singular
 
 
 def searched(query: str, shown_prices: list[float], **filters) -> DialogueState:

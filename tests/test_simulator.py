@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage
 
-from assistant.dialogue.product_types import PRODUCT_TYPES
 from assistant.runtime.prompts import shopper_text
 from finetune.agent import phrasing as training_phrases
 from harness.simulator.shopper import SimulatedShopper
+from retrieval.product_types import PRODUCT_TYPES
 
 SAMPLE_CONVERSATIONS = 30
 SAMPLE_SEED = 7

@@ -98,6 +98,77 @@ def eval_tune_fusion(
         err.print(f"[green]wrote {path}[/]")
 
 
+@eval_app.command("tune-type")
+def eval_tune_type(
+    catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
+    judgments: Annotated[list[Path], typer.Option(help="Judgement folder for each --catalog.")],
+    folds: Annotated[int, typer.Option(min=2)] = 5,
+    write: Annotated[bool, typer.Option(help="Store the chosen weights as the package default.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the full report (per query) here.")] = None,
+    typos: Annotated[bool, typer.Option(help="Misspell the judged queries first (typo tolerance).")] = False,
+) -> None:
+    """Cross-validate the product-type stage's weights; paired tests against hybrid per catalog."""
+    from retrieval.evaluation.judgments import load_judgments
+    from retrieval.evaluation.tune_type import collect, cross_validate
+    from retrieval.type_boost import TypeBoost, default_path
+
+    if len(catalog) != len(judgments):
+        err.print("[red]give one --judgments folder per --catalog[/]")
+        raise typer.Exit(1)
+    svc = services()
+    rows = []
+    for cat, folder in zip(catalog, judgments, strict=True):
+        _, result = load_and_index(svc, cat, None, None, False, quiet=True)
+        rows.extend(collect(svc.indexes.searcher(result.name), load_judgments(folder), typos=typos))
+    result = cross_validate(rows, folds)
+    if write and typos:
+        err.print("[red]--write stores weights tuned on the judged queries as typed, not on misspelt ones[/]")
+        raise typer.Exit(2)
+    if report:
+        report.write_text(json.dumps(result, indent=1) + "\n")
+    summary = {k: v for k, v in result.items() if k != "catalogs"} | {
+        "catalogs": {c: {k: v for k, v in e.items() if k != "per_query"} for c, e in result["catalogs"].items()}}
+    out.print_json(json.dumps(summary))
+    if write:
+        kept = {k: v for k, v in summary.items() if k not in ("match", "mismatch", "grid_full")}
+        TypeBoost(result["match"], result["mismatch"]).save(default_path(), kept)
+        err.print(f"[green]wrote {default_path()}[/]")
+
+
+@eval_app.command("types")
+def eval_types(
+    catalog: CatalogOpt,
+    k: Annotated[int, typer.Option("--k", min=1)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+) -> None:
+    """Share of the top-k results of the product type a query names, hybrid vs the default search (paired)."""
+    from retrieval.evaluation.significance import paired_test
+    from retrieval.evaluation.type_queries import type_queries, type_share_at_k
+
+    svc = services()
+    try:
+        _, result = load_and_index(svc, catalog, None, None, False, quiet=True)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    searcher = svc.indexes.searcher(result.name)
+    queries = type_queries(searcher)
+    hybrid = type_share_at_k(searcher, queries, "hybrid", k)
+    full = type_share_at_k(searcher, queries, "full", k)
+    table = Table(title=f"{result.name}: {len(queries)} product-type queries, share of top {k} of the type asked for")
+    for col in ("query", "hybrid", "full"):
+        table.add_column(col)
+    for q, h, f in zip(queries, hybrid, full, strict=True):
+        table.add_row(q.text, f"{h:.2f}", f"{f:.2f}")
+    (err if as_json else out).print(table)
+    test = paired_test(hybrid, full)
+    summary = {"index": result.name, "queries": len(queries), "k": k, "hybrid": round(test.mean_a, 4),
+               "full": round(test.mean_b, 4), "paired": test.to_dict()}
+    (err if as_json else out).print(summary)
+    if as_json:
+        print(json.dumps(summary))
+
+
 def print_agent_eval(results: dict, title: str = "held-out agent evaluation") -> None:
     table = Table(title=title)
     for col in ("model", "runtime", "tool acc", "arg F1", "arg exact", "JSON valid", "calls valid",

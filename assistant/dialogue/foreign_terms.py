@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.dialogue.product_types import ProductTypes
+from retrieval.product_types import ProductTypes
 
 # foreign word or phrase (accents folded, lower case) -> English
 TERMS: dict[str, str] = {

@@ -12,9 +12,9 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes, tokens
 from assistant.tools.schemas import SearchProductsArgs
 from retrieval.filters import SearchFilters, norm
+from retrieval.product_types import PRODUCT_TYPES, ProductTypes, tokens
 
 FILTER_FIELDS = ("min_price", "max_price", "category", "colour", "min_rating")
 # what "any price", "any brand", ... drop from the running search

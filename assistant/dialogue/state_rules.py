@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.dialogue.product_types import ProductTypes
 from assistant.dialogue.state import CLEARED, DialogueState
 from assistant.safety.argument_guard import ADD_CUE, policy_topic
 from assistant.tools.schemas import SearchProductsArgs
+from retrieval.product_types import ProductTypes
 
 NO_TOOL = "__no_tool__"
 NOT_UNDERSTOOD = ("Sorry, I can't help with that. I can search the catalog (for example \"a quiet bluetooth "

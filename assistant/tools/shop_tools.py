@@ -17,7 +17,6 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 
 from assistant.answers.product_facts import card, summary_line
-from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes
 from assistant.dialogue.state import PendingCart, SearchRequest
 from assistant.safety.untrusted_text import is_steering
 from assistant.session import ShopSession
@@ -25,6 +24,7 @@ from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
 from assistant.tools.results import CartView, Comparison, ComparisonRow, SearchEcho, ToolResult
 from retrieval.catalog.product import Product
+from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
 
 SEARCH_K = 5

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.dialogue.product_types import PRODUCT_TYPES
 from assistant.tools.results import ToolResult
 from harness.scenarios.script import ToolExpectation, TurnExpectation
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
+from retrieval.product_types import PRODUCT_TYPES
 
 
 @dataclass

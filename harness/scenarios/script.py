@@ -16,9 +16,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.dialogue.product_types import LEXICON
 from assistant.tools.schemas import TOOL_ARGS
 from retrieval.filters import SearchFilters
+from retrieval.product_types import LEXICON
 
 
 class ScriptError(ValueError):

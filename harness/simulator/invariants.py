@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.agent import ERROR_REPLY
-from assistant.dialogue.product_types import ProductTypes
 from assistant.events import TurnResult
 from assistant.tools.results import ToolResult
 from harness.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
 from retrieval.catalog.product import Product
 from retrieval.filters import norm
+from retrieval.product_types import ProductTypes
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from assistant.agent import ShoppingAgent
-from assistant.dialogue.product_types import PRODUCT_TYPES, ProductTypes
 from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
 from assistant.storage import Store
@@ -22,6 +21,7 @@ from assistant.tools.results import ToolResult
 from harness.simulator.invariants import ROUTING, TurnView, check
 from harness.simulator.shopper import Order, SimulatedShopper, TurnKind
 from retrieval.catalog.product import Product
+from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.search import Searcher
 
 

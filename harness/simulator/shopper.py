@@ -14,9 +14,9 @@ import statistics
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from assistant.dialogue.product_types import LEXICON, ProductTypes
 from harness.simulator import phrases as ph
 from retrieval.catalog.product import Product
+from retrieval.product_types import LEXICON, ProductTypes
 
 
 class TurnKind(StrEnum):

@@ -63,7 +63,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "dock": ("dock", "docking station", "port replicator"),
     "rack": ("rack", "rack accessory", "cabinet"),
     "memory": ("memory module", "ram", "memory"),
-    "memory card": ("memory card", "sd card", "microsd card", "flash memory card"),
+    "memory card": ("memory card", "sd card", "microsd card", "micro sd card", "flash memory card", "sdhc card",
+                    "sdxc card", "micro sdhc card", "micro sdxc card", "microsdhc card", "microsdxc card",
+                    "compactflash card", "cf card"),
     "flash drive": ("flash drive", "usb flash drive", "usb stick", "thumb drive", "pen drive"),
     "ssd": ("ssd", "solid state drive"),
     "hard drive": ("hard drive", "hdd", "hard disk", "external hard drive"),
@@ -166,12 +168,25 @@ class ProductTypes:
                 return kind
         return self.of_text(product.title)
 
+    def named_in_product(self, product: Product) -> list[str]:
+        """Every type the product's category path and title name (up to "for"/"with" in each)."""
+        return [k for text in (*product.category, product.title) for k in self.named(text)]
+
+    def fit(self, kind: str | None, named: list[str] | tuple[str, ...], wanted: str | None) -> bool | None:
+        """Does a product (its type ``kind``, every type its text ``named``) fit a request for ``wanted``?
+
+        True: it is of that type, or the request is for an accessory or consumable and the product names it
+        ("notebook case ... backpack" is a backpack; "micro SD card + adapter" is a memory card).
+        False: it is of another known type. None: nothing to go by (no request type, or an untyped product)."""
+        if wanted is None or kind is None:
+            return None
+        if kind == wanted or (wanted in ACCESSORIES and wanted in named):
+            return True
+        return False
+
     def matches(self, product: Product, wanted: str | None) -> bool:
         """Is the product of the wanted type? Untyped requests and untyped products always match."""
-        if wanted is None:
-            return True
-        kind = self.of_product(product)
-        return kind is None or kind == wanted
+        return self.fit(self.of_product(product), self.named_in_product(product), wanted) is not False
 
 
 

@@ -1,0 +1,86 @@
+"""Typo tolerance: query words the catalog never uses are corrected to the nearest catalog word.
+
+"blutooth spekaer" finds nothing in BM25 (no product says "blutooth") and little in the dense index
+(the encoder's word pieces of a typo are not the word's). The vocabulary is the catalog's own words
+(titles, brands, categories, with how many products use each); a query word that is not in it, is
+alphabetic, at least four letters long, and not an English word the encoder knows by heart (its
+tokenizer's whole words: "google", "boys"), nor the plural of a catalog word or two catalog words run
+together, is replaced by the catalog word with the same first letter within a small
+Damerau-Levenshtein distance (1 up to seven letters, 2 beyond), the most used one on ties. Words the
+catalog has, numbers and model codes are never touched, so a correct query searches as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+|[\W_]+", re.UNICODE)
+MIN_LENGTH = 4
+
+
+def max_distance(word: str) -> int:
+    return 1 if len(word) <= 7 else 2
+
+
+@dataclass(frozen=True)
+class Correction:
+    text: str                               # the query with corrected words
+    changes: tuple[tuple[str, str], ...]    # (typed word, catalog word)
+
+
+class SpellingCorrector:
+    def __init__(self, word_counts: Counter[str], known: frozenset[str] = frozenset()) -> None:
+        self.counts = word_counts
+        self.known = known
+        self.words = [w for w, _ in word_counts.most_common()]
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], known: frozenset[str] = frozenset()) -> SpellingCorrector:
+        """Document frequencies of the lower-cased words (two letters or more) of the given texts; ``known``
+        are words that are right although the catalog lacks them."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update({w for w in _WORD.findall(text.lower()) if len(w) >= 2})
+        return cls(counts, known)
+
+    def is_known(self, word: str) -> bool:
+        """A catalog or known word, the plural of a catalog word, or two catalog words run together
+        ("firestick")."""
+        if word in self.counts or word in self.known:
+            return True
+        if any(word.endswith(end) and word[:-len(end)] + add in self.counts
+               for end, add in (("s", ""), ("es", ""), ("ies", "y"))):
+            return True
+        return any(word[:i] in self.counts and word[i:] in self.counts for i in range(3, len(word) - 2))
+
+    def suggest(self, word: str) -> str | None:
+        """The catalog word a typed word most likely meant, or None (known, too short, or nothing close)."""
+        w = word.lower()
+        if len(w) < MIN_LENGTH or not w.isalpha() or self.is_known(w):
+            return None
+        limit = max_distance(w)
+        matches = process.extract(w, self.words, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=16)
+        # people seldom get the first letter wrong, and an unknown brand ("yudu") is not a typo of "dudu"
+        matches = [m for m in matches if m[0][0] == w[0]]
+        if not matches:
+            return None
+        best = min(matches, key=lambda m: (m[1], -self.counts[m[0]], m[0]))  # closest, then the more used word
+        return best[0]
+
+    def correct(self, query: str) -> Correction:
+        pieces, changes = [], []
+        for piece in _TOKEN.findall(query):
+            fixed = self.suggest(piece) if _WORD.fullmatch(piece) else None
+            if fixed is not None:
+                changes.append((piece, fixed))
+                pieces.append(fixed)
+            else:
+                pieces.append(piece)
+        return Correction("".join(pieces) if changes else query, tuple(changes))

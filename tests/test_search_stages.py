@@ -1,0 +1,151 @@
+"""The search stages that work on words and types: spelling, product type, and the paired tests that judge them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrieval.evaluation.significance import paired_test, sign_flip_p
+from retrieval.evaluation.typos import typo_query
+from retrieval.product_types import PRODUCT_TYPES
+from retrieval.spelling import SpellingCorrector
+from retrieval.type_boost import TypeBoost
+
+CATALOG_TEXTS = ["JBL Flip 6 Portable Bluetooth Speaker black", "Sony WH-1000XM5 wireless headphones",
+                 "Bluetooth speaker stand", "Anker USB-C charger 65W", "Logitech wireless mouse",
+                 "Samsung Galaxy Tab S9 tablet", "Targus tablet stand", "bluetooth keyboard"]
+
+
+@pytest.fixture(scope="module")
+def speller() -> SpellingCorrector:
+    return SpellingCorrector.from_texts(CATALOG_TEXTS)
+
+
+def test_typos_are_corrected_to_catalog_words(speller):
+    fixed = speller.correct("blutooth spekaer under $50")
+    assert fixed.text == "bluetooth speaker under $50"
+    assert fixed.changes == (("blutooth", "bluetooth"), ("spekaer", "speaker"))
+    assert speller.correct("wirelss hedphones").text == "wireless headphones"
+
+
+def test_known_words_numbers_and_codes_are_left_alone(speller):
+    for query in ("bluetooth speaker", "WH-1000XM5", "usb-c 65W charger", "tab s9", "a mouse"):
+        fixed = speller.correct(query)
+        assert fixed.text == query and fixed.changes == ()
+    # nothing close in the catalog: the word stays as typed (it may still match the dense index)
+    assert speller.correct("refrigerator").text == "refrigerator"
+    # plurals of catalog words, and words known to be right, are not typos
+    assert speller.correct("speakers").text == "speakers"
+    known = SpellingCorrector.from_texts(CATALOG_TEXTS, frozenset({"boys"}))
+    assert known.correct("the boys").text == "the boys"
+
+
+def test_a_short_word_is_not_corrected(speller):
+    assert speller.suggest("mose") is None or len("mose") >= 4  # four letters: at most one edit
+    assert speller.suggest("tab") is None
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_correction_keeps_every_character_it_does_not_change(text):
+    speller = SpellingCorrector.from_texts(CATALOG_TEXTS)
+    fixed = speller.correct(text)
+    if not fixed.changes:
+        assert fixed.text == text
+    else:
+        assert len(fixed.text.split()) == len(text.split())
+
+
+def test_type_boost_puts_the_named_type_above_its_accessories():
+    scores = {"stand": 1.0, "tablet-a": 0.8, "cable": 0.7, "tablet-b": 0.5, "untyped": 0.6}
+    fits = {"stand": False, "tablet-a": True, "cable": False, "tablet-b": True, "untyped": None}
+    boosted = TypeBoost(0.5, 1.0).apply(scores, fits)
+    ranking = sorted(boosted, key=lambda p: -boosted[p])
+    assert ranking[:2] == ["tablet-a", "tablet-b"]
+    assert ranking.index("untyped") < ranking.index("stand")  # unknown type is never pushed down
+    assert set(boosted) == set(scores)
+
+
+def test_type_boost_changes_nothing_without_a_named_type_or_weights():
+    scores = {"a": 3.0, "b": 1.0}
+    assert TypeBoost(0.3, 0.5).apply(scores, {"a": None, "b": None}) == scores
+    assert TypeBoost().apply(scores, {"a": False, "b": True}) == scores
+
+
+def test_type_boost_round_trips(tmp_path: Path):
+    TypeBoost(0.2, 0.5).save(tmp_path / "t.json", {"folds": 5})
+    assert TypeBoost.load(tmp_path / "t.json") == TypeBoost(0.2, 0.5)
+    assert TypeBoost.load(tmp_path / "missing.json") == TypeBoost()
+
+
+def test_a_product_fits_a_request_for_an_accessory_it_names():
+    from retrieval.catalog.product import Product
+
+    def fit(title, wanted):
+        p = Product(id="x", title=title)
+        return PRODUCT_TYPES.fit(PRODUCT_TYPES.of_product(p), PRODUCT_TYPES.named_in_product(p), wanted)
+
+    assert fit("Targus Cypress notebook case 39.6 cm (15.6in) Backpack Black", "backpack") is True
+    assert fit("V7 32GB Class 10 Micro SDXC Card + Adapter", "memory card") is True
+    assert fit("Targus tablet stand", "tablet") is False   # asking for a device: the accessory is not it
+    assert fit("Samsung Galaxy Tab S9 tablet", "tablet") is True
+    assert fit("Integral INCRMULTI card reader", "memory card") is None
+    assert fit("Samsung Galaxy Tab S9 tablet", None) is None
+
+
+def test_the_lexicon_reads_query_and_accessory_types():
+    assert PRODUCT_TYPES.of_text("digital camera") == "camera"
+    assert PRODUCT_TYPES.of_text("Manfrotto tripod for digital camera") == "tripod"
+    assert PRODUCT_TYPES.of_text("phone charger") == "charger"
+    assert PRODUCT_TYPES.of_text("Targus tablet stand") == "stand"
+
+
+def test_paired_test_sees_a_real_difference_and_no_difference():
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0, 1, 60)
+    better = paired_test(a, a + 0.05 + rng.normal(0, 0.02, 60))
+    assert better.significant and better.ci_low > 0 and better.wins > 50
+    same = paired_test(a, a)
+    assert same.delta == 0 and same.p_value == 1.0 and not same.significant
+    noise = paired_test(a, a + rng.normal(0, 0.2, 60))
+    assert noise.ci_low < 0 < noise.ci_high or noise.p_value < 0.05
+    with pytest.raises(ValueError):
+        paired_test([1.0], [1.0, 2.0])
+
+
+def test_sign_flip_p_is_never_zero_and_symmetric():
+    diff = np.array([0.1, 0.2, 0.15, 0.3, 0.05] * 4)
+    p = sign_flip_p(diff)
+    assert 0 < p < 0.01
+    assert sign_flip_p(-diff) == pytest.approx(p)
+
+
+def test_typo_queries_are_seeded_and_touch_only_long_words():
+    assert typo_query("bluetooth speakers", seed=1) == typo_query("bluetooth speakers", seed=1)
+    assert typo_query("aa battery") != "aa battery"
+    assert typo_query("iphone x tv").split()[1:] == ["x", "tv"]
+    assert typo_query("tv aa") == "tv aa"
+    counts = Counter(typo_query("bluetooth", seed=s) for s in range(30))
+    assert len(counts) > 5
+
+
+def test_full_search_corrects_typos_and_keeps_the_named_type(demo_searcher):
+    typed = demo_searcher.search("blutooth spekaer", k=5, method="full")
+    assert typed.corrections == (("blutooth", "bluetooth"), ("spekaer", "speaker"))
+    assert typed.searched == "bluetooth speaker"
+    kinds = [PRODUCT_TYPES.of_product(h.product) for h in typed.hits]
+    assert kinds.count("speaker") >= 4, [h.product.title for h in typed.hits]
+    plain = demo_searcher.search("bluetooth speaker", k=5, method="hybrid")
+    assert plain.corrections == () and plain.searched == "bluetooth speaker"
+
+
+def test_an_unknown_stage_is_refused(demo_searcher):
+    from retrieval.filters import SearchFilters
+
+    with pytest.raises(ValueError, match="unknown search stage"):
+        demo_searcher.run_stages("speaker", SearchFilters(), 10, ("dense", "teleport"))
