@@ -263,10 +263,19 @@ class Searcher:
     def score_candidates(self, query: str, ids: list[str], method: Method = "hybrid") -> dict[str, float]:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).
 
-        Candidates with no lexical match get no lexical score (0 after normalisation).
+        Candidates with no lexical match get no lexical score (0 after normalisation). ``full`` runs the
+        default search's stages over the given candidates (spelling, fusion, rerank when on, type).
         """
         if not ids:
             return {}
+        if method == "full":
+            c = Candidates(query, SearchFilters(), len(ids))
+            self._stage_spell(c)
+            c.dense = self.score_candidates(c.query, ids, "dense")
+            c.lexical = self.score_candidates(c.query, ids, "bm25")
+            for stage in ("fuse", "rerank", "type"):
+                getattr(self, f"_stage_{stage}")(c)
+            return c.final
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
         if method in ("dense", "hybrid"):

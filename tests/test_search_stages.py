@@ -149,3 +149,16 @@ def test_an_unknown_stage_is_refused(demo_searcher):
 
     with pytest.raises(ValueError, match="unknown search stage"):
         demo_searcher.run_stages("speaker", SearchFilters(), 10, ("dense", "teleport"))
+
+
+@given(st.dictionaries(st.sampled_from([f"p{i}" for i in range(12)]),
+                       st.sampled_from([0.0, 0.01, 0.1, 1.0, 1.5, 2.0, 2.5, 3.0]), min_size=1, max_size=12),
+       st.permutations([f"p{i}" for i in range(15)]))
+@settings(max_examples=60, deadline=None)
+def test_ndcg_agrees_with_trec_eval(judged, ranking):
+    from retrieval.evaluation.crosscheck import trec_ndcg
+    from retrieval.evaluation.metrics import ndcg_at_k
+
+    ours = ndcg_at_k(ranking, judged, 10)
+    theirs = trec_ndcg({"q": ranking}, {"q": judged}, 10)["q"]
+    assert ours == pytest.approx(theirs, abs=1e-4)

@@ -43,7 +43,9 @@ def search(
     colour: Annotated[str | None, typer.Option("--colour", "--color")] = None,
     min_rating: Annotated[float | None, typer.Option(min=0, max=5)] = None,
     in_stock: Annotated[bool, typer.Option(help="Only products not known to be out of stock.")] = False,
-    method: Annotated[str, typer.Option(help="full (hybrid + fine-tuned ranker), hybrid, dense or bm25.")] = "full",
+    method: Annotated[str, typer.Option(
+        help="full (the default: spelling, hybrid, rerank when AISLE_RERANK, product type), hybrid, dense or bm25.")
+    ] = "full",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Search a catalog index with hard filters; shows each stage's score."""
@@ -66,11 +68,16 @@ def search(
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
     if as_json:
-        print(json.dumps({"query": response.query, "filters": filters.model_dump(exclude_defaults=True),
+        print(json.dumps({"query": response.query, "searched": response.searched,
+                          "corrections": [list(c) for c in response.corrections],
+                          "filters": filters.model_dump(exclude_defaults=True),
                           "results": [h.to_dict() for h in response.hits],
                           "timings_ms": {k_: round(v, 2) for k_, v in response.timings_ms.items()}}))
         return
-    table = Table(title=f"{len(response.hits)} result(s) for {response.query!r}")
+    title = f"{len(response.hits)} result(s) for {response.query!r}"
+    if response.corrections:
+        title += f" (searched {response.searched!r})"
+    table = Table(title=title)
     for col in ("#", "id", "title", "price", "rating", "stock", "score", "dense", "lexical"):
         table.add_column(col)
     for i, hit in enumerate(response.hits, start=1):

@@ -106,6 +106,7 @@ def eval_tune_type(
     write: Annotated[bool, typer.Option(help="Store the chosen weights as the package default.")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the full report (per query) here.")] = None,
     typos: Annotated[bool, typer.Option(help="Misspell the judged queries first (typo tolerance).")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")] = None,
 ) -> None:
     """Cross-validate the product-type stage's weights; paired tests against hybrid per catalog."""
     from retrieval.evaluation.judgments import load_judgments
@@ -126,6 +127,11 @@ def eval_tune_type(
         raise typer.Exit(2)
     if report:
         report.write_text(json.dumps(result, indent=1) + "\n")
+    if plot:
+        from retrieval.evaluation.plots import plot_wins_losses
+
+        plot_wins_losses(result, plot, "spell + hybrid + type (out of fold) vs hybrid, full-catalog nDCG@10"
+                         + (", misspelt queries" if typos else ""))
     summary = {k: v for k, v in result.items() if k != "catalogs"} | {
         "catalogs": {c: {k: v for k, v in e.items() if k != "per_query"} for c, e in result["catalogs"].items()}}
     out.print_json(json.dumps(summary))

@@ -1,6 +1,7 @@
 """Ranking methods under evaluation, each able to rank the full catalog and to rerank given candidates.
 
-New methods (the fine-tuned ranker, the full fused pipeline) register here so that
+``full`` is the default search as served (``Searcher.STAGES["full"]``); the fine-tuned ranker alone
+(``ranker``) and fused with hybrid (``fused``, what ``AISLE_RERANK=true`` serves) register here so that
 `aisle eval ranking` evaluates every available method without further wiring.
 """
 
@@ -50,7 +51,7 @@ def register(name: str, factory: MethodFactory) -> None:
 
 
 def available_methods(searcher: Searcher) -> dict[str, RankingMethod]:
-    methods = {n: retrieval_method(searcher, n) for n in ("bm25", "dense", "hybrid")}
+    methods = {n: retrieval_method(searcher, n) for n in ("bm25", "dense", "hybrid", "full")}
     for name, factory in _EXTRA.items():
         method = factory(searcher)
         if method is not None:
@@ -93,7 +94,7 @@ def _ranker_methods() -> None:
         return factory
 
     register("ranker", make("ranker", fused=False))
-    register("full", make("full", fused=True))
+    register("fused", make("fused", fused=True))
 
 
 _ranker_methods()

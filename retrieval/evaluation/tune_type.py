@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 from statistics import mean
 
+from retrieval.evaluation.crosscheck import trec_ndcg
 from retrieval.evaluation.judgments import Judgments
 from retrieval.evaluation.methods import order
 from retrieval.evaluation.metrics import ndcg_at_k
@@ -96,12 +97,14 @@ def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13) -> di
     fold_of = {i: n % folds for n, i in enumerate(idx)}
     chosen: list[TypeBoost] = []
     oof: dict[str, dict[int, float]] = {s: {} for s in SETTINGS}
+    oof_ranking: dict[int, list[str]] = {}
     for fold in range(folds):
         boost = best([rows[i] for i in range(len(rows)) if fold_of[i] != fold])
         chosen.append(boost)
         for i in (i for i in range(len(rows)) if fold_of[i] == fold):
             for s in SETTINGS:
                 oof[s][i] = rows[i].ndcg(boost, s)
+            oof_ranking[i] = rows[i].ranking(boost, "full")
     final = best(rows)
     catalogs: dict[str, dict] = {}
     none = TypeBoost()
@@ -117,6 +120,8 @@ def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13) -> di
                         "spell+hybrid+type (out of fold)": round(mean(typed), 4),
                         "paired vs hybrid": paired_test(base, typed).to_dict(),
                         "paired, spelling alone": paired_test(base, spelled).to_dict()}
+        trec = trec_ndcg({str(i): oof_ranking[i] for i in members}, {str(i): rows[i].judged for i in members})
+        entry["full"]["spell+hybrid+type, trec_eval nDCG@10 (ir-measures)"] = round(mean(trec.values()), 4)
         entry["per_query"] = {rows[i].query: {"hybrid": round(rows[i].baseline["full"], 4),
                                               "shipped": round(oof["full"][i], 4), "searched": rows[i].searched}
                               for i in members}
