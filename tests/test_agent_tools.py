@@ -170,3 +170,24 @@ def test_shown_products_are_of_the_requested_type(tools):
     _, cheaper = tools.run("search_products", {"cheaper": True})
     assert {PRODUCT_TYPES.of_product(tools.searcher.get_product(p.id)) for p in cheaper.products} <= \
         {"smartwatch"}
+
+
+def test_sorting_orders_the_relevant_matches_and_says_so(tools):
+    from assistant.answers.replies import search_reply
+
+    _, relevance = tools.run("search_products", {"query": "bluetooth speaker", "max_price": 200})
+    text, cheap = tools.run("search_products", {"refine": True, "sort": "price_asc"})
+    assert cheap.status == "ok" and prices(cheap) == sorted(prices(cheap)) and cheap.search.sort == "price_asc"
+    assert "cheapest first" in text and "cheapest first" in search_reply(cheap)
+    assert all(p <= 200 for p in prices(cheap)) and min(prices(cheap)) <= min(prices(relevance))
+    _, black = tools.run("search_products", {"colour": "black", "refine": True})  # the order is kept
+    assert prices(black) == sorted(prices(black)) and black.search.sort == "price_asc"
+    _, rated = tools.run("search_products", {"refine": True, "sort": "rating_desc"})
+    ratings = [p.rating for p in rated.products]
+    assert ratings == sorted(ratings, reverse=True)
+    _, back = tools.run("search_products", {"refine": True, "sort": "relevance"})
+    assert back.search.sort is None
+    _, fresh = tools.run("search_products", {"query": "laptop"})
+    assert fresh.search.sort is None
+    _, bad = tools.run("search_products", {"refine": True, "sort": "random"})
+    assert bad.status == "error"

@@ -263,3 +263,44 @@ def test_cannot_spend_more_than_is_a_ceiling():
 
     assert guard_search_args({"query": "phone", "min_price": 2200}, "a phone, can't spend more than $2200") == \
         {"query": "phone", "max_price": 2200}
+
+
+def test_a_sort_order_is_kept_across_refinements_and_reset_by_a_new_request():
+    state = searched("bluetooth speaker", [20, 30, 40], max_price=50)
+    request = state.next_search(SearchProductsArgs(refine=True, sort="price_asc"))
+    assert request.sort == "price_asc" and request.filters.max_price == 50 and request.query == "bluetooth speaker"
+    state.remember_search(request, [("p0", 20.0)])
+    assert "sorted: price_asc" in state.summary()
+    assert state.next_search(SearchProductsArgs(colour="black", refine=True)).sort == "price_asc"
+    assert state.next_search(SearchProductsArgs(query="laptop")).sort is None
+    assert state.next_search(SearchProductsArgs(refine=True, sort="relevance")).sort is None
+
+
+@pytest.mark.parametrize("text, order", [
+    ("show the cheapest first", "price_asc"), ("can you sort them by price?", "price_asc"),
+    ("price low to high please", "price_asc"), ("most expensive ones on top", "price_desc"),
+    ("sort by price, highest first", "price_desc"), ("best rated first", "rating_desc"),
+    ("order the list by customer rating", "rating_desc"), ("sort by relevance again", "relevance")])
+def test_sort_words_reorder_the_running_search_whatever_the_model_called(text, order):
+    state = searched("bluetooth speaker", [20, 30, 40], max_price=50)
+    for name, args in (("search_products", {"cheaper": True, "refine": True}), ("compare_products", {"positions": [1]}),
+                       ("get_product", {"position": 1})):
+        assert state_guard(state, name, args, text, PRODUCT_TYPES) == ("search_products",
+                                                                       {"refine": True, "sort": order})
+
+
+def test_questions_about_the_cheapest_are_not_sort_requests():
+    state = searched("bluetooth speaker", [20, 30, 40])
+    for text in ("which is the cheapest?", "compare the cheapest and the first", "add the cheapest to my cart"):
+        name, args = state_guard(state, "compare_products", {"positions": [1, 2]}, text, PRODUCT_TYPES)
+        assert "sort" not in args, text
+
+
+def test_a_new_search_in_an_order_keeps_its_words_and_drops_an_unasked_cheaper():
+    state = DialogueState()
+    name, args = state_guard(state, "search_products", {"query": "headphones", "cheaper": True},
+                             "cheapest headphones first", PRODUCT_TYPES)
+    assert (name, args) == ("search_products", {"query": "headphones", "sort": "price_asc"})
+    name, args = state_guard(searched("bluetooth speaker", [20, 30]), "get_product", {"position": 1},
+                             "best rated laptops first", PRODUCT_TYPES)
+    assert name == "search_products" and args["sort"] == "rating_desc" and "laptop" in args["query"]

@@ -76,7 +76,7 @@ def search_reply(a: ToolResult, variant: int = 0) -> str:
     search = _search(a)
     top = a.products[0]
     n = len(a.products)
-    where = _constraint_phrase(search.applied)
+    where = _constraint_phrase(search.applied) + (f", {search.sort_words}" if search.sort_words else "")
     options = [
         f"Here are {n} options for {search.query}{where}. The top match is {top.title} at {top.display_price}.",
         f"I found {n} matches for {search.query}{where}. My first pick is {top.title} ({top.display_price}).",

@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from assistant.tools.schemas import SearchProductsArgs
+from assistant.tools.schemas import SearchProductsArgs, Sort
 from retrieval.filters import SearchFilters, norm
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes, tokens
 
@@ -25,7 +25,8 @@ CLEARED = {"price": ("min_price", "max_price"), "brand": ("brands", "exclude_bra
 _FOLLOW_UP_FILLER = frozenset(
     "a an the one ones something anything some any other another more option options similar like that this those "
     "these them it show me please instead cheaper cheap less expensive lower price budget version model kind "
-    "thing stuff same but also too again now then just only maybe".split())
+    "thing stuff same but also too again now then just only maybe first sort sorted order ordered rank ranked by "
+    "cheapest priciest rated rating ratings highest lowest top".split())
 
 
 @dataclass
@@ -45,6 +46,7 @@ class SearchRequest:
     product_type: str | None = None       # the kind of product asked for; shown products must be of it
     derived: frozenset[str] = frozenset()  # filters the dialogue derived ("cheaper"'s ceiling), not the shopper's words
     new_request: bool = True               # False when it refines the running search
+    sort: Sort | None = None               # how to order the matches (None: best match first)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class DialogueState:
     filters: SearchFilters = field(default_factory=SearchFilters)
     product_type: str | None = None
     derived: frozenset[str] = frozenset()
+    sort: Sort | None = None
     shown: list[str] = field(default_factory=list)
     shown_prices: dict[str, float] = field(default_factory=dict)
     pending_cart: PendingCart | None = None
@@ -116,7 +119,9 @@ class DialogueState:
                 base["max_price"] = None
             else:
                 base["min_price"], base["max_price"] = base["max_price"], base["min_price"]
-        return SearchRequest(query, SearchFilters(**base), product_type, frozenset(derived), not refining)
+        sort = args.sort if args.sort is not None else (self.sort if refining else None)
+        return SearchRequest(query, SearchFilters(**base), product_type, frozenset(derived), not refining,
+                             None if sort == "relevance" else sort)
 
     def _query_for(self, asked: str | None, refining: bool, asked_type: str | None) -> str | None:
         """A follow-up's words that name no product type ("waterproof", "with a mic") are added to the
@@ -133,7 +138,7 @@ class DialogueState:
     def remember_search(self, request: SearchRequest, shown: list[tuple[str, float | None]]) -> None:
         """The running search becomes the request; the shown list changes only when products were shown."""
         self.query, self.filters = request.query, request.filters
-        self.product_type, self.derived = request.product_type, request.derived
+        self.product_type, self.derived, self.sort = request.product_type, request.derived, request.sort
         self.pending_offer = None
         if shown:
             self.remember_shown(shown)
@@ -169,6 +174,8 @@ class DialogueState:
             applied = self.filters.model_dump(exclude_defaults=True)
             if applied:
                 parts.append("filters: " + ", ".join(f"{k}={v}" for k, v in applied.items()))
+            if self.sort:
+                parts.append(f"sorted: {self.sort}")
         parts.append(f"shown: {len(self.shown)}")
         if self.pending_cart:
             parts.append(f"awaiting cart confirmation: {self.pending_cart.title}")

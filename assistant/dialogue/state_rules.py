@@ -80,10 +80,57 @@ def pending_answer(state: DialogueState, text: str) -> PendingAnswer:
     return PendingAnswer(reply=NOTHING_PENDING)
 
 
+# up to three words between, never across "and"/"or"/"with" ("cheapest bluetooth speakers first", not
+# "compare the cheapest and the first")
+_UP_TO_3 = r"(?:(?!and\b|or\b|with\b|to\b|vs\b)[\w-]+\s+){0,3}"
+_FIRST = r"(?:first|on top|at the top)\b"
+_BY = r"\b(?:sort|order|rank)(?:ed)?\s+(?:them\s+|it\s+|these\s+|those\s+|the list\s+)?by\s+(?:the\s+)?"
+_SORTS = (
+    ("price_asc", re.compile(
+        r"\b(?:cheapest|lowest[- ]priced?|least expensive|low(?:est)? price)\s+" + _UP_TO_3 + _FIRST
+        + r"|\bprice\s*:?\s*low(?:est)?\s+to\s+high(?:est)?\b|\b(?:start|begin)\s+(?:with|from)\s+the\s+cheapest\b|"
+        + _BY + r"(?:lowest\s+)?price\b(?!\s*,?\s*(?:high|desc|from high))", re.I)),
+    ("price_desc", re.compile(
+        r"\b(?:most expensive|highest[- ]priced?|priciest|dearest)\s+" + _UP_TO_3 + _FIRST
+        + r"|\bprice\s*:?\s*high(?:est)?\s+to\s+low(?:est)?\b|"
+        + r"\bsort(?:ed)?\s+by\s+price\s*,?\s*(?:descending|high(?:est)? first|from high)", re.I)),
+    ("rating_desc", re.compile(
+        r"\b(?:best|top|highest)[- ]rated\s+" + _UP_TO_3 + _FIRST
+        + r"|\b(?:best|highest|top)\s+(?:ratings?|reviews?|stars)\s+(?:first|on top)\b|"
+        + _BY + r"(?:customer\s+)?(?:ratings?|reviews?|stars|score)\b", re.I)),
+    ("relevance", re.compile(r"\b(?:sort|order)(?:ed)?\s+by\s+relevance\b|\bbest match(?:es)? first\b", re.I)),
+)
+_CHEAPER_WORD = re.compile(r"cheaper|less expensive|lower price|more affordable", re.I)
+
+
+def sort_asked(text: str) -> str | None:
+    """The order a message asks for ("cheapest first", "sort by rating"), or None. "Which is the cheapest?"
+    asks a question about the shown products, not for an order."""
+    for order, pattern in _SORTS:
+        if pattern.search(text):
+            return order
+    return None
+
+
+def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str, sort: str,
+               named: str | None) -> tuple[str, dict[str, Any]]:
+    """A sort request is a search: the running one re-ordered, or (naming a product) a new one in that order."""
+    if state.query is not None and named is None:
+        kept = {k: v for k, v in args.items() if k in ("min_price", "max_price")} if re.search(r"\d", text) else {}
+        return "search_products", {"refine": True, "sort": sort, **kept}
+    fresh = dict(args) if name == "search_products" else {"query": _without_filler(text)[:300]}
+    if fresh.get("cheaper") and not _CHEAPER_WORD.search(text):
+        del fresh["cheaper"]
+    return "search_products", {**fresh, "sort": sort}
+
+
 def state_guard(state: DialogueState, name: str, args: Any, text: str, types: ProductTypes) -> tuple[str, Any]:
     """The call to run after the rules above; ``NO_TOOL`` means answer without running anything."""
     if not isinstance(args, dict):
         return name, args
+    sort = sort_asked(text)
+    if sort is not None and (state.query is not None or name == "search_products" or types.of_text(text)):
+        return _with_sort(state, name, args, text, sort, types.of_text(text))  # "lowest first" names no position
     if name not in ("search_products", "add_to_cart") and state.query is not None and relaxations_asked(text) \
             and not single_reference(text, len(state.shown)):
         name, args = "search_products", {"refine": True}  # "any colour is fine" read as something else

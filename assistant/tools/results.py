@@ -40,6 +40,9 @@ class ProductCard:
         return asdict(self)
 
 
+SORT_WORDS = {"price_asc": "cheapest first", "price_desc": "most expensive first", "rating_desc": "best rated first"}
+
+
 @dataclass(frozen=True)
 class SearchEcho:
     """What a search ran with: the query, its filters, and (after zero results) the constraint it dropped."""
@@ -48,6 +51,11 @@ class SearchEcho:
     filters: SearchFilters
     relaxed: str | None = None  # the one constraint whose removal brought back the closest matches
     derived: tuple[str, ...] = ()  # constraints the agent derived ("cheaper") rather than the shopper stated
+    sort: str | None = None        # a key of SORT_WORDS; None: best match first
+
+    @property
+    def sort_words(self) -> str | None:
+        return SORT_WORDS.get(self.sort) if self.sort else None
 
     @property
     def applied(self) -> dict[str, Any]:

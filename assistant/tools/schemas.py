@@ -19,6 +19,9 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Sort = Literal["relevance", "price_asc", "price_desc", "rating_desc"]
+
+
 class SearchProductsArgs(_Args):
     """Find products. With refine=true the new constraints are applied on top of the current search."""
 
@@ -35,6 +38,9 @@ class SearchProductsArgs(_Args):
     cheaper: bool = Field(default=False, description="Only products cheaper than the ones shown.")
     clear: list[Literal["price", "brand", "colour", "rating", "stock"]] = Field(
         default_factory=list, description="Constraints of the current search to drop (\"any price\", \"any brand\").")
+    sort: Sort | None = Field(default=None, description="Order of the results: price_asc (cheapest first), "
+                              "price_desc (most expensive first), rating_desc (best rated first), relevance (best "
+                              "match first, the default).")
 
     _listify = field_validator("brands", "exclude_brands", mode="before")(listify)
 

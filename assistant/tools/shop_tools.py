@@ -22,7 +22,7 @@ from assistant.safety.untrusted_text import is_steering
 from assistant.session import ShopSession
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
-from assistant.tools.results import CartView, Comparison, ComparisonRow, SearchEcho, ToolResult
+from assistant.tools.results import SORT_WORDS, CartView, Comparison, ComparisonRow, SearchEcho, ToolResult
 from retrieval.catalog.product import Product
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
@@ -45,6 +45,20 @@ Result = tuple[str, ToolResult]  # (text for the model, typed artifact)
 @lru_cache(maxsize=1)
 def policies() -> dict[str, str]:
     return json.loads((resources.files("assistant") / "data" / "policies.json").read_text())
+
+
+def sort_products(products: list[Product], sort: str | None) -> list[Product]:
+    """The matches in the order the shopper asked for; products without the sorted field go last, and equal
+    ones keep their relevance order."""
+    if sort is None or sort == "relevance":
+        return products
+    if sort == "price_asc":
+        return sorted(products, key=lambda p: (p.price is None, p.price or 0.0))
+    if sort == "price_desc":
+        return sorted(products, key=lambda p: (p.price is None, -(p.price or 0.0)))
+    if sort == "rating_desc":
+        return sorted(products, key=lambda p: (p.rating is None, -(p.rating or 0.0)))
+    raise ValueError(f"unknown sort order {sort!r}")
 
 
 class ShopTools:
@@ -101,7 +115,8 @@ class ShopTools:
         response = self.searcher.search(request.query, request.filters, k=SEARCH_K * 4, method=self.search_method)
         floor = self.min_dense_score
         products = [h.product for h in response.hits if "lexical" in h.stages or h.stages.get("dense", 1.0) >= floor]
-        return [p for p in products if self.types.matches(p, request.product_type)][:limit]
+        products = [p for p in products if self.types.matches(p, request.product_type)]
+        return sort_products(products, request.sort)[:limit]
 
     def search_products(self, **kwargs: Any) -> Result:
         args = s.SearchProductsArgs(**kwargs)
@@ -116,9 +131,11 @@ class ShopTools:
             return self._recover(request)
         constraint = ", ".join(f"{k}={v}" for k, v in applied.items())
         cards = [card(p, filters, i) for i, p in enumerate(products, start=1)]
-        head = f"{len(products)} results for {query!r}" + (f" ({constraint})" if constraint else "") + ":"
+        head = f"{len(products)} results for {query!r}" + (f" ({constraint})" if constraint else "") + \
+            (f", {SORT_WORDS[request.sort]}" if request.sort in SORT_WORDS else "") + ":"
         text = "\n".join([head] + [summary_line(p, i) for i, p in enumerate(products, start=1)])
-        return text, ToolResult("search_products", "ok", head, cards, search=SearchEcho(query, filters))
+        return text, ToolResult("search_products", "ok", head, cards,
+                                search=SearchEcho(query, filters, sort=request.sort))
 
     def _recover(self, request: SearchRequest) -> Result:
         """Zero results: find the one constraint whose removal brings matches back (derived ones first),
@@ -129,7 +146,7 @@ class ShopTools:
         text = f"No products match {request.query!r}" + (f" with {constraint}" if constraint else "") + "."
         for name in relaxable(request)[:MAX_RELAXATIONS]:
             relaxed = SearchRequest(request.query, request.filters.model_copy(update={name: DEFAULTS[name]}),
-                                    request.product_type, request.derived - {name}, False)
+                                    request.product_type, request.derived - {name}, False, request.sort)
             closest = self._fitting(relaxed, limit=None)
             if name in ("max_price", "min_price"):  # the relevant ones nearest to the dropped limit
                 closest.sort(key=lambda p: p.price if p.price is not None else float("inf"),
