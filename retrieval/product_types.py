@@ -88,13 +88,16 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "console": ("console", "game console", "gaming console"),
     "e-reader": ("e-reader", "ereader", "kindle"),
     "drone": ("drone",),
+    "radio": ("radio", "clock radio", "dab radio", "radio receiver"),
+    "media player": ("media player", "cd player", "mp3 player", "dvd player", "blu-ray player", "music player"),
+    "housing": ("housing", "camera housing", "underwater housing", "underwater case", "dive housing"),
 }
 
 # what goes with or into a device: named beside a device type, these decide what a product is
 ACCESSORIES = frozenset({
     "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
-    "remote control", "lens", "tripod", "lamp", "memory card"})
+    "remote control", "lens", "tripod", "lamp", "memory card", "housing"})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
 _NOT_PLURAL = frozenset({"yes", "has", "was", "its", "his", "this", "us", "is", "as",
                          "lens", "bus", "series", "glass", "access", "wireless", "less", "stainless", "gps", "ups",

@@ -304,3 +304,39 @@ def test_a_new_search_in_an_order_keeps_its_words_and_drops_an_unasked_cheaper()
     name, args = state_guard(searched("bluetooth speaker", [20, 30]), "get_product", {"position": 1},
                              "best rated laptops first", PRODUCT_TYPES)
     assert name == "search_products" and args["sort"] == "rating_desc" and "laptop" in args["query"]
+
+
+def test_words_from_a_chorus_chat_are_routed_as_meant():
+    state = searched("portable camera", [20, 30, 40, 50, 60])
+    assert state_guard(state, "search_products", {"refine": True}, "put the second and the third next to each other",
+                       PRODUCT_TYPES) == ("compare_products", {"positions": [2, 3]})
+    name, args = state_guard(state, "view_cart", {}, "can I get the top one right away or is it sold out?",
+                             PRODUCT_TYPES)
+    assert name == "answer_product_question" and args["position"] == 1
+    # a capacity is not a price and "gigabytes" is not the brand Gigabyte: searched as words
+    name, args = state_guard(state, "search_products", {"refine": True, "brands": ["gigabyte"]},
+                             "only 64 gigabytes or bigger", PRODUCT_TYPES)
+    assert (name, args) == ("search_products", {"query": "64 gigabytes or bigger", "refine": True})
+
+
+def test_a_number_with_a_unit_is_never_a_price():
+    from assistant.safety.argument_guard import guard_search_args
+
+    assert guard_search_args({"max_price": 64, "refine": True}, "only 64 gigabytes or bigger") == {"refine": True}
+    assert guard_search_args({"max_price": 15}, "a laptop under 15 inches") == {}
+    assert guard_search_args({"max_price": 500}, "a 15 inch laptop under $500") == {"max_price": 500}
+    assert guard_search_args({"max_price": 50}, "speaker under 50 in black") == {"max_price": 50}
+    assert guard_search_args({"min_price": 20000}, "power bank 20000 mAh") == {}
+
+
+def test_a_brand_is_not_read_into_a_longer_word():
+    from assistant.safety.argument_guard import shopper_named_filters
+
+    assert "brands" not in shopper_named_filters({}, "only 64 gigabytes or bigger", ["Gigabyte", "Canon"], [])
+    assert shopper_named_filters({}, "a Gigabyte board", ["Gigabyte"], [])["brands"] == ["Gigabyte"]
+
+
+def test_radios_players_and_housings_are_types_of_their_own():
+    assert PRODUCT_TYPES.of_text("Sony Portable ICF-304L radio Analog") == "radio"
+    assert PRODUCT_TYPES.of_text("Philips Portable CD/MP3-CD Player EXP2461 Portable CD player") == "media player"
+    assert PRODUCT_TYPES.of_text("Canon WP-DC7 underwater camera housing") == "housing"

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.dialogue.state import CLEARED, DialogueState
-from assistant.safety.argument_guard import ADD_CUE, policy_topic
+from assistant.safety.argument_guard import ADD_CUE, policy_topic, spec_phrases
 from assistant.tools.schemas import SearchProductsArgs
 from retrieval.product_types import ProductTypes
 
@@ -170,7 +170,10 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         args = {**args, "refine": True}  # "just show Samsung" narrows the running search, it is not a new one
         parsed = SearchProductsArgs(**args)
     if state.is_replay(parsed):
-        return (name, {"query": _without_filler(text)[:300]}) if named else (NO_TOOL, {})
+        if named:
+            return name, {"query": _without_filler(text)[:300]}
+        specs = spec_phrases(text)  # "64 gigabytes or bigger": a spec the filters cannot hold, searched as words
+        return (name, {"query": " ".join(specs)[:300], "refine": True}) if specs else (NO_TOOL, {})
     asked = types.of_text(parsed.query) if parsed.query else None
     if named is not None and state.product_type is not None and named != state.product_type and asked is None \
             and (parsed.refine or parsed.cheaper or not parsed.query):
@@ -180,16 +183,19 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
 
 
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-             "fifth": 5, "5th": 5}
-_ORDINAL = re.compile(r"\b(?:(" + "|".join(_ORDINALS) + r")|last|(?:number|no\.?)\s*(\d))\b|#\s*(\d)\b", re.I)
+             "fifth": 5, "5th": 5, "top": 1}
+_ORDINAL = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|top(?= (?:one|result|pick|item|"
+                      r"product|match)\b))|last|(?:number|no\.?)\s*(\d))\b|#\s*(\d)\b", re.I)
 _COMPARE_CUE = re.compile(r"compar|\bvs\.?\b|versus|differ|better|\bwhich\b|\bboth\b|\band\b|cheapest|best", re.I)
 _QUESTION_CUE = re.compile(r"\?|^(?:is|are|does|do|has|have|can|will|what|how|which)\b", re.I)
 # tools the model sometimes picks for a question about one shown product ("is the second one in stock?",
 # "does number 2 come with a lens?"); a message that asks to add or buy is never such a question
-MISROUTED_QUESTION_TOOLS = frozenset({"compare_products", "order_status", "search_products", "add_to_cart"})
+MISROUTED_QUESTION_TOOLS = frozenset({"compare_products", "order_status", "search_products", "add_to_cart",
+                                      "view_cart"})
 
 
-_STRONG_COMPARE = re.compile(r"compar|side by side|\bvs\.?\b|versus|differ", re.I)
+_STRONG_COMPARE = re.compile(r"compar|side[- ]by[- ]side|\bvs\.?\b|versus|differ|next to each other|"
+                             r"against each other|head[- ]to[- ]head|stack up", re.I)
 _COUNTED = re.compile(r"\b(first|top|last)\s+(two|three|four|2|3|4)\b", re.I)
 _COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 
@@ -261,9 +267,10 @@ def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
         del fixed["cheaper"]
     if fixed.get("in_stock") is not None and not _STOCK_CUE.search(text):
         del fixed["in_stock"]
-    for key in ("brands", "exclude_brands"):
+    for key in ("brands", "exclude_brands"):  # a whole word: "64 gigabytes" names no brand Gigabyte
         if isinstance(fixed.get(key), list):
-            fixed[key] = [b for b in fixed[key] if isinstance(b, str) and b.lower() in low]
+            fixed[key] = [b for b in fixed[key] if isinstance(b, str) and b.strip()
+                          and re.search(rf"(?<![\w-]){re.escape(b.lower())}(?:'s)?(?![\w-])", low)]
     if isinstance(fixed.get("colour"), str) and fixed["colour"].lower() not in low:
         del fixed["colour"]
     return fixed
@@ -271,8 +278,9 @@ def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
 
 _LEAD_IN = re.compile(r"^(?:(?:now|ok(?:ay)?|and|also|actually|so|hmm+|well|then|instead|forget (?:that|it)|"
                       r"never ?mind|different thing|switching gears|change of plan)\b[\s,:;.!-]*)*"
-                      r"(?:(?:can you |could you |please )?(?:show me|find me|look for|search for|i want|i need|"
-                      r"i'?d like|how about|what about|got any|do you have|give me)\b\s*)?", re.I)
+                      r"(?:(?:can you |could you |please )?(?:show me|find me|look for|search for|"
+                      r"i (?:also |really |just )?(?:want|need)|i'?d (?:also )?like|how about|what about|got any|"
+                      r"do you have|give me)\b\s*)?", re.I)
 
 
 def _without_filler(text: str) -> str:

@@ -32,12 +32,28 @@ RANGE_CUE = re.compile(r"(?:between\s*)?\$\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*
                        r"|between\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)", re.I)
 
 
+# a number with a unit is a spec, not a price: "64 gigabytes", "15 inch", "20000 mAh", "1080p" ("1k" stays a price)
+SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(?:-\s*)?(?:gb|gigabytes?|gigs?|tb|terabytes?|mb|megabytes?|inch(?:es)?|"
+                  r"\"|''|mp\b|megapixels?|hz|khz|mhz|ghz|w\b|watts?|mah|cm|mm|kg|g\b|lbs?|oz\b|ft\b|feet|foot|"
+                  r"v\b|volts?|p\b|cores?|ports?|pcs?\b|pieces?|pack\b|x\b|zoom|fps|dpi|ppm|rpm|"
+                  r"(?:hours?|hrs?)\b|m\b|meters?|metres?)"
+                  r"(?:\s+(?:or (?:bigger|more|larger|higher|better|above|up)|and (?:up|above|bigger)|plus|\+))?",
+                  re.I)
+
+
+def spec_phrases(text: str) -> list[str]:
+    """The spec phrases a message states ("64 gigabytes or bigger", "15 inch")."""
+    return [m.group(0).strip() for m in SPEC.finditer(text)]
+
+
 def _values(pattern: re.Pattern[str], text: str) -> list[float]:
     return [float(m.group(1).replace(",", "")) for m in pattern.finditer(text)]
 
 
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
-    """Price arguments made consistent with the shopper's text (other arguments untouched)."""
+    """Price arguments made consistent with the shopper's text (other arguments untouched); a number
+    with a unit ("64 gigabytes") is never a price."""
+    text = SPEC.sub(" ", text)
     maxes = _values(MAX_CUE, text) + _values(MAX_AFTER, text)
     mins = _values(MIN_CUE, text) + _values(MIN_AFTER, text)
     for m in RANGE_CUE.finditer(text):
@@ -108,7 +124,7 @@ def _misspelt(text: str, name: str) -> list[re.Match[str]]:
     if len(name) < 5 or " " in name:
         return []
     return [m for m in re.finditer(r"[A-Za-z][\w-]{3,}", text)
-            if m.group().lower()[0] == name.lower()[0] and m.group().lower() != name.lower()
+            if m.group().lower()[0] == name.lower()[0] and name.lower() not in m.group().lower()
             and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85]
 
 

@@ -111,11 +111,15 @@ class ShopTools:
 
     def _fitting(self, request: SearchRequest, limit: int | None = SEARCH_K) -> list[Product]:
         """The top products for a request: relevant enough (lexical match or dense score over the floor)
-        and of the product type asked for, when it names one."""
+        and of the product type asked for, when it names one (those known to be of it first, then those
+        whose text names no type), in the order asked for."""
         response = self.searcher.search(request.query, request.filters, k=SEARCH_K * 4, method=self.search_method)
         floor = self.min_dense_score
         products = [h.product for h in response.hits if "lexical" in h.stages or h.stages.get("dense", 1.0) >= floor]
         products = [p for p in products if self.types.matches(p, request.product_type)]
+        if request.product_type is not None:  # products known to be of the type before those of unknown type
+            known = {p.id for p in products if self.types.of_product(p) is not None}
+            products = [p for p in products if p.id in known] + [p for p in products if p.id not in known]
         return sort_products(products, request.sort)[:limit]
 
     def search_products(self, **kwargs: Any) -> Result:
