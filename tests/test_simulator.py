@@ -104,3 +104,19 @@ def test_the_simulator_catches_a_broken_invariant(sample_report, demo_products):
     view = TurnView(ShopperTurn(TurnKind.OPEN, "x"), None, Constraints(max_price=1.0), [], [], [expensive], [],
                     {}, {}, PRODUCT_TYPES)  # type: ignore[arg-type]
     assert meets_constraints(view) is False
+
+
+def test_the_order_invariant_holds_only_for_the_order_asked(demo_products):
+    from harness.simulator.invariants import TurnView, ordered_as_asked
+    from harness.simulator.shopper import Constraints, ShopperTurn, TurnKind
+
+    priced = sorted((p for p in demo_products if p.price), key=lambda p: p.price)[:5]
+
+    def view(listed, sort):
+        return TurnView(ShopperTurn(TurnKind.SORT, "x"), None, Constraints(sort=sort), [], [], listed, [], {}, {},
+                        PRODUCT_TYPES)  # type: ignore[arg-type]
+
+    assert ordered_as_asked(view(priced, "price_asc")) is True
+    assert ordered_as_asked(view(priced[::-1], "price_asc")) is False
+    assert ordered_as_asked(view(priced[::-1], "price_desc")) is True
+    assert ordered_as_asked(view(priced, None)) is None

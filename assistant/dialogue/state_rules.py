@@ -185,7 +185,7 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
              "fifth": 5, "5th": 5, "top": 1}
 _ORDINAL = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|top(?= (?:one|result|pick|item|"
-                      r"product|match)\b))|last|(?:number|no\.?)\s*(\d))\b|#\s*(\d)\b", re.I)
+                      r"product|match)\b))|last|(?:number|no\.?|item|option|result|pick)\s*(\d))\b|#\s*(\d)\b", re.I)
 _COMPARE_CUE = re.compile(r"compar|\bvs\.?\b|versus|differ|better|\bwhich\b|\bboth\b|\band\b|cheapest|best", re.I)
 _QUESTION_CUE = re.compile(r"\?|^(?:is|are|does|do|has|have|can|will|what|how|which)\b", re.I)
 # tools the model sometimes picks for a question about one shown product ("is the second one in stock?",

@@ -69,10 +69,11 @@ def _meets(p: Product, w: Constraints) -> bool:
 
 
 def of_requested_type(view: TurnView) -> bool | None:
-    """No product of another known type is listed (untyped products are not counted against it)."""
+    """No product of another known type is listed (untyped products are not counted against it; a product
+    that names the accessory asked for counts as one, ``ProductTypes.fit``)."""
     if not view.listed or view.wants.product_type is None:
         return None
-    return all(view.types.of_product(p) in (None, view.wants.product_type) for p in view.listed)
+    return all(view.types.matches(p, view.wants.product_type) for p in view.listed)
 
 
 def references_resolve(view: TurnView) -> bool | None:
@@ -109,6 +110,20 @@ def cheaper_is_cheaper(view: TurnView) -> bool | None:
     return bool(prices) and max(prices) < max(view.previous_prices)
 
 
+_SORT_KEYS = {"price_asc": (lambda p: p.price, False), "price_desc": (lambda p: p.price, True),
+              "rating_desc": (lambda p: p.rating, True)}
+
+
+def ordered_as_asked(view: TurnView) -> bool | None:
+    """After "cheapest first" (kept by later refinements) a list comes in that order (unknown values last)."""
+    if not view.wants.sort or not view.listed:
+        return None
+    key, descending = _SORT_KEYS[view.wants.sort]
+    values = [key(p) for p in view.listed]
+    known = [v for v in values if v is not None]
+    return known == sorted(known, reverse=descending) and values[: len(known)] == known
+
+
 INVARIANTS: dict[str, Callable[[TurnView], bool | None]] = {
     "no_error": no_error,
     "grounded": grounded,
@@ -119,6 +134,7 @@ INVARIANTS: dict[str, Callable[[TurnView], bool | None]] = {
     "zero_results_recover": zero_results_recover,
     "never_replays": never_replays,
     "cheaper_is_cheaper": cheaper_is_cheaper,
+    "ordered_as_asked": ordered_as_asked,
 }
 
 

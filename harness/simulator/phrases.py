@@ -37,5 +37,9 @@ POLICY = {"returns": ["can i send stuff back if it doesn't work out", "what if i
           "warranty": ["is there a warranty on these", "what happens if it breaks after a month"],
           "payment": ["do you take paypal", "can i pay by card"]}
 ORDER = ["check order {id} for {e} please", "{e} - any news on {id}?", "has {id} shipped? it's under {e}"]
+SORT = {"price_asc": ["could you list the cheapest ones first", "lowest price at the top please",
+                      "arrange them from cheapest", "price low to high"],
+        "price_desc": ["most expensive ones first please", "priciest at the top", "price high to low"],
+        "rating_desc": ["highest rated ones first", "order them by customer rating", "top rated at the top please"]}
 NEW_TYPE = ["actually, show me {thing}{price} instead", "forget that, i want {thing}{price}",
             "different thing: {thing}{price}", "switching gears - {thing}{price}"]

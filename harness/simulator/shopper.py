@@ -36,10 +36,11 @@ class TurnKind(StrEnum):
     POLICY = "policy"
     ORDER = "order"
     NEW_TYPE = "new_type"
+    SORT = "sort"
 
 
 SEARCH_KINDS = frozenset({TurnKind.OPEN, TurnKind.LOWER_PRICE, TurnKind.BRAND, TurnKind.EXCLUDE, TurnKind.COLOUR,
-                          TurnKind.CHEAPER, TurnKind.NEW_TYPE})
+                          TurnKind.CHEAPER, TurnKind.NEW_TYPE, TurnKind.SORT})
 # the tools a turn of each kind may be answered with
 EXPECTED_TOOLS: dict[TurnKind, frozenset[str]] = {
     **{k: frozenset({"search_products"}) for k in SEARCH_KINDS},
@@ -64,10 +65,11 @@ class Constraints:
     brands: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
     colour: str | None = None
+    sort: str | None = None  # the order asked for: price_asc | price_desc | rating_desc
 
     def as_dict(self) -> dict[str, object]:
         return {"product_type": self.product_type, "max_price": self.max_price, "brands": sorted(self.brands),
-                "excluded": sorted(self.excluded), "colour": self.colour}
+                "excluded": sorted(self.excluded), "colour": self.colour, "sort": self.sort}
 
 
 @dataclass
@@ -147,7 +149,7 @@ class SimulatedShopper:
             options.append(TurnKind.ORDER)
         if self.shown:
             options += [TurnKind.QUESTION, TurnKind.QUESTION, TurnKind.ADD, TurnKind.CHEAPER, TurnKind.EXCLUDE,
-                        TurnKind.LOWER_PRICE, TurnKind.BRAND, TurnKind.COLOUR]
+                        TurnKind.LOWER_PRICE, TurnKind.BRAND, TurnKind.COLOUR, TurnKind.SORT]
             if len(self.shown) >= 2:
                 options += [TurnKind.COMPARE, TurnKind.COMPARE]
         for _ in range(10):
@@ -190,6 +192,13 @@ class SimulatedShopper:
             return ShopperTurn(kind, rng.choice(ph.COLOUR).format(c=c))
         if kind is TurnKind.CHEAPER:
             return ShopperTurn(kind, rng.choice(ph.CHEAPER))
+        if kind is TurnKind.SORT:
+            orders = [o for o in sorted(ph.SORT) if o != self.wants.sort
+                      and (o != "rating_desc" or sum(p.rating is not None for p in shown) >= 2)]
+            if len(shown) < 2 or not orders:
+                return None
+            self.wants.sort = rng.choice(orders)
+            return ShopperTurn(kind, rng.choice(ph.SORT[self.wants.sort]))
         if kind is TurnKind.QUESTION:
             n = rng.randrange(1, len(shown) + 1)
             attrs = [k for k in shown[n - 1].attributes if not k.startswith("attr_n_")] or ["price"]
