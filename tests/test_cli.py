@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import EXIT_REJECTS, app
@@ -50,7 +51,10 @@ def test_search_rejects_bad_arguments(demo_index):
     assert runner.invoke(app, ["search", "tv", "--index", "nope"]).exit_code == 1
 
 
-def test_eval_ranking_on_an_esci_slice(tmp_path: Path, settings):
+@pytest.fixture(scope="module")
+def esci_slice(tmp_path_factory, settings) -> tuple[Path, Path]:
+    """Four judged ESCI queries and a catalog of their products plus 100 others."""
+    tmp_path = tmp_path_factory.mktemp("esci")
     folder = shared_folder("esci_opensearch_subset")
     lines = (folder / "judgments.tsv").read_text().splitlines()
     queries = sorted({line.split("\t")[0] for line in lines[1:]})[:4]
@@ -62,6 +66,11 @@ def test_eval_ranking_on_an_esci_slice(tmp_path: Path, settings):
     catalog = tmp_path / "esci_slice"
     write_slice(folder, catalog, {line.split("\t")[2] for line in kept[1:]}, "asin", extra=100)
     (catalog / "queries.tsv").write_text("")
+    return catalog, judged
+
+
+def test_eval_ranking_on_an_esci_slice(esci_slice):
+    catalog, judged = esci_slice
     result = runner.invoke(app, ["eval", "ranking", "--catalog", str(catalog), "--judgments", str(judged),
                                  "--json", "--method", "bm25", "--method", "dense", "--method", "hybrid"])
     assert result.exit_code == 0, result.output
@@ -71,6 +80,28 @@ def test_eval_ranking_on_an_esci_slice(tmp_path: Path, settings):
         assert scores["queries"] == 4
         assert 0.0 < scores["ndcg@10_full"] <= 1.0 and 0.0 < scores["ndcg@10_rerank"] <= 1.0
         assert 0.0 <= scores["recall@100"] <= 1.0
+
+
+def test_tune_type_reports_out_of_fold_paired_figures_and_types_shares(esci_slice, demo_index, tmp_path: Path):
+    catalog, judged = esci_slice
+    result = runner.invoke(app, ["eval", "tune-type", "--catalog", str(catalog), "--judgments", str(judged),
+                                 "--folds", "2", "--report", str(tmp_path / "r.json"),
+                                 "--plot", str(tmp_path / "p.png")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    (entry,) = report["catalogs"].values()
+    assert entry["queries"] == 4 and len(entry["per_query"]) == 4
+    full = entry["full"]
+    assert full["paired vs hybrid"]["n"] == 4 and 0 <= full["hybrid"] <= 1
+    assert full["spell+hybrid+type, trec_eval nDCG@10 (ir-measures)"] == full["spell+hybrid+type (out of fold)"]
+    assert (tmp_path / "p.png").stat().st_size > 1000
+    mismatched = runner.invoke(app, ["eval", "tune-type", "--catalog", str(catalog), "--catalog", "demo",
+                                     "--judgments", str(judged)])
+    assert mismatched.exit_code == 1
+    types = runner.invoke(app, ["eval", "types", "--catalog", "demo", "--json"])
+    assert types.exit_code == 0, types.output
+    shares = json.loads(types.stdout.strip().splitlines()[-1])
+    assert shares["queries"] >= 20 and shares["full"] >= shares["hybrid"] >= 0.9
 
 
 def test_metrics_known_values():

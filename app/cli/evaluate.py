@@ -69,6 +69,19 @@ def eval_ranking(
         print(json.dumps(summary))
 
 
+def judged_searchers(catalogs: list[str], judgments: list[Path]):
+    """(searcher, judgements) per --catalog/--judgments pair, each catalog indexed if needed."""
+    from retrieval.evaluation.judgments import load_judgments
+
+    if len(catalogs) != len(judgments):
+        err.print("[red]give one --judgments folder per --catalog[/]")
+        raise typer.Exit(1)
+    svc = services()
+    for cat, folder in zip(catalogs, judgments, strict=True):
+        _, result = load_and_index(svc, cat, None, None, False, quiet=True)
+        yield svc.indexes.searcher(result.name), load_judgments(folder)
+
+
 @eval_app.command("tune-fusion")
 def eval_tune_fusion(
     catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
@@ -79,17 +92,9 @@ def eval_tune_fusion(
     """Cross-validate the hybrid fusion weight over judged queries of one or more catalogs."""
     from importlib import resources
 
-    from retrieval.evaluation.judgments import load_judgments
     from retrieval.evaluation.tune_fusion import collect, cross_validate, write_params
 
-    if len(catalog) != len(judgments):
-        err.print("[red]give one --judgments folder per --catalog[/]")
-        raise typer.Exit(1)
-    svc = services()
-    rows = []
-    for cat, folder in zip(catalog, judgments, strict=True):
-        _, result = load_and_index(svc, cat, None, None, False, quiet=True)
-        rows.extend(collect(svc.indexes.searcher(result.name), load_judgments(folder)))
+    rows = [row for searcher, judged in judged_searchers(catalog, judgments) for row in collect(searcher, judged)]
     result = cross_validate(rows, folds)
     out.print_json(json.dumps(result))
     if write:
@@ -109,18 +114,11 @@ def eval_tune_type(
     plot: Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")] = None,
 ) -> None:
     """Cross-validate the product-type stage's weights; paired tests against hybrid per catalog."""
-    from retrieval.evaluation.judgments import load_judgments
     from retrieval.evaluation.tune_type import collect, cross_validate
     from retrieval.type_boost import TypeBoost, default_path
 
-    if len(catalog) != len(judgments):
-        err.print("[red]give one --judgments folder per --catalog[/]")
-        raise typer.Exit(1)
-    svc = services()
-    rows = []
-    for cat, folder in zip(catalog, judgments, strict=True):
-        _, result = load_and_index(svc, cat, None, None, False, quiet=True)
-        rows.extend(collect(svc.indexes.searcher(result.name), load_judgments(folder), typos=typos))
+    rows = [row for searcher, judged in judged_searchers(catalog, judgments)
+            for row in collect(searcher, judged, typos=typos)]
     result = cross_validate(rows, folds)
     if write and typos:
         err.print("[red]--write stores weights tuned on the judged queries as typed, not on misspelt ones[/]")
