@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from aisle.settings import Settings
 from assistant.answers.replies import needs_model_reply, template_reply
 from assistant.dialogue.foreign_terms import foreign_search
-from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, state_guard
+from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, similar_asked, state_guard
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
@@ -91,6 +91,9 @@ class ShoppingAgent:
             result.reply, result.fixed_reply = answer.reply, True
             return
         direct = answer.call
+        if direct is None and similar_asked(text, session.state):  # "more like the second one": no model call
+            name, args = self._guards(session, tools, "similar_products", {}, text)
+            direct = {"name": name, "args": args, "id": "similar", "type": "tool_call"}
         if direct is None and (english := foreign_search(text, tools.types)) is not None:
             direct = {"name": "search_products", "args": {"query": english}, "id": "foreign-terms", "type": "tool_call"}
             result.notices.append(f'I read your message as "{english}" (I understand English best).')

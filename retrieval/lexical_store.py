@@ -21,6 +21,7 @@ from retrieval.product_text import lexical_fields
 
 # Column weights for FTS5 bm25(): title, brand, category, attributes, description.
 BM25_WEIGHTS = (4.0, 2.0, 2.0, 1.0, 1.0)
+FTS_COLUMNS = ("title", "brand", "category", "attributes", "description")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_TOKENS = 32
 
@@ -93,10 +94,15 @@ class LexicalStore:
         return conn
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 100,
-               restrict_to: list[str] | None = None) -> list[LexicalHit]:
+               restrict_to: list[str] | None = None, column: str | None = None) -> list[LexicalHit]:
+        """BM25 over all fields (weighted by ``BM25_WEIGHTS``), or over one FTS ``column`` ("title")."""
         expression = fts_query(query)
         if expression is None:
             return []
+        if column is not None:
+            if column not in FTS_COLUMNS:
+                raise ValueError(f"unknown lexical column {column!r}; one of {', '.join(FTS_COLUMNS)}")
+            expression = f"{column} : ({expression})"
         where, args = (filters or SearchFilters()).sql_where()
         if restrict_to is not None:
             where += f" AND p.id IN ({','.join('?' * len(restrict_to))})"

@@ -93,6 +93,13 @@ class VectorStore:
         scores = matrix @ vector.astype(np.float32)
         return {pid: float(s) for pid, s in zip(found["ids"], scores, strict=True)}
 
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """The stored (normalised) vectors of these products; ids not in the collection are absent."""
+        if not ids:
+            return {}
+        found = self.collection.get(ids=ids, include=["embeddings"])
+        return {pid: np.asarray(v, dtype=np.float32) for pid, v in zip(found["ids"], found["embeddings"], strict=True)}
+
     def count(self) -> int:
         return int(self.collection.count())
 

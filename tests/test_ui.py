@@ -85,6 +85,30 @@ def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
     page.close()
 
 
+def test_more_like_this_on_a_card_shows_similar_products_with_reasons(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#message textarea", timeout=60_000)
+    _send(page, "wireless headphones")
+    page.wait_for_selector("#cards .aisle-card", timeout=150_000)
+    _last_reply_settled(page)
+    shown = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => e.dataset.productId)")
+    source = shown[1]
+    page.locator("#cards .aisle-card").nth(1).get_by_role("button", name="More like").click()
+    page.wait_for_function(
+        "ids => { const c = [...document.querySelectorAll('#cards .aisle-card')].map(e => e.dataset.productId);"
+        " return c.length > 0 && c.join() !== ids.join(); }", arg=shown, timeout=150_000)
+    reply = _last_reply_settled(page)
+    assert "like" in reply.lower(), reply
+    similar = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => e.dataset.productId)")
+    assert source not in similar and similar
+    reasons = page.locator("#cards .aisle-card .why").all_inner_texts()
+    assert any("same type" in r or "same brand" in r or "cheaper" in r for r in reasons), reasons
+    page.screenshot(path=str(ARTIFACTS / "shopper-more-like-this.png"), full_page=True)
+    page.close()
+
+
 def test_copilot_login_and_suggested_reply(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1000})

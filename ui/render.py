@@ -20,7 +20,13 @@ CSS = """
 .aisle-compare {border-collapse:collapse; margin-bottom:10px}
 .aisle-compare th, .aisle-compare td {border:1px solid #ddd; padding:4px 8px; text-align:left}
 .aisle-compare tr.differs td {background:#fff4d6; font-weight:bold}
+.aisle-card .more-like {margin-top:6px; font-size:12px; padding:2px 8px; border:1px solid #888; border-radius:6px;
+  background:#f4f4f4; color:#111; cursor:pointer}
 """
+# "More like this" on a card asks in the chat, as typing it would: the same turn, history and state
+MORE_LIKE_JS = ("const box=document.querySelector('#message textarea');"
+                "box.value='More like '+this.dataset.productId;box.dispatchEvent(new Event('input',{bubbles:true}));"
+                "setTimeout(()=>document.querySelector('#send').click(),80);")
 
 
 def _e(value: Any) -> str:
@@ -42,7 +48,9 @@ def cards_html(cards: list[ProductCard]) -> str:
         parts.append(
             f"<div class='aisle-card' data-product-id='{_e(c.id)}' data-price='{_e(c.price)}'>{image}"
             f"<h4>{_e(position)}{_e(c.title)}</h4><div class='price'>{_e(c.display_price)}</div>"
-            f"<div>{_e(rating)} · {_e(c.stock)}</div><ul>{specs}</ul>{why}</div>")
+            f"<div>{_e(rating)} · {_e(c.stock)}</div><ul>{specs}</ul>{why}"
+            f"<button type='button' class='more-like' data-product-id='{_e(c.id)}' "
+            f"aria-label='More like {_e(c.title)}' onclick=\"{MORE_LIKE_JS}\">More like this</button></div>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -19,7 +19,8 @@ from ui.sessions import SessionRegistry
 CHIPS = {"Under $50": "under $50 please", "In stock only": "only in stock ones",
          "4★ and up": "at least 4 stars please", "Cheaper": "something cheaper"}
 THINKING = {"search_products": "Searching the catalog…", "compare_products": "Comparing…",
-            "answer_product_question": "Checking the specs…", "order_status": "Looking up your order…"}
+            "answer_product_question": "Checking the specs…", "order_status": "Looking up your order…",
+            "similar_products": "Finding similar products…"}
 
 
 def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:

@@ -14,6 +14,8 @@ from assistant.tools.results import SearchEcho, ToolResult
 # Tools whose result text is the reply; the model phrases only the product-facing ones.
 EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
                      "ask_clarification"}
+# tools the adapter was not trained to phrase: their reply is built here from the result
+TEMPLATE_ONLY_TOOLS = {"similar_products"}
 
 
 def _constraint_phrase(filters: dict[str, Any]) -> str:
@@ -121,6 +123,20 @@ def answer_reply(a: ToolResult, variant: int = 0) -> str:
     return f"From the {p.title} description: {fact}"
 
 
+def similar_reply(a: ToolResult, variant: int = 0) -> str:
+    """More like this: what the products are like, the constraints kept, and the top one with its reasons."""
+    if a.similar is None:
+        raise ValueError("a similar_products result carries no source product")
+    where = _constraint_phrase(a.similar.applied)
+    if a.status == "empty" or not a.products:
+        return (f"I couldn't find products like {a.similar.source_title}{where}. Try dropping a constraint, "
+                "or search for what you need in words.")
+    top = a.products[0]
+    why = f" ({', '.join(top.why[:2])})" if top.why else ""
+    return (f"Here are {len(a.products)} products like {a.similar.source_title}{where}. The closest is "
+            f"{top.title} at {top.display_price}{why}.")
+
+
 def template_reply(results: list[ToolResult], variant: int = 0) -> str:
     """The reply for this turn's tool results (the last result decides)."""
     if not results:
@@ -134,11 +150,12 @@ def template_reply(results: list[ToolResult], variant: int = 0) -> str:
     if a.tool in EXACT_REPLY_TOOLS:
         return a.message
     builders = {"search_products": search_reply, "get_product": product_reply, "compare_products": compare_reply,
-                "answer_product_question": answer_reply}
+                "answer_product_question": answer_reply, "similar_products": similar_reply}
     return builders[a.tool](a, variant)
 
 
 def needs_model_reply(results: list[ToolResult]) -> bool:
     """The model phrases found products and facts; errors, zero results, facts the catalog lacks and
     exact tools get the template."""
-    return bool(results) and results[-1].status == "ok" and results[-1].tool not in EXACT_REPLY_TOOLS
+    return bool(results) and results[-1].status == "ok" and results[-1].tool not in EXACT_REPLY_TOOLS \
+        and results[-1].tool not in TEMPLATE_ONLY_TOOLS

@@ -60,6 +60,7 @@ class DialogueState:
     shown_prices: dict[str, float] = field(default_factory=dict)
     pending_cart: PendingCart | None = None
     pending_offer: SearchRequest | None = None  # a relaxed search offered after zero results
+    focus: str | None = None  # the product the shopper last asked about by itself ("it" in "more like it")
     turns: int = 0
 
     def next_search(self, args: SearchProductsArgs, types: ProductTypes = PRODUCT_TYPES) -> SearchRequest:
@@ -165,6 +166,12 @@ class DialogueState:
         if position > len(self.shown):
             raise LookupError(f"I only showed {len(self.shown)} product(s); pick a number from 1 to {len(self.shown)}.")
         return self.shown[position - 1]
+
+    def resolve_focus(self, position: int | None, product_id: str | None) -> str:
+        """Like ``resolve``, but with no position "it" is the product last asked about on its own."""
+        if position is None and not product_id and self.focus is not None and len(self.shown) != 1:
+            return self.focus
+        return self.resolve(position, product_id)
 
     def summary(self) -> str:
         """The compact state line the model reads before the shopper's message."""

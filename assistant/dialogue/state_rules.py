@@ -124,10 +124,37 @@ def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str,
     return "search_products", {**fresh, "sort": sort}
 
 
+_SIMILAR = re.compile(
+    r"\bsimilar\b|\bmore like\b|\blook-?alikes?\b|\balternatives?\s+(?:to|for)\b|\bcomparable to\b|"
+    r"\b(?:something|anything|stuff|ones?|others?|products?|items?|options?|models?)\s+(?:else\s+)?"
+    r"(?:just\s+|a bit\s+)?like\s+(?:the|this|that|it|number|no\.?|item|#|\d)", re.I)
+_OWN_WORDS = re.compile(r"\b(?:similar|like)\b\s+(?:to\s+)?(?:a|an|some)\b", re.I)  # "similar to a tablet": a search
+
+
+def similar_asked(text: str, state: DialogueState) -> bool:
+    """The message asks for products like one already shown ("more like the second one", "something similar
+    but cheaper", "alternatives to #3"); "similar to a kindle" names no shown product and stays a search."""
+    return bool(state.shown) and bool(_SIMILAR.search(text)) and not _OWN_WORDS.search(text)
+
+
+def _similar_call(state: DialogueState, name: str, args: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
+    """The similar-products call a message means: its reference (one ordinal, a typed id, or the focus) and
+    "cheaper" from the shopper's words; prices, brands and colours are the argument guard's."""
+    kept = dict(args) if name == "similar_products" else {}
+    refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}
+    if len(refs) == 1 and "product_id" not in kept:
+        kept["position"] = refs.pop()
+    if _CHEAPER_WORD.search(text) or re.search(r"\b(?:cheap|budget|less money|lower cost)\b", text, re.I):
+        kept["cheaper"] = True
+    return "similar_products", kept
+
+
 def state_guard(state: DialogueState, name: str, args: Any, text: str, types: ProductTypes) -> tuple[str, Any]:
     """The call to run after the rules above; ``NO_TOOL`` means answer without running anything."""
     if not isinstance(args, dict):
         return name, args
+    if similar_asked(text, state):
+        return _similar_call(state, name, args, text)
     sort = sort_asked(text)
     if sort is not None and (state.query is not None or name == "search_products" or types.of_text(text)):
         return _with_sort(state, name, args, text, sort, types.of_text(text))  # "lowest first" names no position

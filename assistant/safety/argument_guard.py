@@ -221,7 +221,8 @@ def is_policy_question(text: str) -> bool:
 # words that ask to add or buy ("i'll take AIS-1042", "can you add the second one?")
 ADD_CUE = re.compile(r"\badd\b|cart|basket|\bbuy\b|purchase|\bi'?ll (?:take|have|get|go with)\b|\bgrab\b|"
                      r"\bi want (?:the|this|that|it|#|number|one)\b", re.I)
-REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "remove_from_cart"})
+REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "remove_from_cart",
+                             "similar_products"})
 
 
 def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[str],
@@ -248,4 +249,7 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         args = known_brands_only(args, brands)
     elif name in REFERENCE_TOOLS:
         args = product_id_from_text(args, text, product_exists)
+    if name == "similar_products":  # "similar but under $40, not Sony, in black": the search constraints
+        args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
+        args = known_brands_only(known_colours_only(args, colours), brands)
     return name, args

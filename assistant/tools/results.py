@@ -64,6 +64,19 @@ class SearchEcho:
 
 
 @dataclass(frozen=True)
+class SimilarEcho:
+    """What a "more like this" ran with: the product the others are like, and the hard filters applied."""
+
+    source_id: str
+    source_title: str
+    filters: SearchFilters
+
+    @property
+    def applied(self) -> dict[str, Any]:
+        return self.filters.model_dump(exclude_defaults=True)
+
+
+@dataclass(frozen=True)
 class ComparisonRow:
     label: str
     values: list[str]  # one per compared product, in the order of the result's products
@@ -98,6 +111,7 @@ class ToolResult:
     products: list[ProductCard] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     search: SearchEcho | None = None
+    similar: SimilarEcho | None = None
     comparison: Comparison | None = None
     cart: CartView | None = None
     order: Order | None = None

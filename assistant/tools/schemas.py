@@ -67,6 +67,21 @@ class AnswerProductQuestionArgs(ProductRef):
     question: str = Field(min_length=1, max_length=500)
 
 
+class SimilarProductsArgs(ProductRef):
+    """Products like one shown product ("more like the second one"); cheaper=true keeps only cheaper ones, and
+    the other constraints work as in search_products."""
+
+    cheaper: bool = Field(default=False, description="Only products cheaper than the one they are like.")
+    min_price: float | None = Field(default=None, ge=0)
+    max_price: float | None = Field(default=None, ge=0)
+    brands: list[str] = Field(default_factory=list, description="Only these brands.")
+    exclude_brands: list[str] = Field(default_factory=list, description="Never these brands.")
+    colour: str | None = None
+    in_stock: bool | None = None
+
+    _listify = field_validator("brands", "exclude_brands", mode="before")(listify)
+
+
 class AddToCartArgs(ProductRef):
     """Add a product to the cart; the shopper must confirm first (confirm=true answers our question)."""
 
@@ -105,6 +120,7 @@ TOOL_ARGS: dict[str, type[_Args]] = {
     "search_products": SearchProductsArgs,
     "get_product": GetProductArgs,
     "compare_products": CompareProductsArgs,
+    "similar_products": SimilarProductsArgs,
     "answer_product_question": AnswerProductQuestionArgs,
     "add_to_cart": AddToCartArgs,
     "remove_from_cart": RemoveFromCartArgs,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -22,9 +23,19 @@ from assistant.safety.untrusted_text import is_steering
 from assistant.session import ShopSession
 from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
-from assistant.tools.results import SORT_WORDS, CartView, Comparison, ComparisonRow, SearchEcho, ToolResult
+from assistant.tools.results import (
+    SORT_WORDS,
+    CartView,
+    Comparison,
+    ComparisonRow,
+    SearchEcho,
+    SimilarEcho,
+    ToolResult,
+)
 from retrieval.catalog.product import Product
+from retrieval.filters import SearchFilters
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
+from retrieval.recommend.similar import SimilarItems, SimilarityWeights
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
 
 SEARCH_K = 5
@@ -67,15 +78,18 @@ class ShopTools:
     search_method = "full"  # dialogue generation uses "hybrid": same tools, faster data
 
     def __init__(self, session: ShopSession, searcher: Searcher | Callable[[], Searcher],
-                 types: ProductTypes = PRODUCT_TYPES, min_dense_score: float | None = None) -> None:
+                 types: ProductTypes = PRODUCT_TYPES, min_dense_score: float | None = None,
+                 similar_weights: SimilarityWeights | None = None) -> None:
         """``searcher``: the session's index, or how to open it (opened on first use, once: a turn that never
-        needs the catalog never touches it). ``min_dense_score`` defaults to the searcher's settings."""
+        needs the catalog never touches it). ``min_dense_score`` defaults to the searcher's settings;
+        ``similar_weights`` (how "more like this" ranks) to the shipped ones."""
         self.session = session
         self.state = session.state
         self.types = types
         self._searcher = searcher if isinstance(searcher, Searcher) else None
         self._open = searcher if not isinstance(searcher, Searcher) else None
         self._min_dense_score = min_dense_score
+        self.similar_weights = similar_weights
 
     @property
     def searcher(self) -> Searcher:
@@ -102,11 +116,13 @@ class ShopTools:
     def has_product(self, product_id: str) -> bool:
         return self.searcher.get_product(product_id) is not None
 
-    def _product(self, position: int | None, product_id: str | None) -> Product:
-        pid = self.state.resolve(position, product_id)
+    def _product(self, position: int | None, product_id: str | None, focus: bool = False) -> Product:
+        """The product a reference means; it becomes the dialogue's focus ("it" in the next turn)."""
+        pid = self.state.resolve_focus(position, product_id) if focus else self.state.resolve(position, product_id)
         product = self.searcher.get_product(pid)
         if product is None:
             raise LookupError(f"there is no product {pid!r} in the catalog")
+        self.state.focus = product.id
         return product
 
     def _fitting(self, request: SearchRequest, limit: int | None = SEARCH_K) -> list[Product]:
@@ -212,9 +228,38 @@ class ShopTools:
         return text, ToolResult("compare_products", "ok", "Comparison", cards, facts + summary,
                                 comparison=comparison)
 
+    def similar_products(self, **kwargs: Any) -> Result:
+        args = s.SimilarProductsArgs(**kwargs)
+        source = self._product(args.position, args.product_id, focus=True)
+        wanted = args.model_dump(include={"min_price", "max_price", "brands", "exclude_brands", "colour"},
+                                 exclude_defaults=True)
+        if args.in_stock:
+            wanted["in_stock"] = True
+        if args.cheaper:
+            if source.price is None:
+                raise LookupError(f"the catalog has no price for {source.title}, so I can't look for cheaper ones")
+            ceiling = round(source.price - 0.01, 2)
+            wanted["max_price"] = min(ceiling, wanted.get("max_price", ceiling))
+            if wanted.get("min_price") is not None and wanted["min_price"] > wanted["max_price"]:
+                del wanted["min_price"]
+        filters = SearchFilters(**wanted)
+        found = SimilarItems(self.searcher, self.similar_weights).similar(source.id, filters, SEARCH_K)
+        echo = SimilarEcho(source.id, source.title, filters)
+        applied = ", ".join(f"{k}={v}" for k, v in echo.applied.items())
+        if not found:
+            text = f"No products like {source.title}" + (f" with {applied}" if applied else "") + " are in the catalog."
+            return text, ToolResult("similar_products", "empty", text, similar=echo)
+        self.state.remember_shown([(r.product.id, r.product.price) for r in found])
+        self.state.focus = source.id
+        lines = [f"{summary_line(r.product, i)} | {', '.join(r.reasons)}" for i, r in enumerate(found, start=1)]
+        head = f"{len(found)} products like {source.title}" + (f" ({applied})" if applied else "") + ":"
+        cards = [replace(card(r.product, filters, i), why=[*r.reasons, *card(r.product, filters).why])
+                 for i, r in enumerate(found, start=1)]
+        return "\n".join([head, *lines]), ToolResult("similar_products", "ok", head, cards, lines, similar=echo)
+
     def answer_product_question(self, **kwargs: Any) -> Result:
         args = s.AnswerProductQuestionArgs(**kwargs)
-        product = self._product(args.position, args.product_id)
+        product = self._product(args.position, args.product_id, focus=True)
         facts = best_facts(product, args.question, self.searcher.encoder)
         if not facts:
             text = f"The catalog does not say this about {product.title}."

@@ -1,0 +1,1 @@
+"""Recommendation beside search: similar items, preference profiles (personalization)."""
