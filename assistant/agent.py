@@ -17,6 +17,14 @@ from langchain_core.messages import AIMessage, BaseMessage
 from aisle.settings import Settings
 from assistant.answers.replies import needs_model_reply, template_reply
 from assistant.dialogue.foreign_terms import foreign_search
+from assistant.dialogue.preferences import (
+    forget_asked,
+    forget_reply,
+    preferred_only,
+    stated_brand_signals,
+    why_asked,
+    why_reply,
+)
 from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, similar_asked, state_guard
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.input_guard import clean_message
@@ -31,6 +39,7 @@ from assistant.turn_protocol import (
     tool_step_messages,
 )
 from retrieval.indexes import Indexes
+from retrieval.recommend.profile import Signal, SignalKind
 
 ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
 
@@ -86,6 +95,11 @@ class ShoppingAgent:
     def _run(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> Iterator[AgentEvent]:
         messages = tool_step_messages(session.state.summary(), text, served=not self.local)
         bound = self._bound(tools)
+        if forget_asked(text) or why_asked(text):  # about the shopper's profile: answered from the session
+            result.reply, result.fixed_reply = (forget_reply if forget_asked(text) else why_reply)(session), True
+            return
+        for signal in stated_brand_signals(text, tools.vocabulary.brands):  # "i prefer sony": the turn goes on
+            session.learn(signal)
         answer = pending_answer(session.state, text)
         if answer.reply is not None:
             result.reply, result.fixed_reply = answer.reply, True
@@ -141,9 +155,9 @@ class ShoppingAgent:
             guarded, args = self._guard_call(tools, name, args, text)
             routed, args = state_guard(session.state, guarded, args, text, tools.types)
             if routed == guarded:
-                return routed, args
+                return routed, _preference_not_filter(routed, args, text)
             name = routed
-        return name, args
+        return name, _preference_not_filter(name, args, text)
 
     def _guard_call(self, tools: ShopTools, name: str, args: Any, text: str) -> tuple[str, Any]:
         """The shopper's own words win where they are unambiguous (see ``assistant/safety/argument_guard.py``)."""
@@ -178,11 +192,35 @@ class ShoppingAgent:
                                                 products, not result.ungrounded)
         yield Done(result)
 
+    def rate_product(self, session: ShopSession, product_id: str, liked: bool) -> str:
+        """A thumbs up or down on a product card: a profile signal (stored with the list it was shown in)."""
+        product = self.indexes.searcher(session.index).get_product(product_id)
+        if product is None:
+            raise LookupError(f"there is no product {product_id!r} in the catalog")
+        session.learn(Signal(SignalKind.THUMBS_UP if liked else SignalKind.THUMBS_DOWN, product))
+        return f"Noted: you {'like' if liked else 'are not keen on'} {product.title}."
+
+    def rate_turn(self, session: ShopSession, turn: int, liked: bool) -> None:
+        """A thumbs up or down on a reply: stored as the reply's rating, and a signal on the product it led with."""
+        session.store.set_feedback(session.session_id, turn, 1 if liked else -1)
+        shown = next((t["products"] for t in session.store.turns(session.session_id) if t["turn"] == turn), [])
+        if shown:
+            self.rate_product(session, shown[0], liked)
+
     def turn(self, session: ShopSession, text: str | bytes | None) -> TurnResult:
         for event in self.stream_turn(session, text):
             if isinstance(event, Done):
                 return event.result
         raise RuntimeError("the agent ended a turn without a result")  # pragma: no cover
+
+
+def _preference_not_filter(name: str, args: Any, text: str) -> Any:
+    """A brand the shopper only said they like ("I prefer Sony") ranks up through the profile; it is no filter."""
+    if name != "search_products" or not isinstance(args, dict) or not args.get("brands"):
+        return args
+    soft = {b.lower() for b in preferred_only(text, [b for b in args["brands"] if isinstance(b, str)])}
+    return {**args, "brands": [b for b in args["brands"] if not (isinstance(b, str) and b.lower() in soft)]} \
+        if soft else args
 
 
 def build_chat_model(settings: Settings, adapter: str | None | bool = True) -> tuple[BaseChatModel, bool]:

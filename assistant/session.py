@@ -1,4 +1,5 @@
-"""One shopper's (or one copilot conversation's) session: its dialogue state and its storage handle."""
+"""One shopper's (or one copilot conversation's) session: its dialogue state, its storage handle and the
+shopper's preference profile (kept in the store under the shopper's id, so a returning shopper keeps it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from assistant.dialogue.state import DialogueState
-from assistant.storage import Store
+from assistant.storage import FeedbackEvent, Store
+from retrieval.recommend.profile import PreferenceProfile, Signal
 
 
 @dataclass
@@ -15,3 +17,34 @@ class ShopSession:
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     index: str | None = None
     state: DialogueState = field(default_factory=DialogueState)
+    shopper_id: str | None = None  # a returning shopper's id; default: this session's
+    _profile: PreferenceProfile | None = field(default=None, repr=False)
+
+    @property
+    def shopper(self) -> str:
+        return self.shopper_id or self.session_id
+
+    @property
+    def profile(self) -> PreferenceProfile:
+        """The shopper's profile, read from the store once per session."""
+        if self._profile is None:
+            stored = self.store.profile(self.shopper)
+            self._profile = PreferenceProfile.from_json(stored) if stored else PreferenceProfile()
+        return self._profile
+
+    def learn(self, signal: Signal) -> None:
+        """Add a signal to the profile, store the profile and the event (with the search it was shown for)."""
+        self.profile.add(signal)
+        self.store.save_profile(self.shopper, self.profile.to_json())
+        if signal.product is not None:
+            shown = tuple(self.state.shown)
+            position = shown.index(signal.product.id) + 1 if signal.product.id in shown else None
+            self.store.record_event(self.shopper, self.session_id, FeedbackEvent(
+                signal.kind.value, signal.product.id, self.state.query, shown, position))
+
+    def forget(self) -> int:
+        """Delete the shopper's profile and feedback events; returns how many signals the profile held."""
+        held = self.profile.signals
+        self.store.forget(self.shopper)
+        self._profile = PreferenceProfile()
+        return held

@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS approvals (
   staff TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS handoffs (
   session_id TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS profiles (
+  shopper_id TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  shopper_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, product_id TEXT NOT NULL,
+  query TEXT, shown TEXT NOT NULL, position INTEGER, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_shopper ON events (shopper_id);
 """
 
 
@@ -166,9 +172,58 @@ class Store:
         with self._connect() as db:
             db.execute("INSERT OR REPLACE INTO handoffs VALUES (?,?,?)", (session_id, reason, time.time()))
 
+    # preference profiles and feedback events (a returning shopper's are kept under their shopper id)
+    def profile(self, shopper_id: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT profile FROM profiles WHERE shopper_id=?", (shopper_id,)).fetchone()
+        return row[0] if row else None
+
+    def save_profile(self, shopper_id: str, profile: str) -> None:
+        json.loads(profile)  # a profile is JSON; anything else is a bug upstream, not something to store
+        with self._connect() as db:
+            db.execute("INSERT INTO profiles VALUES (?,?,?) ON CONFLICT(shopper_id) DO UPDATE "
+                       "SET profile=excluded.profile, updated_at=excluded.updated_at",
+                       (shopper_id, profile, time.time()))
+
+    def record_event(self, shopper_id: str, session_id: str, event: FeedbackEvent) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)",
+                       (shopper_id, session_id, event.kind, event.product_id, event.query, json.dumps(event.shown),
+                        event.position, time.time()))
+
+    def events(self, shopper_id: str | None = None, limit: int = 100_000) -> list[FeedbackEvent]:
+        """Feedback events, oldest first (one shopper's, or everyone's for training)."""
+        sql = "SELECT kind, product_id, query, shown, position, session_id, shopper_id FROM events"
+        args: tuple = ()
+        if shopper_id is not None:
+            sql, args = sql + " WHERE shopper_id=?", (shopper_id,)
+        with self._connect() as db:
+            rows = db.execute(sql + " ORDER BY created_at, rowid LIMIT ?", (*args, limit)).fetchall()
+        return [FeedbackEvent(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
+
+    def forget(self, shopper_id: str) -> int:
+        """Delete a shopper's profile and feedback events ("forget me"); returns the events deleted.
+        Carts, orders and conversation logs are not profile data and stay."""
+        with self._connect() as db:
+            db.execute("DELETE FROM profiles WHERE shopper_id=?", (shopper_id,))
+            return db.execute("DELETE FROM events WHERE shopper_id=?", (shopper_id,)).rowcount
+
     def handoffs(self) -> list[tuple[str, str, float]]:
         with self._connect() as db:
             return db.execute("SELECT * FROM handoffs ORDER BY created_at DESC").fetchall()
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    """A shopper's action on a product, with the search it was shown for: what learning from feedback reads."""
+
+    kind: str                  # a retrieval.recommend.profile.SignalKind value
+    product_id: str
+    query: str | None          # the running search when it happened (None: no search yet)
+    shown: tuple[str, ...]     # the list the product was shown in, in order
+    position: int | None       # its 1-based position there (None: not in it)
+    session_id: str = ""
+    shopper_id: str = ""
 
 
 class _Tx:

@@ -155,3 +155,112 @@ def test_other_messages_are_not_similar_requests(text):
 
 def test_nothing_shown_means_no_similar_request():
     assert not similar_asked("something similar to the first one", DialogueState())
+
+
+# --- personalization ---------------------------------------------------------------------------------------
+
+from assistant.dialogue.preferences import forget_asked, stated_brand_signals, why_asked  # noqa: E402
+from retrieval.evaluation.personalization_eval import Preference, Shopper  # noqa: E402
+from retrieval.recommend.profile import (  # noqa: E402
+    Personalizer,
+    PreferenceProfile,
+    Signal,
+    SignalKind,
+)
+
+
+def _p(pid: str, brand: str, price: float, colour: str = "black") -> Product:
+    return Product(id=pid, title=f"{brand} thing {pid}", brand=brand, price=price, attributes={"color": colour})
+
+
+def test_profile_learns_brands_colours_and_prices_and_round_trips():
+    profile = PreferenceProfile()
+    profile.add(Signal(SignalKind.THUMBS_UP, _p("a", "Sony", 80)))
+    profile.add(Signal(SignalKind.ADDED_TO_CART, _p("b", "Sony", 120, "white")))
+    profile.add(Signal(SignalKind.THUMBS_DOWN, _p("c", "Acme", 20)))
+    assert profile.brands == {"sony": 2.0, "acme": -1.0} and profile.prices == [80.0, 120.0]
+    assert PreferenceProfile.from_json(profile.to_json()) == profile
+    liked, _ = profile.affinity(_p("d", "Sony", 100))
+    disliked, _ = profile.affinity(_p("e", "Acme", 100))
+    assert liked > 0 > disliked
+    assert any("sony" in line for line in profile.explain())
+
+
+def test_personalizer_reorders_only_what_it_is_given():
+    profile = PreferenceProfile()
+    profile.add(Signal(SignalKind.STATED_BRAND, brand="Sony"))
+    products = [_p("1", "Acme", 50), _p("2", "Sony", 55), _p("3", "Bolt", 60)]
+    assert Personalizer(0.0).reorder(products, profile) == products  # weight 0: the search's order
+    assert Personalizer(0.5).reorder(products, PreferenceProfile()) == products  # empty profile: the same
+    reordered = Personalizer(1.0).reorder(products, profile)
+    assert reordered[0].id == "2" and {p.id for p in reordered} == {"1", "2", "3"}
+
+
+def test_simulated_shopper_match_rises_with_signals():
+    products = {str(i): _p(str(i), "Sony" if i >= 5 else "Acme", 10 + i) for i in range(10)}
+    scores = {pid: 1.0 - int(pid) / 10 for pid in products}  # the Acme ones first
+    shopper = Shopper("c", "q", Preference("brand", "sony"), scores, products, {"5": 1.0},
+                      [_p("x", "Sony", 12), _p("y", "Sony", 14), _p("z", "Sony", 16)])
+    personalizer = Personalizer(1.0)
+    matches = [shopper.match_at_5(shopper.ranking(personalizer, n)) for n in range(4)]
+    assert matches[0] == 0.0 and matches[3] > 0.0 and matches == sorted(matches)
+
+
+def test_stated_preferences_and_profile_questions_are_read_from_words():
+    brands = ("sony", "acme", "bose")
+    kinds = [(s.kind, s.brand) for s in stated_brand_signals("I prefer Sony, and I don't trust Acme", brands)]
+    assert (SignalKind.STATED_BRAND, "sony") in kinds and (SignalKind.STATED_NOT_BRAND, "acme") in kinds
+    assert stated_brand_signals("I like the first one", brands) == []
+    assert stated_brand_signals("bose headphones please", brands) == []
+    assert forget_asked("please forget me") and forget_asked("delete my data") and not forget_asked("forget it")
+    assert why_asked("why am I seeing these?") and not why_asked("why is the sky blue")
+
+
+def test_session_profile_is_kept_for_a_returning_shopper_and_forgotten_on_request(tmp_path):
+    store = Store(tmp_path / "shop.sqlite")
+    first = ShopSession(store, shopper_id="shopper-1")
+    first.state.remember_shown([("a", 80.0)])
+    first.learn(Signal(SignalKind.THUMBS_UP, _p("a", "Sony", 80)))
+    events = store.events("shopper-1")
+    assert [(e.kind, e.product_id, e.position) for e in events] == [("thumbs_up", "a", 1)]
+    returning = ShopSession(store, shopper_id="shopper-1")  # a new session of the same shopper
+    assert returning.profile.brands == {"sony": 1.0}
+    assert ShopSession(store, shopper_id="someone-else").profile.empty
+    assert returning.forget() == 1
+    assert store.profile("shopper-1") is None and store.events("shopper-1") == []
+    assert ShopSession(store, shopper_id="shopper-1").profile.empty
+
+
+def test_asking_about_products_personalizes_the_next_search(tools):
+    _, first = tools.run("search_products", {"query": "bluetooth speaker"})
+    tools.personalizer = Personalizer(1.0)  # strong enough to see in one test
+    liked = first.products[-1]
+    tools.run("get_product", {"position": len(first.products)})
+    tools.run("add_to_cart", {"position": len(first.products)})
+    tools.state.turns += 1
+    tools.run("add_to_cart", {"confirm": True})
+    assert tools.session.profile.brands.get(liked.brand.lower(), 0) > 1
+    _, again = tools.run("search_products", {"query": "bluetooth speaker"})
+    assert any(p.brand == liked.brand for p in again.products[:2])
+    assert any("you liked" in w for p in again.products for w in p.why)
+
+
+def test_a_stated_liking_is_a_preference_not_a_filter():
+    from assistant.dialogue.preferences import preferred_only
+
+    assert preferred_only("I prefer Anker. bluetooth speaker under 100", ["anker"]) == ["anker"]
+    assert preferred_only("an anker speaker, I prefer Anker", ["anker"]) == []  # also asked for: a filter
+    assert preferred_only("sony headphones", ["sony"]) == []
+
+
+def test_profile_turns_in_a_real_agent_session(agent, services):
+    """Stated liking, "why am I seeing this?" and "forget me" through the agent's turn, on the real model."""
+    session = ShopSession(services.store, index="demo", shopper_id="profile-e2e")
+    first = agent.turn(session, "I prefer Anker. bluetooth speaker under $100")
+    search = next(c for c in first.tool_calls if c["name"] == "search_products")
+    assert "anker" not in [b.lower() for b in search["args"].get("brands", [])]
+    assert session.profile.brands.get("anker", 0) > 0
+    why = agent.turn(session, "why am I seeing these?")
+    assert "anker" in why.reply.lower() and "forget me" in why.reply.lower() and not why.tool_calls
+    gone = agent.turn(session, "please forget me")
+    assert "deleted" in gone.reply and services.store.profile("profile-e2e") is None

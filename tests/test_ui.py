@@ -106,6 +106,15 @@ def test_more_like_this_on_a_card_shows_similar_products_with_reasons(server, br
     reasons = page.locator("#cards .aisle-card .why").all_inner_texts()
     assert any("same type" in r or "same brand" in r or "cheaper" in r for r in reasons), reasons
     page.screenshot(path=str(ARTIFACTS / "shopper-more-like-this.png"), full_page=True)
+    liked = page.locator("#cards .aisle-card").first
+    liked_title = liked.locator("h4").inner_text().split(". ", 1)[-1]
+    liked.get_by_role("button", name="I like").click()  # a thumb on a card is a signal, not a chat turn
+    page.wait_for_function("() => (document.querySelector('#rated')?.innerText || '').includes('Noted')",
+                           timeout=60_000)
+    assert liked_title in page.inner_text("#rated")
+    _send(page, "why am I seeing these?")
+    reply = _last_reply_settled(page)
+    assert "brands you liked" in reply and "forget me" in reply, reply
     page.close()
 
 

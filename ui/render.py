@@ -20,6 +20,9 @@ CSS = """
 .aisle-compare {border-collapse:collapse; margin-bottom:10px}
 .aisle-compare th, .aisle-compare td {border:1px solid #ddd; padding:4px 8px; text-align:left}
 .aisle-compare tr.differs td {background:#fff4d6; font-weight:bold}
+.aisle-card .rate {margin-top:6px; margin-left:4px; font-size:12px; padding:2px 6px; border:1px solid #888;
+  border-radius:6px; background:#f4f4f4; color:#111; cursor:pointer}
+.aisle-hidden {display:none !important}
 .aisle-card .more-like {margin-top:6px; font-size:12px; padding:2px 8px; border:1px solid #888; border-radius:6px;
   background:#f4f4f4; color:#111; cursor:pointer}
 """
@@ -27,6 +30,11 @@ CSS = """
 MORE_LIKE_JS = ("const box=document.querySelector('#message textarea');"
                 "box.value='More like '+this.dataset.productId;box.dispatchEvent(new Event('input',{bubbles:true}));"
                 "setTimeout(()=>document.querySelector('#send').click(),80);")
+# a thumb on a card is no chat turn: it fills a hidden box and presses a hidden button, which records the signal
+RATE_JS = ("const box=document.querySelector('#card-event textarea, #card-event input');"
+           "box.value=this.dataset.rating+':'+this.dataset.productId;"
+           "box.dispatchEvent(new Event('input',{bubbles:true}));"
+           "setTimeout(()=>document.querySelector('#card-event-send').click(),80);")
 
 
 def _e(value: Any) -> str:
@@ -50,7 +58,11 @@ def cards_html(cards: list[ProductCard]) -> str:
             f"<h4>{_e(position)}{_e(c.title)}</h4><div class='price'>{_e(c.display_price)}</div>"
             f"<div>{_e(rating)} · {_e(c.stock)}</div><ul>{specs}</ul>{why}"
             f"<button type='button' class='more-like' data-product-id='{_e(c.id)}' "
-            f"aria-label='More like {_e(c.title)}' onclick=\"{MORE_LIKE_JS}\">More like this</button></div>")
+            f"aria-label='More like {_e(c.title)}' onclick=\"{MORE_LIKE_JS}\">More like this</button>"
+            + "".join(f"<button type='button' class='rate' data-rating='{r}' data-product-id='{_e(c.id)}' "
+                      f"aria-label='{label} {_e(c.title)}' onclick=\"{RATE_JS}\">{icon}</button>"
+                      for r, label, icon in (("up", "I like", "Like"), ("down", "Not for me:", "Dislike")))
+            + "</div>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -60,7 +60,18 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
         session = registry.get(request.session_hash or "anonymous")
         answer_number = data.index[0] // 2 if isinstance(data.index, list | tuple) else int(data.index) // 2
         if 0 <= answer_number < len(turns) and data.liked in (True, False):
-            session.store.set_feedback(session.session_id, turns[answer_number], 1 if data.liked else -1)
+            agent.rate_turn(session, turns[answer_number], bool(data.liked))
+
+    def rate_card(event: str, request: gr.Request) -> str:
+        """A card's thumb ("up:<product id>"): a signal for the shopper's profile; the note says what was kept."""
+        session = registry.get(request.session_hash or "anonymous")
+        rating, _, product_id = (event or "").partition(":")
+        if rating not in ("up", "down") or not product_id:
+            return ""
+        try:
+            return agent.rate_product(session, product_id, rating == "up")
+        except LookupError as exc:
+            return str(exc)
 
     def api_chat(message: str, request: gr.Request) -> dict[str, Any]:
         """One turn for scripted clients: reply, cards, cart and tool calls as JSON."""
@@ -94,13 +105,17 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:
                 gr.Markdown("### Cart")
                 cart = gr.HTML(cart_html([]), elem_id="cart")
         gr.Markdown("### Products")
+        rated = gr.Markdown("", elem_id="rated")
         cards = gr.HTML(cards_html([]), elem_id="cards")
+        card_event = gr.Textbox(elem_id="card-event", elem_classes=["aisle-hidden"], show_label=False)
+        card_event_send = gr.Button("record", elem_id="card-event-send", elem_classes=["aisle-hidden"])
         outputs = [box, chatbot, cards, cart, turns]
         box.submit(respond, [box, chatbot, turns], outputs, api_visibility="private")
         send.click(respond, [box, chatbot, turns], outputs, api_visibility="private")
         for label, button in chip_buttons.items():
             button.click(chip(label), [chatbot, turns], outputs, api_visibility="private")
         chatbot.like(feedback, [turns], None)
+        card_event_send.click(rate_card, card_event, rated, api_visibility="private")
         demo.load(load_cart, None, cart)
         api_in = gr.Textbox(visible=False)
         api_out = gr.JSON(visible=False)

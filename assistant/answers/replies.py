@@ -18,7 +18,7 @@ EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_stat
 TEMPLATE_ONLY_TOOLS = {"similar_products"}
 
 
-def _constraint_phrase(filters: dict[str, Any]) -> str:
+def constraint_phrase(filters: dict[str, Any]) -> str:
     parts = []
     if "max_price" in filters:
         parts.append(f"under ${filters['max_price']:g}")
@@ -63,7 +63,7 @@ def _search(a: ToolResult) -> SearchEcho:
 def empty_search_reply(a: ToolResult) -> str:
     """Zero results: what was asked, which constraint ruled everything out, and the closest matches."""
     search = _search(a)
-    asked = f"I couldn't find {search.query}{_constraint_phrase(search.applied)}."
+    asked = f"I couldn't find {search.query}{constraint_phrase(search.applied)}."
     if not search.relaxed or not a.products:
         return asked + " Try other words, or drop a filter (for example \"any price\" or \"any brand\")."
     top = a.products[0]
@@ -78,7 +78,7 @@ def search_reply(a: ToolResult, variant: int = 0) -> str:
     search = _search(a)
     top = a.products[0]
     n = len(a.products)
-    where = _constraint_phrase(search.applied) + (f", {search.sort_words}" if search.sort_words else "")
+    where = constraint_phrase(search.applied) + (f", {search.sort_words}" if search.sort_words else "")
     options = [
         f"Here are {n} options for {search.query}{where}. The top match is {top.title} at {top.display_price}.",
         f"I found {n} matches for {search.query}{where}. My first pick is {top.title} ({top.display_price}).",
@@ -127,7 +127,7 @@ def similar_reply(a: ToolResult, variant: int = 0) -> str:
     """More like this: what the products are like, the constraints kept, and the top one with its reasons."""
     if a.similar is None:
         raise ValueError("a similar_products result carries no source product")
-    where = _constraint_phrase(a.similar.applied)
+    where = constraint_phrase(a.similar.applied)
     if a.status == "empty" or not a.products:
         return (f"I couldn't find products like {a.similar.source_title}{where}. Try dropping a constraint, "
                 "or search for what you need in words.")

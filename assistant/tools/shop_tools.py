@@ -28,6 +28,7 @@ from assistant.tools.results import (
     CartView,
     Comparison,
     ComparisonRow,
+    ProductCard,
     SearchEcho,
     SimilarEcho,
     ToolResult,
@@ -35,6 +36,7 @@ from assistant.tools.results import (
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
+from retrieval.recommend.profile import Personalizer, Signal, SignalKind
 from retrieval.recommend.similar import SimilarItems, SimilarityWeights
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
 
@@ -79,10 +81,11 @@ class ShopTools:
 
     def __init__(self, session: ShopSession, searcher: Searcher | Callable[[], Searcher],
                  types: ProductTypes = PRODUCT_TYPES, min_dense_score: float | None = None,
-                 similar_weights: SimilarityWeights | None = None) -> None:
+                 similar_weights: SimilarityWeights | None = None, personalizer: Personalizer | None = None) -> None:
         """``searcher``: the session's index, or how to open it (opened on first use, once: a turn that never
         needs the catalog never touches it). ``min_dense_score`` defaults to the searcher's settings;
-        ``similar_weights`` (how "more like this" ranks) to the shipped ones."""
+        ``similar_weights`` (how "more like this" ranks) and ``personalizer`` (how much the shopper's profile
+        reorders results) to the shipped ones."""
         self.session = session
         self.state = session.state
         self.types = types
@@ -90,6 +93,7 @@ class ShopTools:
         self._open = searcher if not isinstance(searcher, Searcher) else None
         self._min_dense_score = min_dense_score
         self.similar_weights = similar_weights
+        self.personalizer = personalizer if personalizer is not None else Personalizer.load()
 
     @property
     def searcher(self) -> Searcher:
@@ -136,7 +140,17 @@ class ShopTools:
         if request.product_type is not None:  # products known to be of the type before those of unknown type
             known = {p.id for p in products if self.types.of_product(p) is not None}
             products = [p for p in products if p.id in known] + [p for p in products if p.id not in known]
+        if request.sort in (None, "relevance"):  # the shopper's profile reorders what fits, never what is asked
+            products = self.personalizer.reorder(products, self.session.profile)
         return sort_products(products, request.sort)[:limit]
+
+    def _card(self, product: Product, filters: SearchFilters | None, position: int | None = None) -> ProductCard:
+        """A card whose "why" also says what of the shopper's profile it meets ("you liked Sony")."""
+        base = card(product, filters, position)
+        if self.session.profile.empty or not self.personalizer.weight:
+            return base
+        _, liked = self.session.profile.affinity(product)
+        return replace(base, why=[*base.why, *liked]) if liked else base
 
     def search_products(self, **kwargs: Any) -> Result:
         args = s.SearchProductsArgs(**kwargs)
@@ -150,7 +164,7 @@ class ShopTools:
         if not products:
             return self._recover(request)
         constraint = ", ".join(f"{k}={v}" for k, v in applied.items())
-        cards = [card(p, filters, i) for i, p in enumerate(products, start=1)]
+        cards = [self._card(p, filters, i) for i, p in enumerate(products, start=1)]
         head = f"{len(products)} results for {query!r}" + (f" ({constraint})" if constraint else "") + \
             (f", {SORT_WORDS[request.sort]}" if request.sort in SORT_WORDS else "") + ":"
         text = "\n".join([head] + [summary_line(p, i) for i, p in enumerate(products, start=1)])
@@ -189,6 +203,7 @@ class ShopTools:
         from assistant.answers.product_facts import fact_lines
 
         facts = fact_lines(product)
+        self.session.learn(Signal(SignalKind.ASKED_ABOUT, product))
         text = "\n".join([product.title] + facts[:10])
         return text, ToolResult("get_product", "ok", product.title, [card(product, self.state.filters)], facts)
 
@@ -200,6 +215,8 @@ class ShopTools:
         if len(refs) < 2:
             raise LookupError("name at least two products to compare")
         products = [self._product(p, i) for p, i in refs]
+        for product in products:
+            self.session.learn(Signal(SignalKind.COMPARED, product))
         keys = [k for k in products[0].attributes if all(k in p.attributes for p in products[1:])
                 and not any(is_steering(f"{k} {p.attributes[k]}") for p in products)][:6]
         from assistant.answers.product_facts import attr_label, attr_value, stock_text
@@ -261,6 +278,7 @@ class ShopTools:
         args = s.AnswerProductQuestionArgs(**kwargs)
         product = self._product(args.position, args.product_id, focus=True)
         facts = best_facts(product, args.question, self.searcher.encoder)
+        self.session.learn(Signal(SignalKind.ASKED_ABOUT, product))
         if not facts:
             text = f"The catalog does not say this about {product.title}."
             return text, ToolResult("answer_product_question", "unknown", text, [card(product)], [],
@@ -285,6 +303,8 @@ class ShopTools:
                 price = product.price if product else None
                 self.session.store.add_to_cart(self.session.session_id, pending.product_id, pending.title, price,
                                                pending.quantity)
+                if product is not None:
+                    self.session.learn(Signal(SignalKind.ADDED_TO_CART, product))
                 self.state.pending_cart = None
                 text = f"Added {pending.quantity} x {pending.title} to the cart."
                 return text, ToolResult("add_to_cart", "added", text, [card(product)] if product else [],
