@@ -20,6 +20,7 @@ from retrieval.encoder import Encoder
 from retrieval.index_builder import BuildResult, IndexManifest, build_index, index_dir, live_generation, read_manifest
 from retrieval.indexing import ensure_index
 from retrieval.ranker.reranker import Reranker, load_reranker
+from retrieval.recommend.feedback import FeedbackBoosts, feedback_path
 from retrieval.search import IndexNotFoundError, Searcher
 
 
@@ -33,6 +34,7 @@ class Indexes:
         self._open: dict[str, Searcher] = {}
         self._reranker: Reranker | None = None
         self._reranker_loaded = False
+        self._feedback_stamp: dict[str, int | None] = {}
 
     @property
     def encoder(self) -> Encoder:
@@ -63,17 +65,27 @@ class Indexes:
         generation = live_generation(name, self.settings)
         if generation is None:
             raise IndexNotFoundError(f"no index named {name!r}: run `aisle index --catalog ...` first")
+        learned = feedback_path(index_dir(name, self.settings))
+        stamp = learned.stat().st_mtime_ns if learned.exists() else None
         with self._lock:
             current = self._open.get(name)
             if current is not None and current.manifest.generation == generation:
+                if self._feedback_stamp.get(name) != stamp:  # `aisle train feedback` wrote new boosts
+                    current.feedback = FeedbackBoosts.load(learned)
+                    self._feedback_stamp[name] = stamp
                 return current
         manifest = IndexManifest.load(index_dir(name, self.settings) / generation)
         if manifest is None:
             raise IndexNotFoundError(f"index {name!r} has no manifest for {generation}: run `aisle index` again")
-        opened = Searcher(manifest, self.settings, self.encoder, self.reranker)
+        opened = Searcher(manifest, self.settings, self.encoder, self.reranker, feedback=FeedbackBoosts.load(learned))
         with self._lock:
             self._open[name] = opened
+            self._feedback_stamp[name] = stamp
         return opened
+
+    def feedback_file(self, name: str) -> Path:
+        """Where the boosts learned from an index's feedback live (beside its generations: a rebuild keeps them)."""
+        return feedback_path(index_dir(name, self.settings))
 
     def build(self, name: str, products: list[Product], source: str, console: Console | None = None,
               force: bool = False) -> BuildResult:

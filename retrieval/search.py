@@ -23,6 +23,7 @@ from retrieval.index_builder import IndexManifest, index_dir
 from retrieval.lexical_store import LexicalStore
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.ranker.reranker import Reranker
+from retrieval.recommend.feedback import FeedbackBoosts
 from retrieval.spelling import SpellingCorrector
 from retrieval.type_boost import TypeBoost
 from retrieval.vector_store import VectorStore
@@ -71,6 +72,7 @@ class Candidates:
     wanted_type: str | None = None
     corrections: tuple[tuple[str, str], ...] = ()
     fits: dict[str, bool | None] = field(default_factory=dict)
+    asked: str = ""  # the query as given (``query`` becomes the corrected one)
 
 
 @dataclass
@@ -88,11 +90,12 @@ class Searcher:
 
     Its encoder and ranker are passed in (``reranker`` is called on the first "full" search, so a
     process that never reranks never loads the ranker), and so are the product-type lexicon and the
-    type stage's weights (default: the shipped ones)."""
+    type stage's weights (default: the shipped ones) and the boosts learned from feedback (default: none)."""
 
     def __init__(self, manifest: IndexManifest, settings: Settings, encoder: Encoder,
                  reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None,
-                 types: ProductTypes = PRODUCT_TYPES, type_boost: TypeBoost | None = None) -> None:
+                 types: ProductTypes = PRODUCT_TYPES, type_boost: TypeBoost | None = None,
+                 feedback: FeedbackBoosts | None = None) -> None:
         self.settings = settings
         self.name = manifest.name
         self.manifest = manifest
@@ -111,6 +114,7 @@ class Searcher:
         self.fusion = params
         self.types = types
         self.type_boost = type_boost if type_boost is not None else TypeBoost.load()
+        self.feedback = feedback or FeedbackBoosts()  # learned from shoppers' feedback (``aisle train feedback``)
         self._type_of: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # id -> (type, named), once
 
     @property
@@ -131,7 +135,7 @@ class Searcher:
         "bm25": ("lexical", "lexical_order"),
         "dense": ("dense", "dense_order"),
         "hybrid": ("dense", "lexical", "fuse"),
-        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type"),
+        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "feedback"),
     }
 
     def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method | tuple[str, ...],
@@ -143,7 +147,7 @@ class Searcher:
         unknown = [s for s in stages if not hasattr(self, f"_stage_{s}")]
         if unknown:
             raise ValueError(f"unknown search stage(s): {', '.join(unknown)}")
-        candidates = Candidates(query, filters, n, timings if timings is not None else {})
+        candidates = Candidates(query, filters, n, timings if timings is not None else {}, asked=query)
         for stage in stages:
             getattr(self, f"_stage_{stage}")(candidates)
         return candidates
@@ -233,6 +237,14 @@ class Searcher:
         c.final = self.type_boost.apply(c.final, c.fits)
         c.timings["type"] = (time.perf_counter() - t) * 1000
 
+    def _stage_feedback(self, c: Candidates) -> None:
+        """Products shoppers chose for this very query moved up (``FeedbackBoosts``); other queries: no change."""
+        if not self.feedback.active:
+            return
+        t = time.perf_counter()
+        c.final = self.feedback.apply(c.final, c.asked or c.query, c.query)
+        c.timings["feedback"] = (time.perf_counter() - t) * 1000
+
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 10,
                method: Method = "hybrid", candidates: int | None = None) -> SearchResponse:
         query = " ".join(query.split())[: self.settings.max_query_chars]
@@ -269,11 +281,11 @@ class Searcher:
         if not ids:
             return {}
         if method == "full":
-            c = Candidates(query, SearchFilters(), len(ids))
+            c = Candidates(query, SearchFilters(), len(ids), asked=query)
             self._stage_spell(c)
             c.dense = self.score_candidates(c.query, ids, "dense")
             c.lexical = self.score_candidates(c.query, ids, "bm25")
-            for stage in ("fuse", "rerank", "type"):
+            for stage in ("fuse", "rerank", "type", "feedback"):
                 getattr(self, f"_stage_{stage}")(c)
             return c.final
         dense: dict[str, float] = {}

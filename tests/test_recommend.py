@@ -264,3 +264,63 @@ def test_profile_turns_in_a_real_agent_session(agent, services):
     assert "anker" in why.reply.lower() and "forget me" in why.reply.lower() and not why.tool_calls
     gone = agent.turn(session, "please forget me")
     assert "deleted" in gone.reply and services.store.profile("profile-e2e") is None
+
+
+# --- learning from feedback --------------------------------------------------------------------------------
+
+from retrieval.recommend.feedback import Click, FeedbackBoosts, clicks_from_events  # noqa: E402
+
+
+def test_feedback_fit_corrects_for_position_and_keeps_queries_apart():
+    clicks = [Click("Bluetooth  Speaker", "a", 1), Click("bluetooth speaker", "b", 4), Click("laptop", "c", 2),
+              Click("bluetooth speaker", "d", 2, "thumbs_down")]
+    boosts = FeedbackBoosts.fit(clicks, eta=1.0, weight=1.0)
+    assert boosts.boosts["bluetooth speaker"] == {"a": 0.25, "b": 1.0, "d": -1.0}  # one click at 4 = 4 at 1
+    scores = {"a": 3.0, "b": 2.0, "x": 1.0}
+    assert boosts.apply(scores, "headphones") == scores  # a query without feedback is untouched
+    moved = boosts.apply(scores, "bluetooth speaker")
+    assert max(moved, key=moved.get) == "b" and set(moved) == set(scores)  # reorders, adds nothing
+    assert FeedbackBoosts.fit(clicks, weight=0.0).apply(scores, "bluetooth speaker") == scores
+
+
+def test_feedback_boosts_round_trip(tmp_path):
+    boosts = FeedbackBoosts.fit([Click("q", "a", 2)], weight=0.5)
+    boosts.save(tmp_path / "f" / "feedback.json", {"note": 1})
+    assert FeedbackBoosts.load(tmp_path / "f" / "feedback.json") == boosts
+    assert not FeedbackBoosts.load(tmp_path / "none.json").active
+
+
+def test_stored_events_train_the_search_stage_and_a_running_searcher_picks_it_up(indexes, demo_index, tmp_path):
+    from typer.testing import CliRunner
+
+    from app.cli import app
+    from app.services import current_services
+
+    searcher = indexes.searcher("demo")
+    before = [h.product.id for h in searcher.search("bluetooth speaker", k=5, method="full").hits]
+    laptops = [h.product.id for h in searcher.search("laptop", k=5, method="full").hits]
+    chosen = before[4]
+    store = current_services().store
+    session = ShopSession(store, index="demo", shopper_id="feedback-test")
+    session.state.query = "bluetooth speaker"
+    session.state.remember_shown([(pid, None) for pid in before])
+    product = searcher.get_product(chosen)
+    for _ in range(3):
+        session.learn(Signal(SignalKind.ADDED_TO_CART, product))
+    assert [c.position for c in clicks_from_events(store.events("feedback-test"))] == [5, 5, 5]
+    dry = CliRunner().invoke(app, ["train", "feedback", "--index", "demo", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert not indexes.feedback_file("demo").exists()
+    result = CliRunner().invoke(app, ["train", "feedback", "--index", "demo", "--weight", "2.0"])
+    assert result.exit_code == 0, result.output
+    assert "bluetooth speaker" in result.output
+    try:
+        after = [h.product.id for h in indexes.searcher("demo").search("bluetooth speaker", k=5, method="full").hits]
+        assert after[0] == chosen  # the boosted product leads; nothing new joined the top 5
+        assert set(after) == set(before)
+        other = indexes.searcher("demo").search("laptop", k=5, method="full")
+        assert [h.product.id for h in other.hits] == laptops  # a query without feedback is untouched
+    finally:
+        indexes.feedback_file("demo").unlink()
+        store.forget("feedback-test")
+    assert not indexes.searcher("demo").feedback.active

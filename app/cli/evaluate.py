@@ -142,6 +142,7 @@ def eval_tune_type(
 class RecommendPart(StrEnum):
     similar = "similar"
     personalization = "personalization"
+    feedback = "feedback"
 
 
 @eval_app.command("recommend")
@@ -167,6 +168,8 @@ def eval_recommend(
         summary["similar_items"] = _similar_items(pairs, sources, seed, folds, write, console)
     if RecommendPart.personalization in parts:
         summary["personalization"] = _personalization(pairs, seed, folds, write, console)
+    if RecommendPart.feedback in parts:
+        summary["feedback"] = _feedback_loop(pairs, seed, console)
     if as_json:
         print(json.dumps(summary))
 
@@ -196,6 +199,36 @@ def _similar_items(pairs, sources, seed: int, folds: int, write: bool, console) 
                                                           for c, r in report.per_catalog.items()}})
         err.print(f"[green]wrote {default_path()}[/]")
     return report.to_dict()
+
+
+def _feedback_loop(pairs, seed: int, console, sessions: int = 20) -> dict:
+    """The simulated feedback stream, written to a real store and read back as serving records it."""
+    import tempfile
+
+    from assistant.storage import FeedbackEvent, Store
+    from retrieval.evaluation.feedback_eval import evaluate, simulate, split
+    from retrieval.recommend.feedback import clicks_from_events
+
+    split_pairs = [(searcher, split(searcher, searcher.name, judged, seed)) for searcher, judged in pairs]
+    clicks = simulate([r for _, rows in split_pairs for r in rows], sessions, seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "feedback.sqlite")
+        for n, c in enumerate(clicks):
+            store.record_event(f"sim-{n % 50}", f"sim-{n % 50}", FeedbackEvent(c.kind, c.product_id, c.query, (),
+                                                                               c.position))
+        stored = clicks_from_events(store.events())
+    report = evaluate(split_pairs, stored)
+    table = Table(title=f"learning from feedback: {report['events']} simulated clicks, weight per fold "
+                        f"{report['fold_weights']}")
+    for col in ("catalog", "queries", "feedback", "nDCG@10 before", "after (OOF)", "delta [95% CI]", "p"):
+        table.add_column(col)
+    for name, entry in report["catalogs"].items():
+        for part, e in entry.items():
+            t = e["paired"]
+            table.add_row(name, str(e["queries"]), part, f"{e['ndcg@10_before']:.4f}", f"{e['ndcg@10_after']:.4f}",
+                          f"{t['delta']:+.4f} [{t['ci_low']:+.4f}, {t['ci_high']:+.4f}]", f"{t['p_value']:.4f}")
+    console.print(table)
+    return report
 
 
 def _personalization(pairs, seed: int, folds: int, write: bool, console) -> dict:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli.common import SHARED_DATA, err, services
+from app.cli.common import SHARED_DATA, err, out, services
 from app.cli.evaluate import print_agent_eval
 
 train_app = typer.Typer(help="Fine-tune Aisle's models.", no_args_is_help=True)
@@ -61,6 +61,55 @@ def train_ranker_cmd(
             table.add_row(m, f"{v.get('ndcg@10_full', float('nan')):.4f}", f"{v.get('ndcg@10_rerank'):.4f}")
         err.print(table)
     err.print(f"[green]saved[/] {out} (model card: {out / 'MODEL_CARD.md'})")
+
+
+@train_app.command("feedback")
+def train_feedback_cmd(
+    index: Annotated[str | None, typer.Option(help="Index whose shoppers' feedback to learn (default: configured).")]
+    = None,
+    weight: Annotated[float | None, typer.Option(min=0.0, help="Stage weight (default: the evaluated one).")] = None,
+    eta: Annotated[float, typer.Option(min=0.0, help="Position-bias exponent: P(look at k) = 1/k**eta.")] = 1.0,
+    dry_run: Annotated[bool, typer.Option(help="Report what would change; write nothing.")] = False,
+) -> None:
+    """Learn from stored feedback events (thumbs, carts, questions, clicks): per-query boosts, position-bias
+    corrected, written beside the index for the search's feedback stage. Prints what changed."""
+    from retrieval.recommend.feedback import DEFAULT_FEEDBACK_WEIGHT, FeedbackBoosts, clicks_from_events
+
+    svc = services()
+    name = index or svc.settings.index_name
+    try:
+        searcher = svc.indexes.searcher(name)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    clicks = clicks_from_events(svc.store.events())
+    path = svc.indexes.feedback_file(name)
+    old = FeedbackBoosts.load(path)
+    new = FeedbackBoosts.fit(clicks, eta, DEFAULT_FEEDBACK_WEIGHT if weight is None else weight)
+    table = Table(title=f"{name}: {new.events} feedback events over {len(new.boosts)} queries"
+                        f" (before: {old.events} events, {len(old.boosts)} queries)")
+    for col in ("query", "top-3 before", "top-3 after"):
+        table.add_column(col)
+    changed = 0
+    for query in sorted(new.boosts):
+        try:
+            before = searcher.search(query, k=3, method="full")
+            saved, searcher.feedback = searcher.feedback, new
+            after = searcher.search(query, k=3, method="full")
+        except ValueError:
+            continue
+        finally:
+            searcher.feedback = saved
+        a, b = [h.product.id for h in before.hits], [h.product.id for h in after.hits]
+        if a != b:
+            changed += 1
+            table.add_row(query, ", ".join(a), ", ".join(b))
+    out.print(table)
+    out.print(f"{changed} of {len(new.boosts)} queries change their top 3; queries without feedback are untouched.")
+    if dry_run:
+        return
+    new.save(path, {"trained_from": "aisle train feedback", "queries_changed_top3": changed})
+    out.print(f"[green]wrote {path}[/] (the running server picks it up on its next search)")
 
 
 @train_app.command("agent")

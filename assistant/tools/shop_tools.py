@@ -248,6 +248,7 @@ class ShopTools:
     def similar_products(self, **kwargs: Any) -> Result:
         args = s.SimilarProductsArgs(**kwargs)
         source = self._product(args.position, args.product_id, focus=True)
+        self.session.learn(Signal(SignalKind.CLICKED, source))
         wanted = args.model_dump(include={"min_price", "max_price", "brands", "exclude_brands", "colour"},
                                  exclude_defaults=True)
         if args.in_stock:

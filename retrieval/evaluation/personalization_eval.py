@@ -1,12 +1,12 @@
 """Personalization with simulated shoppers: does it find what they like without losing what they asked for?
 
-For every judged query the served search's top 20 (what the shopping tools reorder) are retrieved
-once. Each simulated shopper has one hidden preference, drawn (seeded) from what the query's results could satisfy: a brand, a price band
-(a third of the results' price range) or a colour that at least 3 of the 20 have but at most half of
-the top 5. Before the query, the shopper gave 0-3 thumbs up in earlier sessions, each on a random
+For every judged query the served search's top 20 (what the shopping tools reorder) are retrieved once. Each
+simulated shopper has one hidden preference, drawn (seeded) from what the query's results could satisfy: a
+brand, a price band (a third of the results' price range) or a colour that at least 3 of the 20 have but at
+most 2 of the top 5. Before the query, the shopper gave 0-3 thumbs up in earlier sessions, each on a random
 catalog product with the preference that is not among this query's results (so the signal is about the
-shopper, not about the answer). After n signals we report preference-match@5 (share of the top 5 with
-the preference) and the query's judged nDCG@10 of the personalized order.
+shopper, not about the answer). After n signals we report preference-match@5 (share of the top 5 with the
+preference) and the query's judged nDCG@10 of the personalized order.
 
 The weight of the profile is chosen out of fold (folds by query): the largest mean match@5 over 1-3
 signals whose mean nDCG@10 drop against no personalization stays within ``MAX_NDCG_DROP`` on the

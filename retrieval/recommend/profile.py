@@ -36,13 +36,14 @@ class SignalKind(StrEnum):
     ADDED_TO_CART = "added_to_cart"
     ASKED_ABOUT = "asked_about"
     COMPARED = "compared"
+    CLICKED = "clicked"                  # "more like this" on a card, and other clicks on a product
     STATED_BRAND = "stated_brand"        # "I prefer Sony"
     STATED_NOT_BRAND = "stated_not_brand"  # "I don't like Sony"
 
 
 SIGNAL_WEIGHTS: dict[SignalKind, float] = {
     SignalKind.THUMBS_UP: 1.0, SignalKind.THUMBS_DOWN: -1.0, SignalKind.ADDED_TO_CART: 1.0,
-    SignalKind.ASKED_ABOUT: 0.3, SignalKind.COMPARED: 0.2, SignalKind.STATED_BRAND: 1.5,
+    SignalKind.ASKED_ABOUT: 0.3, SignalKind.COMPARED: 0.2, SignalKind.CLICKED: 0.5, SignalKind.STATED_BRAND: 1.5,
     SignalKind.STATED_NOT_BRAND: -1.5,
 }
 
