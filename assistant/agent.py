@@ -25,7 +25,14 @@ from assistant.dialogue.preferences import (
     why_asked,
     why_reply,
 )
-from assistant.dialogue.state_rules import NO_TOOL, NOT_UNDERSTOOD, pending_answer, similar_asked, state_guard
+from assistant.dialogue.state_rules import (
+    NO_TOOL,
+    NOT_UNDERSTOOD,
+    accessories_asked,
+    pending_answer,
+    similar_asked,
+    state_guard,
+)
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
@@ -105,9 +112,10 @@ class ShoppingAgent:
             result.reply, result.fixed_reply = answer.reply, True
             return
         direct = answer.call
-        if direct is None and similar_asked(text, session.state):  # "more like the second one": no model call
-            name, args = self._guards(session, tools, "similar_products", {}, text)
-            direct = {"name": name, "args": args, "id": "similar", "type": "tool_call"}
+        for asked, tool in ((accessories_asked, "find_accessories"), (similar_asked, "similar_products")):
+            if direct is None and asked(text, session.state):  # "more like the second one": no model call
+                name, args = self._guards(session, tools, tool, {}, text)
+                direct = {"name": name, "args": args, "id": tool, "type": "tool_call"}
         if direct is None and (english := foreign_search(text, tools.types)) is not None:
             direct = {"name": "search_products", "args": {"query": english}, "id": "foreign-terms", "type": "tool_call"}
             result.notices.append(f'I read your message as "{english}" (I understand English best).')

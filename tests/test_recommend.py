@@ -324,3 +324,75 @@ def test_stored_events_train_the_search_stage_and_a_running_searcher_picks_it_up
         indexes.feedback_file("demo").unlink()
         store.forget("feedback-test")
     assert not indexes.searcher("demo").feedback.active
+
+
+# --- accessories ------------------------------------------------------------------------------------------
+
+from assistant.dialogue.state_rules import accessories_asked  # noqa: E402
+from retrieval.recommend.accessories import CompatibilityIndex, model_codes  # noqa: E402
+
+
+def _accessory_catalog() -> list[Product]:
+    return [
+        Product(id="P-1", title="Acme LaserWriter 1300n Printer", brand="Acme", price=160.0,
+                attributes={"model": "LaserWriter 1300n"}),
+        Product(id="T-1", title="Acme 13A Original Black toner", brand="Acme", price=90.0,
+                attributes={"compatibility": "Acme LaserWriter 1150/1300/3390"}),
+        Product(id="T-2", title="Acme 55X toner", brand="Acme", price=120.0,
+                attributes={"compatibility": "Acme LaserWriter Enterprise M525"}),
+        Product(id="C-1", title="Acme PhotoShot M525 Digital Camera", brand="Acme", price=200.0,
+                attributes={"model": "PhotoShot M525"}),
+        Product(id="T-3", title="Bolt 13A toner", brand="Bolt", price=20.0,
+                attributes={"compatibility": "Bolt LaserWriter 1300"}),
+        Product(id="K-1", title="Cable kit for the PhotoShot M525", brand="Acme", price=15.0),
+        Product(id="S-1", title="Acme Studio Speaker", brand="Acme", price=50.0),
+    ]
+
+
+def test_model_codes_skip_units_and_keep_series():
+    strong, numbered = model_codes("HP LaserJet 1320dn 64 GB 1200 dpi")
+    assert ("laserjet", "1320dn") in strong and ("laserjet", "1320") in numbered
+    assert not any(code in ("64gb", "1200dpi") for _, code in strong)
+
+
+def test_compatibility_lists_match_series_and_brand():
+    index = CompatibilityIndex.build(_accessory_catalog())
+    products = {p.id: p for p in _accessory_catalog()}
+    assert [f.product_id for f in index.accessories_for(products["P-1"])] == ["T-1"]  # not Bolt's, not M525's
+    assert index.accessories_for(products["C-1"]) == []  # "PhotoShot M525" is no "LaserWriter M525"
+    assert [f.product_id for f in index.devices_for(products["T-1"])] == ["P-1"]
+    assert [f.product_id for f in index.named_by_text(products["C-1"])] == ["K-1"]
+    assert index.accessories_for(products["S-1"]) == [] and index.named_by_text(products["S-1"]) == []
+
+
+@pytest.fixture(scope="module")
+def accessory_tools(indexes, tmp_path_factory):
+    indexes.build("accessory_test", _accessory_catalog(), "test")
+    session = ShopSession(Store(tmp_path_factory.mktemp("acc") / "shop.sqlite"), index="accessory_test")
+    t = ShopTools(session, indexes.searcher("accessory_test"))
+    t.search_method = "hybrid"
+    return t
+
+
+def test_find_accessories_tool_says_how_it_knows(accessory_tools):
+    tools = accessory_tools
+    tools.state.remember_shown([("P-1", 160.0), ("C-1", 200.0), ("S-1", 50.0), ("T-1", 90.0)])
+    _, printer = tools.run("find_accessories", {"position": 1})
+    assert printer.status == "ok" and printer.accessories.evidence == "compatibility"
+    assert [p.id for p in printer.products] == ["T-1"] and "fits" in printer.products[0].why[0]
+    tools.state.remember_shown([("P-1", 160.0), ("C-1", 200.0), ("S-1", 50.0), ("T-1", 90.0)])
+    _, camera = tools.run("find_accessories", {"position": 2})
+    assert camera.accessories.evidence == "text" and [p.id for p in camera.products] == ["K-1"]
+    tools.state.remember_shown([("P-1", 160.0), ("C-1", 200.0), ("S-1", 50.0), ("T-1", 90.0)])
+    _, speaker = tools.run("find_accessories", {"position": 3})
+    assert speaker.status == "empty" and "doesn't say" in speaker.message
+    tools.state.remember_shown([("P-1", 160.0), ("C-1", 200.0), ("S-1", 50.0), ("T-1", 90.0)])
+    _, toner = tools.run("find_accessories", {"position": 4})
+    assert toner.accessories.direction == "fits" and [p.id for p in toner.products] == ["P-1"]
+
+
+@pytest.mark.parametrize("text,asked", [("what goes with the second one?", True), ("toner for that one", True),
+                                        ("is there a case for it?", True), ("what does the first one fit?", True),
+                                        ("do you have cases?", False), ("a case for my phone", False)])
+def test_accessory_requests_are_read_from_words(text, asked):
+    assert accessories_asked(text, DialogueState(shown=["a", "b"])) is asked

@@ -20,7 +20,7 @@ CHIPS = {"Under $50": "under $50 please", "In stock only": "only in stock ones",
          "4★ and up": "at least 4 stars please", "Cheaper": "something cheaper"}
 THINKING = {"search_products": "Searching the catalog…", "compare_products": "Comparing…",
             "answer_product_question": "Checking the specs…", "order_status": "Looking up your order…",
-            "similar_products": "Finding similar products…"}
+            "similar_products": "Finding similar products…", "find_accessories": "Checking what fits…"}
 
 
 def build_shopper(agent: ShoppingAgent, registry: SessionRegistry) -> gr.Blocks:

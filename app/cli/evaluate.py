@@ -143,6 +143,7 @@ class RecommendPart(StrEnum):
     similar = "similar"
     personalization = "personalization"
     feedback = "feedback"
+    accessories = "accessories"
 
 
 @eval_app.command("recommend")
@@ -170,6 +171,8 @@ def eval_recommend(
         summary["personalization"] = _personalization(pairs, seed, folds, write, console)
     if RecommendPart.feedback in parts:
         summary["feedback"] = _feedback_loop(pairs, seed, console)
+    if RecommendPart.accessories in parts:
+        summary["accessories"] = _accessories(pairs, console)
     if as_json:
         print(json.dumps(summary))
 
@@ -199,6 +202,25 @@ def _similar_items(pairs, sources, seed: int, folds: int, write: bool, console) 
                                                           for c, r in report.per_catalog.items()}})
         err.print(f"[green]wrote {default_path()}[/]")
     return report.to_dict()
+
+
+def _accessories(pairs, console) -> dict:
+    from retrieval.evaluation.accessories_eval import evaluate
+    from retrieval.recommend.accessories import compatibility_index
+
+    results = {}
+    for searcher, _ in pairs:
+        index, _related = compatibility_index(searcher)
+        if not index.has_data:
+            console.print(f"{searcher.name}: no compatibility lists in the catalog; accessories not evaluated")
+            continue
+        results[searcher.name] = r = evaluate(searcher, index)
+        t = r["text_vs_knn_precision"]
+        console.print(f"{searcher.name}: {r['products_with_compatible_accessories']} products with listed accessories; "
+                      f"precision@5 text {r['precision@5']['text']:.4f} vs knn {r['precision@5']['knn']:.4f} "
+                      f"({t['delta']:+.4f} [{t['ci_low']:+.4f}, {t['ci_high']:+.4f}], p={t['p_value']:.4f}); "
+                      f"text answers {r['text_answers_something']:.0%}. {r['note']}")
+    return results
 
 
 def _feedback_loop(pairs, seed: int, console, sessions: int = 20) -> dict:

@@ -15,7 +15,7 @@ from assistant.tools.results import SearchEcho, ToolResult
 EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
                      "ask_clarification"}
 # tools the adapter was not trained to phrase: their reply is built here from the result
-TEMPLATE_ONLY_TOOLS = {"similar_products"}
+TEMPLATE_ONLY_TOOLS = {"similar_products", "find_accessories"}
 
 
 def constraint_phrase(filters: dict[str, Any]) -> str:
@@ -137,6 +137,24 @@ def similar_reply(a: ToolResult, variant: int = 0) -> str:
             f"{top.title} at {top.display_price}{why}.")
 
 
+def accessories_reply(a: ToolResult, variant: int = 0) -> str:
+    """What goes with a product, saying how the catalog knows (its compatibility lists, or only a mention)."""
+    if a.accessories is None:
+        raise ValueError("a find_accessories result carries no source product")
+    echo = a.accessories
+    if a.status == "empty" or not a.products or echo.evidence == "none":
+        often = f" Products often bought for one like it: {', '.join(echo.related)}." if echo.related else ""
+        return f"The catalog doesn't list anything compatible with {echo.source_title}.{often}"
+    top = a.products[0]
+    if echo.direction == "fits":
+        return f"{echo.source_title} fits {top.title} ({top.display_price}) and the other products listed."
+    if echo.evidence == "text":
+        return (f"The catalog lists no compatibility for {echo.source_title}, but {top.title} ({top.display_price}) "
+                "and the others listed name it in their description. Check the details before buying.")
+    return (f"The catalog lists {len(a.products)} product(s) that fit {echo.source_title}; the first is "
+            f"{top.title} at {top.display_price}.")
+
+
 def template_reply(results: list[ToolResult], variant: int = 0) -> str:
     """The reply for this turn's tool results (the last result decides)."""
     if not results:
@@ -150,7 +168,8 @@ def template_reply(results: list[ToolResult], variant: int = 0) -> str:
     if a.tool in EXACT_REPLY_TOOLS:
         return a.message
     builders = {"search_products": search_reply, "get_product": product_reply, "compare_products": compare_reply,
-                "answer_product_question": answer_reply, "similar_products": similar_reply}
+                "answer_product_question": answer_reply, "similar_products": similar_reply,
+                "find_accessories": accessories_reply}
     return builders[a.tool](a, variant)
 
 

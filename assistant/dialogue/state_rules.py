@@ -131,6 +131,31 @@ _SIMILAR = re.compile(
 _OWN_WORDS = re.compile(r"\b(?:similar|like)\b\s+(?:to\s+)?(?:a|an|some)\b", re.I)  # "similar to a tablet": a search
 
 
+_THIS = (r"(?:it|this(?: one)?|that(?: one)?|these|those|them|the (?:first|second|third|fourth|fifth|last|top)\b|"
+         r"number|no\.?|#|\d)")
+_ACCESSORIES = re.compile(
+    r"\b(?:goes|go|work|works|fits?|pairs?)\s+(?:well\s+)?with\s+" + _THIS + r"|\bwhat (?:fits|goes with)\b|"
+    r"\baccessor(?:y|ies)\b[\w\s]{0,20}?\b(?:for|to go with|with)\s+" + _THIS + r"|"
+    r"\b(?:toner|ink|cartridges?|batter(?:y|ies)|cases?|covers?|chargers?|cables?|refills?|supplies|parts|"
+    r"accessor(?:y|ies)|compatible \w+)\s+(?:for|that fits?|that go with)\s+" + _THIS + r"|"
+    r"\bcompatible with\s+" + _THIS + r"|\bwhat (?:does|do|will|would|can) " + _THIS + r"(?:\s+\w+)?(?: one)? fit\b",
+    re.I)
+
+
+def accessories_asked(text: str, state: DialogueState) -> bool:
+    """The message asks what goes with (or what fits) a product already shown ("what goes with the second one?",
+    "toner for that one", "is there a case for it?")."""
+    return bool(state.shown) and bool(_ACCESSORIES.search(text))
+
+
+def _accessories_call(state: DialogueState, name: str, args: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
+    kept = {k: v for k, v in args.items() if k == "product_id"} if name == "find_accessories" else {}
+    refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}
+    if len(refs) == 1 and "product_id" not in kept:
+        kept["position"] = refs.pop()
+    return "find_accessories", kept
+
+
 def similar_asked(text: str, state: DialogueState) -> bool:
     """The message asks for products like one already shown ("more like the second one", "something similar
     but cheaper", "alternatives to #3"); "similar to a kindle" names no shown product and stays a search."""
@@ -153,6 +178,8 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
     """The call to run after the rules above; ``NO_TOOL`` means answer without running anything."""
     if not isinstance(args, dict):
         return name, args
+    if accessories_asked(text, state):
+        return _accessories_call(state, name, args, text)
     if similar_asked(text, state):
         return _similar_call(state, name, args, text)
     sort = sort_asked(text)

@@ -222,7 +222,7 @@ def is_policy_question(text: str) -> bool:
 ADD_CUE = re.compile(r"\badd\b|cart|basket|\bbuy\b|purchase|\bi'?ll (?:take|have|get|go with)\b|\bgrab\b|"
                      r"\bi want (?:the|this|that|it|#|number|one)\b", re.I)
 REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "remove_from_cart",
-                             "similar_products"})
+                             "similar_products", "find_accessories"})
 
 
 def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[str],

@@ -77,6 +77,17 @@ class SimilarEcho:
 
 
 @dataclass(frozen=True)
+class AccessoryEcho:
+    """What a "what goes with it?" answered: for which product, in which direction, and on what evidence."""
+
+    source_id: str
+    source_title: str
+    direction: Literal["accessories", "fits"]  # accessories for a device / devices an accessory fits
+    evidence: Literal["compatibility", "text", "none"]  # the catalog's lists / named in text / nothing known
+    related: tuple[str, ...] = ()  # product types often bought for this one's type (when nothing is known)
+
+
+@dataclass(frozen=True)
 class ComparisonRow:
     label: str
     values: list[str]  # one per compared product, in the order of the result's products
@@ -112,6 +123,7 @@ class ToolResult:
     facts: list[str] = field(default_factory=list)
     search: SearchEcho | None = None
     similar: SimilarEcho | None = None
+    accessories: AccessoryEcho | None = None
     comparison: Comparison | None = None
     cart: CartView | None = None
     order: Order | None = None

@@ -82,6 +82,11 @@ class SimilarProductsArgs(ProductRef):
     _listify = field_validator("brands", "exclude_brands", mode="before")(listify)
 
 
+class FindAccessoriesArgs(ProductRef):
+    """What goes with one shown product: accessories and supplies the catalog lists as fitting it (or, for an
+    accessory, the products it fits)."""
+
+
 class AddToCartArgs(ProductRef):
     """Add a product to the cart; the shopper must confirm first (confirm=true answers our question)."""
 
@@ -121,6 +126,7 @@ TOOL_ARGS: dict[str, type[_Args]] = {
     "get_product": GetProductArgs,
     "compare_products": CompareProductsArgs,
     "similar_products": SimilarProductsArgs,
+    "find_accessories": FindAccessoriesArgs,
     "answer_product_question": AnswerProductQuestionArgs,
     "add_to_cart": AddToCartArgs,
     "remove_from_cart": RemoveFromCartArgs,

@@ -25,6 +25,7 @@ from assistant.tools import schemas as s
 from assistant.tools.product_question import best_facts
 from assistant.tools.results import (
     SORT_WORDS,
+    AccessoryEcho,
     CartView,
     Comparison,
     ComparisonRow,
@@ -36,6 +37,7 @@ from assistant.tools.results import (
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
+from retrieval.recommend.accessories import compatibility_index
 from retrieval.recommend.profile import Personalizer, Signal, SignalKind
 from retrieval.recommend.similar import SimilarItems, SimilarityWeights
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
@@ -274,6 +276,36 @@ class ShopTools:
         cards = [replace(card(r.product, filters, i), why=[*r.reasons, *card(r.product, filters).why])
                  for i, r in enumerate(found, start=1)]
         return "\n".join([head, *lines]), ToolResult("similar_products", "ok", head, cards, lines, similar=echo)
+
+    def find_accessories(self, **kwargs: Any) -> Result:
+        args = s.FindAccessoriesArgs(**kwargs)
+        source = self._product(args.position, args.product_id, focus=True)
+        index, related = compatibility_index(self.searcher)
+        direction = "fits" if source.id in index.lists else "accessories"
+        fits = index.devices_for(source) if direction == "fits" else index.accessories_for(source)
+        evidence = "compatibility"
+        if not fits and direction == "accessories":
+            fits, evidence = index.named_by_text(source), "text"
+        if not fits:
+            kind = self.searcher.product_types([source.id]).get(source.id)
+            often = tuple(related.get(kind, ())[:3]) if kind else ()
+            text = f"The catalog doesn't say what fits {source.title}."
+            if often:
+                text += f" Products often bought for a {kind}: {', '.join(often)}."
+            return text, ToolResult("find_accessories", "empty", text, [card(source)],
+                                    accessories=AccessoryEcho(source.id, source.title, direction, "none", often))
+        found = self.searcher.lexical.get_many([f.product_id for f in fits[:SEARCH_K]])
+        shown = [(f, found[f.product_id]) for f in fits[:SEARCH_K] if f.product_id in found]
+        self.state.remember_shown([(p.id, p.price) for _, p in shown])
+        self.state.focus = source.id
+        head = (f"{source.title} fits {len(fits)} product(s) of the catalog" if direction == "fits" else
+                f"{len(fits)} product(s) the catalog lists as fitting {source.title}" if evidence == "compatibility"
+                else f"{len(fits)} product(s) that name {source.title} (the catalog lists no compatibility)") + ":"
+        lines = [f"{summary_line(p, i)} | {f.reason}" for i, (f, p) in enumerate(shown, start=1)]
+        cards = [replace(card(p, None, i), why=[f.reason]) for i, (f, p) in enumerate(shown, start=1)]
+        return "\n".join([head, *lines]), ToolResult(
+            "find_accessories", "ok", head, cards, lines,
+            accessories=AccessoryEcho(source.id, source.title, direction, evidence))
 
     def answer_product_question(self, **kwargs: Any) -> Result:
         args = s.AnswerProductQuestionArgs(**kwargs)
