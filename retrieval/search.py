@@ -8,11 +8,12 @@ the UI's "why it matches", the evaluation) can see how each result got there.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from aisle.settings import Settings
 from retrieval.catalog.product import Product
@@ -29,6 +30,7 @@ from retrieval.type_boost import TypeBoost
 from retrieval.vector_store import VectorStore
 
 Method = Literal["bm25", "dense", "hybrid", "full"]
+T = TypeVar("T")
 
 
 class IndexNotFoundError(LookupError):
@@ -116,6 +118,16 @@ class Searcher:
         self.type_boost = type_boost if type_boost is not None else TypeBoost.load()
         self.feedback = feedback or FeedbackBoosts()  # learned from shoppers' feedback (``aisle train feedback``)
         self._type_of: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # id -> (type, named), once
+        self._derived: dict[str, Any] = {}
+        self._derived_lock = threading.Lock()
+
+    def derived(self, name: str, build: Callable[[Searcher], T]) -> T:
+        """Data derived from this generation's catalog (a recommender's index), built on first use and kept as
+        long as the searcher: a rebuilt index is a new searcher, so nothing stale is served."""
+        with self._derived_lock:
+            if name not in self._derived:
+                self._derived[name] = build(self)
+            return self._derived[name]
 
     @property
     def reranker(self) -> Reranker | None:

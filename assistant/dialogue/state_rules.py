@@ -169,7 +169,7 @@ def _similar_call(state: DialogueState, name: str, args: dict[str, Any], text: s
     refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}
     if len(refs) == 1 and "product_id" not in kept:
         kept["position"] = refs.pop()
-    if _CHEAPER_WORD.search(text) or re.search(r"\b(?:cheap|budget|less money|lower cost)\b", text, re.I):
+    if _CHEAPER_WORD.search(text) or re.search(r"\b(?:cheap|budget|less money|lower cost|costs? less)\b", text, re.I):
         kept["cheaper"] = True
     return "similar_products", kept
 

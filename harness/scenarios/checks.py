@@ -106,6 +106,20 @@ def _check_shown(exp: TurnExpectation, obs: Observation, check: TurnCheck) -> No
                        max(now) if now else "nothing shown")
 
 
+def _cheaper_than_shown(exp: TurnExpectation, obs: Observation, check: TurnCheck) -> None:
+    n = exp.cheaper_than_shown
+    if n is None:
+        return
+    if len(obs.previous_products) < n or obs.previous_products[n - 1].price is None:
+        check.fail("cheaper_than_shown", f"a priced product #{n} in the previous turn", len(obs.previous_products))
+        return
+    source = obs.previous_products[n - 1]
+    dearer = [p.title for p in obs.products if p.price is None or p.price >= source.price or p.id == source.id]
+    if not obs.products or dearer:
+        check.fail("cheaper_than_shown", f"all below {source.display_price()} ({source.title})",
+                   dearer or "nothing shown")
+
+
 def check_turn(exp: TurnExpectation, obs: Observation) -> TurnCheck:
     check = TurnCheck()
     names = [c["name"] for c in obs.tool_calls]
@@ -126,6 +140,7 @@ def check_turn(exp: TurnExpectation, obs: Observation) -> TurnCheck:
                            f"{p.id} ({p.brand}, {p.display_price()}, rating {p.rating}, colour {p.colour}, "
                            f"stock {p.stock}, {' > '.join(p.category)})")
     _check_shown(exp, obs, check)
+    _cheaper_than_shown(exp, obs, check)
     if exp.count is not None:
         unique = len(dict.fromkeys(shown))
         if unique < exp.count.min or (exp.count.max is not None and unique > exp.count.max):

@@ -101,6 +101,8 @@ class TurnExpectation(_Strict):
         default=None, description="The shown products are in this order.")
     max_price_below_previous: bool = Field(default=False, description="The dearest product shown costs less than "
                                                                       "the dearest one of the previous turn.")
+    cheaper_than_shown: int | None = Field(default=None, ge=1, description="Every product shown costs less than the "
+                                           "one at this position of the previous turn, which is not shown again.")
 
     @field_validator("titles_match")
     @classmethod

@@ -21,7 +21,6 @@ offers.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,17 +194,13 @@ class CompatibilityIndex:
         return dict(related)
 
 
-_built: dict[tuple[str, str], tuple[CompatibilityIndex, dict[str, list[str]]]] = {}
-_lock = threading.Lock()
-
-
 def compatibility_index(searcher: Searcher) -> tuple[CompatibilityIndex, dict[str, list[str]]]:
-    """The index of one generation's compatibility lists and its mined type relations, built once per process
-    (a rebuilt index is a new generation, so a new build)."""
-    key = (searcher.name, searcher.manifest.generation)
-    with _lock:
-        if key not in _built:
-            index = CompatibilityIndex.build(searcher.lexical.get_many(searcher.lexical.all_ids()).values())
-            related = index.related_types(searcher.product_types(list(index.products))) if index.has_data else {}
-            _built[key] = (index, related)
-        return _built[key]
+    """The index of one generation's compatibility lists and its mined type relations, built once per searcher
+    (a rebuilt index is a new generation, so a new searcher and a new build)."""
+    return searcher.derived("compatibility", _build)
+
+
+def _build(searcher: Searcher) -> tuple[CompatibilityIndex, dict[str, list[str]]]:
+    index = CompatibilityIndex.build(searcher.lexical.get_many(searcher.lexical.all_ids()).values())
+    related = index.related_types(searcher.product_types(list(index.products))) if index.has_data else {}
+    return index, related
