@@ -396,3 +396,26 @@ def test_find_accessories_tool_says_how_it_knows(accessory_tools):
                                         ("do you have cases?", False), ("a case for my phone", False)])
 def test_accessory_requests_are_read_from_words(text, asked):
     assert accessories_asked(text, DialogueState(shown=["a", "b"])) is asked
+
+
+def test_bought_together_counts_shoppers_not_events():
+    from retrieval.recommend.accessories import bought_together
+
+    carts = [("s1", "printer"), ("s1", "paper"), ("s1", "paper"), ("s2", "printer"), ("s2", "paper"),
+             ("s2", "cable"), ("s3", "paper"), ("s3", "cable")]
+    assert [(f.product_id, f.strength) for f in bought_together(carts, "printer")] == [("paper", 2)]
+    assert bought_together(carts, "printer", min_shoppers=1)[1].product_id == "cable"
+    assert bought_together(carts, "nothing") == []
+
+
+def test_find_accessories_falls_back_to_other_shoppers_carts(accessory_tools):
+    tools = accessory_tools
+    store = tools.session.store
+    for shopper in ("a", "b"):
+        other = ShopSession(store, index="accessory_test", shopper_id=shopper)
+        for pid in ("S-1", "K-1"):
+            other.learn(Signal(SignalKind.ADDED_TO_CART, tools.searcher.get_product(pid)))
+    tools.state.remember_shown([("S-1", 50.0)])
+    _, speaker = tools.run("find_accessories", {"position": 1})
+    assert speaker.accessories.evidence == "carts" and [p.id for p in speaker.products] == ["K-1"]
+    assert "bought with it by 2 shoppers" in speaker.products[0].why

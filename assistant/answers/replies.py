@@ -148,6 +148,9 @@ def accessories_reply(a: ToolResult, variant: int = 0) -> str:
     top = a.products[0]
     if echo.direction == "fits":
         return f"{echo.source_title} fits {top.title} ({top.display_price}) and the other products listed."
+    if echo.evidence == "carts":
+        return (f"The catalog lists no compatibility for {echo.source_title}; shoppers who bought it also bought "
+                f"{top.title} ({top.display_price}) and the others listed.")
     if echo.evidence == "text":
         return (f"The catalog lists no compatibility for {echo.source_title}, but {top.title} ({top.display_price}) "
                 "and the others listed name it in their description. Check the details before buying.")

@@ -83,7 +83,8 @@ class AccessoryEcho:
     source_id: str
     source_title: str
     direction: Literal["accessories", "fits"]  # accessories for a device / devices an accessory fits
-    evidence: Literal["compatibility", "text", "none"]  # the catalog's lists / named in text / nothing known
+    evidence: Literal["compatibility", "carts", "text", "none"]  # catalog lists / other shoppers' carts /
+    # named in text / nothing known
     related: tuple[str, ...] = ()  # product types often bought for this one's type (when nothing is known)
 
 

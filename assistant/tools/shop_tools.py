@@ -37,7 +37,7 @@ from assistant.tools.results import (
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
-from retrieval.recommend.accessories import compatibility_index
+from retrieval.recommend.accessories import bought_together, compatibility_index
 from retrieval.recommend.profile import Personalizer, Signal, SignalKind
 from retrieval.recommend.similar import SimilarItems, SimilarityWeights
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
@@ -285,6 +285,9 @@ class ShopTools:
         fits = index.devices_for(source) if direction == "fits" else index.accessories_for(source)
         evidence = "compatibility"
         if not fits and direction == "accessories":
+            carts = [(e.shopper_id, e.product_id) for e in self.session.store.events() if e.kind == "added_to_cart"]
+            fits, evidence = bought_together(carts, source.id), "carts"
+        if not fits and direction == "accessories":
             fits, evidence = index.named_by_text(source), "text"
         if not fits:
             kind = self.searcher.product_types([source.id]).get(source.id)
@@ -300,6 +303,7 @@ class ShopTools:
         self.state.focus = source.id
         head = (f"{source.title} fits {len(fits)} product(s) of the catalog" if direction == "fits" else
                 f"{len(fits)} product(s) the catalog lists as fitting {source.title}" if evidence == "compatibility"
+                else f"{len(fits)} product(s) other shoppers bought with {source.title}" if evidence == "carts"
                 else f"{len(fits)} product(s) that name {source.title} (the catalog lists no compatibility)") + ":"
         lines = [f"{summary_line(p, i)} | {f.reason}" for i, (f, p) in enumerate(shown, start=1)]
         cards = [replace(card(p, None, i), why=[f.reason]) for i, (f, p) in enumerate(shown, start=1)]

@@ -194,6 +194,20 @@ class CompatibilityIndex:
         return dict(related)
 
 
+def bought_together(carts: Iterable[tuple[str, str]], product_id: str, min_shoppers: int = 2) -> list[Fit]:
+    """Products other shoppers put in their cart with this one ((shopper, product) pairs; co-occurrence once
+    there is traffic), those of at least ``min_shoppers`` shoppers, most shared first."""
+    by_shopper: dict[str, set[str]] = defaultdict(set)
+    for shopper, pid in carts:
+        by_shopper[shopper].add(pid)
+    counts: Counter[str] = Counter()
+    for products in by_shopper.values():
+        if product_id in products:
+            counts.update(products - {product_id})
+    return [Fit(pid, f"bought with it by {n} shoppers", n)
+            for pid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= min_shoppers]
+
+
 def compatibility_index(searcher: Searcher) -> tuple[CompatibilityIndex, dict[str, list[str]]]:
     """The index of one generation's compatibility lists and its mined type relations, built once per searcher
     (a rebuilt index is a new generation, so a new searcher and a new build)."""
