@@ -120,3 +120,27 @@ def test_the_order_invariant_holds_only_for_the_order_asked(demo_products):
     assert ordered_as_asked(view(priced[::-1], "price_asc")) is False
     assert ordered_as_asked(view(priced[::-1], "price_desc")) is True
     assert ordered_as_asked(view(priced, None)) is None
+
+
+def test_the_similar_invariants_hold_only_for_the_product_asked_about(demo_products):
+    from assistant.events import TurnResult
+    from assistant.tools.results import SimilarEcho, ToolResult
+    from harness.simulator.invariants import TurnView, similar_is_other_and_cheaper, similar_resolves
+    from harness.simulator.shopper import Constraints, ShopperTurn, TurnKind
+    from retrieval.filters import SearchFilters
+
+    priced = sorted((p for p in demo_products if p.price), key=lambda p: p.price)
+    shown = [p.id for p in priced[10:15]]
+    source = priced[11]  # shown as #2
+
+    def view(listed, cheaper, source_id=source.id):
+        art = ToolResult("similar_products", "ok", "x", similar=SimilarEcho(source_id, "t", SearchFilters(),
+                                                                           source.price))
+        return TurnView(ShopperTurn(TurnKind.SIMILAR, "x", (2,), cheaper), TurnResult(text="x", artifacts=[art]),
+                        Constraints(), shown, [], listed, [], {}, {}, PRODUCT_TYPES)
+
+    assert similar_resolves(view(priced[:3], False)) is True
+    assert similar_resolves(view(priced[:3], False, source_id=priced[12].id)) is False
+    assert similar_is_other_and_cheaper(view(priced[:3], True)) is True
+    assert similar_is_other_and_cheaper(view([source, *priced[:2]], False)) is False  # lists #2 itself
+    assert similar_is_other_and_cheaper(view(priced[:2] + priced[-1:], True)) is False  # one dearer than #2

@@ -70,6 +70,7 @@ class SimilarEcho:
     source_id: str
     source_title: str
     filters: SearchFilters
+    source_price: float | None = None
 
     @property
     def applied(self) -> dict[str, Any]:

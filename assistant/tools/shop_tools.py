@@ -251,10 +251,18 @@ class ShopTools:
         args = s.SimilarProductsArgs(**kwargs)
         source = self._product(args.position, args.product_id, focus=True)
         self.session.learn(Signal(SignalKind.CLICKED, source))
-        wanted = args.model_dump(include={"min_price", "max_price", "brands", "exclude_brands", "colour"},
-                                 exclude_defaults=True)
+        # the shopper's running constraints hold ("under $50, not Sony" stays), except those the dialogue derived
+        kept = {k: v for k, v in self.state.filters.model_dump(exclude_defaults=True).items()
+                if k not in self.state.derived and k != "category"}
+        wanted = kept | args.model_dump(include={"min_price", "max_price", "brands", "exclude_brands", "colour"},
+                                        exclude_defaults=True)
         if args.in_stock:
             wanted["in_stock"] = True
+        if args.brands or args.exclude_brands:  # the newest word on a brand wins, as in search
+            excluded = {b.lower() for b in wanted.get("exclude_brands", [])}
+            wanted["brands"] = [b for b in wanted.get("brands", []) if b.lower() not in excluded]
+            wanted["exclude_brands"] = [b for b in wanted.get("exclude_brands", [])
+                                        if b.lower() not in {x.lower() for x in args.brands}]
         if args.cheaper:
             if source.price is None:
                 raise LookupError(f"the catalog has no price for {source.title}, so I can't look for cheaper ones")
@@ -264,7 +272,7 @@ class ShopTools:
                 del wanted["min_price"]
         filters = SearchFilters(**wanted)
         found = SimilarItems(self.searcher, self.similar_weights).similar(source.id, filters, SEARCH_K)
-        echo = SimilarEcho(source.id, source.title, filters)
+        echo = SimilarEcho(source.id, source.title, filters, source.price)
         applied = ", ".join(f"{k}={v}" for k, v in echo.applied.items())
         if not found:
             text = f"No products like {source.title}" + (f" with {applied}" if applied else "") + " are in the catalog."

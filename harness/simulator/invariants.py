@@ -82,6 +82,8 @@ def references_resolve(view: TurnView) -> bool | None:
     if any(n > len(view.shown_before) for n in view.turn.positions):
         return None
     wanted = [view.shown_before[n - 1] for n in view.turn.positions]
+    if view.turn.kind is TurnKind.SIMILAR:
+        return None  # ``similar_resolves``
     used = [p.id for a in view.result.artifacts if a.tool != "search_products" for p in a.products]
     return used[: len(wanted)] == wanted if len(wanted) > 1 else wanted[0] in used[:1]
 
@@ -110,6 +112,33 @@ def cheaper_is_cheaper(view: TurnView) -> bool | None:
     return bool(prices) and max(prices) < max(view.previous_prices)
 
 
+def similar_resolves(view: TurnView) -> bool | None:
+    """"More like #2" shows products like #2 (not a new search, not another product's neighbours)."""
+    if view.turn.kind is not TurnKind.SIMILAR or not view.turn.positions:
+        return None
+    n = view.turn.positions[0]
+    if n > len(view.shown_before):
+        return None
+    sources = [a.similar.source_id for a in view.result.artifacts if a.similar is not None]
+    return sources[:1] == [view.shown_before[n - 1]]
+
+
+def similar_is_other_and_cheaper(view: TurnView) -> bool | None:
+    """"More like #2" never lists #2 itself; "... but cheaper" lists only products cheaper than it."""
+    if view.turn.kind is not TurnKind.SIMILAR or not view.listed or not view.turn.positions:
+        return None
+    n = view.turn.positions[0]
+    if n > len(view.shown_before):
+        return None
+    source = view.shown_before[n - 1]
+    if any(p.id == source for p in view.listed):
+        return False
+    if not view.turn.cheaper:
+        return True
+    price = next((a.similar.source_price for a in view.result.artifacts if a.similar is not None), None)
+    return price is not None and all(p.price is not None and p.price < price for p in view.listed)
+
+
 _SORT_KEYS = {"price_asc": (lambda p: p.price, False), "price_desc": (lambda p: p.price, True),
               "rating_desc": (lambda p: p.rating, True)}
 
@@ -135,6 +164,8 @@ INVARIANTS: dict[str, Callable[[TurnView], bool | None]] = {
     "never_replays": never_replays,
     "cheaper_is_cheaper": cheaper_is_cheaper,
     "ordered_as_asked": ordered_as_asked,
+    "similar_resolves": similar_resolves,
+    "similar_is_other_and_cheaper": similar_is_other_and_cheaper,
 }
 
 

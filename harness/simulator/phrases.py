@@ -43,3 +43,7 @@ SORT = {"price_asc": ["could you list the cheapest ones first", "lowest price at
         "rating_desc": ["highest rated ones first", "order them by customer rating", "top rated at the top please"]}
 NEW_TYPE = ["actually, show me {thing}{price} instead", "forget that, i want {thing}{price}",
             "different thing: {thing}{price}", "switching gears - {thing}{price}"]
+SIMILAR = ["anything in the same vein as #{n}?", "show me others like the {ord} one", "similar stuff to number {n}",
+           "what else is close to #{n}?", "more along the lines of the {ord} one", "got alternatives to #{n}?"]
+SIMILAR_CHEAPER = ["something like #{n} for less money", "a cheaper option similar to the {ord} one",
+                   "like number {n} but less expensive", "alternatives to #{n} at a lower price"]

@@ -162,16 +162,17 @@ class Simulator:
         return [p for p in (self.searcher.get_product(i) for i in ids) if p is not None]
 
     def _listed(self, artifacts: list[ToolResult]) -> list[Product]:
-        """The products this turn's last search found (closest matches after zero results are not listed)."""
+        """The products this turn's last search (or "more like this") found (closest matches after zero results are
+        not listed)."""
         for a in reversed(artifacts):
-            if a.tool == "search_products" and a.status == "ok":
+            if a.tool in ("search_products", "similar_products") and a.status == "ok":
                 return self._products([p.id for p in a.products])
         return []
 
     def _on_screen(self, artifacts: list[ToolResult]) -> list[Product] | None:
-        """The numbered list on screen after the turn, when a search put one there."""
+        """The numbered list on screen after the turn, when a search (or "more like this") put one there."""
         for a in reversed(artifacts):
-            if a.tool == "search_products" and a.products:
+            if a.tool in ("search_products", "similar_products") and a.products:
                 return self._products([p.id for p in a.products])
         return None
 

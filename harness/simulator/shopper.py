@@ -37,6 +37,7 @@ class TurnKind(StrEnum):
     ORDER = "order"
     NEW_TYPE = "new_type"
     SORT = "sort"
+    SIMILAR = "similar"
 
 
 SEARCH_KINDS = frozenset({TurnKind.OPEN, TurnKind.LOWER_PRICE, TurnKind.BRAND, TurnKind.EXCLUDE, TurnKind.COLOUR,
@@ -50,6 +51,7 @@ EXPECTED_TOOLS: dict[TurnKind, frozenset[str]] = {
     TurnKind.CONFIRM: frozenset({"add_to_cart"}),
     TurnKind.DECLINE: frozenset({"add_to_cart"}),
     TurnKind.POLICY: frozenset({"store_policy"}),
+    TurnKind.SIMILAR: frozenset({"similar_products"}),
     TurnKind.ORDER: frozenset({"order_status"}),
     TurnKind.OFF_TOPIC: frozenset(),
     TurnKind.NOTHING_PENDING: frozenset(),
@@ -77,6 +79,7 @@ class ShopperTurn:
     kind: TurnKind
     text: str
     positions: tuple[int, ...] = ()  # the on-screen positions the turn refers to
+    cheaper: bool = False            # a similar-items turn that asks for cheaper ones
 
 
 @dataclass
@@ -149,7 +152,7 @@ class SimulatedShopper:
             options.append(TurnKind.ORDER)
         if self.shown:
             options += [TurnKind.QUESTION, TurnKind.QUESTION, TurnKind.ADD, TurnKind.CHEAPER, TurnKind.EXCLUDE,
-                        TurnKind.LOWER_PRICE, TurnKind.BRAND, TurnKind.COLOUR, TurnKind.SORT]
+                        TurnKind.LOWER_PRICE, TurnKind.BRAND, TurnKind.COLOUR, TurnKind.SORT, TurnKind.SIMILAR]
             if len(self.shown) >= 2:
                 options += [TurnKind.COMPARE, TurnKind.COMPARE]
         for _ in range(10):
@@ -210,6 +213,12 @@ class SimulatedShopper:
         if kind is TurnKind.ADD:
             n = rng.randrange(1, len(shown) + 1)
             return ShopperTurn(kind, rng.choice(ph.ADD).format(n=n, ord=ORDINAL[n]), (n,))
+        if kind is TurnKind.SIMILAR:
+            n = rng.randrange(1, len(shown) + 1)
+            cheaper = shown[n - 1].price is not None and rng.random() < 0.4
+            bank = ph.SIMILAR_CHEAPER if cheaper else ph.SIMILAR
+            self.wants.sort = None  # a new list, in its own order
+            return ShopperTurn(kind, rng.choice(bank).format(n=n, ord=ORDINAL[n]), (n,), cheaper)
         if kind is TurnKind.OFF_TOPIC:
             return ShopperTurn(kind, rng.choice(ph.OFF_TOPIC))
         if kind is TurnKind.NOTHING_PENDING:
