@@ -56,6 +56,20 @@ def demo_searcher(indexes, demo_index):
     return indexes.searcher("demo")
 
 
+@pytest.fixture()
+def tools(demo_searcher, tmp_path):
+    """The shop's tools over the demo index, on a fresh store and dialogue (hybrid search: same tools, faster)."""
+    from assistant.dialogue.state import DialogueState
+    from assistant.session import ShopSession
+    from assistant.storage import Store
+    from assistant.tools.shop_tools import ShopTools
+
+    session = ShopSession(Store(tmp_path / "shop.sqlite"), index="demo", state=DialogueState())
+    t = ShopTools(session, demo_searcher)
+    t.search_method = "hybrid"
+    return t
+
+
 @pytest.fixture(scope="session")
 def agent(services, demo_index):
     """The shipped agent (the shipped adapter on the default runtime), loaded once."""

@@ -6,20 +6,10 @@ import statistics
 
 import pytest
 
-from assistant.dialogue.state import DialogueState
 from assistant.safety.grounding import ungrounded_facts
 from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
 from assistant.storage import Store
-from assistant.tools.shop_tools import ShopTools
-
-
-@pytest.fixture()
-def tools(demo_searcher, tmp_path):
-    session = ShopSession(Store(tmp_path / "shop.sqlite"), index="demo", state=DialogueState())
-    t = ShopTools(session, demo_searcher)
-    t.search_method = "hybrid"
-    return t
 
 
 def prices(art):

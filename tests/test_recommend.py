@@ -109,14 +109,6 @@ def test_the_weight_choice_finds_the_signal_that_separates_neighbours():
     assert matrix.ndcg(chosen).mean() == pytest.approx(1.0) and matrix.ndcg(plain).mean() < 1.0
 
 
-@pytest.fixture()
-def tools(demo_searcher, tmp_path):
-    session = ShopSession(Store(tmp_path / "shop.sqlite"), index="demo", state=DialogueState())
-    t = ShopTools(session, demo_searcher)
-    t.search_method = "hybrid"
-    return t
-
-
 def test_similar_products_tool_shows_cheaper_neighbours_with_reasons(tools):
     _, found = tools.run("search_products", {"query": "wireless headphones"})
     second = found.products[1]

@@ -38,6 +38,14 @@ def browser():
         b.close()
 
 
+def _shopper_page(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(server, wait_until="load")
+    page.wait_for_selector("#message textarea", timeout=60_000)
+    return page
+
+
 def _send(page, text: str) -> None:
     page.fill("#message textarea", text)
     page.click("#send")
@@ -59,10 +67,7 @@ def _last_reply_settled(page, timeout_s: float = 150) -> str:
 
 
 def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    page.goto(server, wait_until="load")
-    page.wait_for_selector("#message textarea", timeout=60_000)
+    page = _shopper_page(server, browser)
     _send(page, "bluetooth speaker under $80 in stock only")
     page.wait_for_selector("#cards .aisle-card", timeout=150_000)
     _last_reply_settled(page)
@@ -86,10 +91,7 @@ def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
 
 
 def test_more_like_this_on_a_card_shows_similar_products_with_reasons(server, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    page.goto(server, wait_until="load")
-    page.wait_for_selector("#message textarea", timeout=60_000)
+    page = _shopper_page(server, browser)
     _send(page, "wireless headphones")
     page.wait_for_selector("#cards .aisle-card", timeout=150_000)
     _last_reply_settled(page)

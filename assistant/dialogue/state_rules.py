@@ -124,21 +124,36 @@ def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str,
     return "search_products", {**fresh, "sort": sort}
 
 
+_REF = r"(?:the|this|that|it|number|no\.?|item|#|\d)"
+# similarity in the idioms shoppers use, each followed (or preceded) by the product it is about; a bare "like"
+# only with a reference right after it and no liker before it ("like #2 but cheaper", not "i'd like the first one")
 _SIMILAR = re.compile(
-    r"\bsimilar\b|\bmore like\b|\blook-?alikes?\b|\balternatives?\s+(?:to|for)\b|\bcomparable to\b|"
-    r"\b(?:something|anything|stuff|ones?|others?|products?|items?|options?|models?)\s+(?:else\s+)?"
-    r"(?:just\s+|a bit\s+)?like\s+(?:the|this|that|it|number|no\.?|item|#|\d)", re.I)
+    r"\bsimilar\b|\balike\b|\bmore like\b|\blook-?alikes?\b|\balternatives?\b|\b(?:comparable|equivalent|akin|close)\s+"
+    r"(?:to|with)\s+" + _REF + r"|\bresembl\w*|\bsame (?:vein|style|kind|sort|type|range|line|category) as\b|"
+    r"\balong (?:the|those|these) lines\b|\bin the spirit of\b|\bother(?:s| ones| options| models| versions)? like\b|"
+    r"\bmore of the same\b|\bdupes?\b|\b(?:cheaper|budget|lower[- ]priced|less expensive) (?:version|alternative|"
+    r"option|take|model)s? of\b|\b(?:stuff|things?|something|anything|options?|products?|what)\b[\w\s']{0,30}\blike\s+"
+    r"(?:the one|product|option|item|position)|^\s*(?:#\s*\d|number \w+|the \w+ one)\b[\w\s,]{0,12}\bbut\s+"
+    r"(?:cheaper|less|lower)|"
+    r"\b(?:something|anything|stuff|ones?|products?|items?|options?|models?)\s+(?:else\s+)?(?:just\s+|a bit\s+)?"
+    r"like\s+" + _REF + r"|(?:^|[,.;:!?]\s*|\b(?:but|just|kinda|sort of|more)\s+)like\s+"
+    r"(?:#\s*\d|number\s+\d|no\.?\s*\d|item\s+\d|the\s+(?:first|second|third|fourth|fifth|last|top|\d\w*)\b)",
+    re.I)
 _OWN_WORDS = re.compile(r"\b(?:similar|like)\b\s+(?:to\s+)?(?:a|an|some)\b", re.I)  # "similar to a tablet": a search
 
 
-_THIS = (r"(?:it|this(?: one)?|that(?: one)?|these|those|them|the (?:first|second|third|fourth|fifth|last|top)\b|"
-         r"number|no\.?|#|\d)")
+_THIS = (r"(?:it|this(?: one)?|that(?: one)?|these|those|them|the (?:first|second|third|fourth|fifth|last|final|top|"
+         r"[1-5](?:st|nd|rd|th))\b|number|no\.?|#|\d)")
+_ACCESSORY_WORDS = (r"accessor(?:y|ies)|add-?ons?|extras|supplies|spares?|spare parts?|replacement \w+(?: \w+)?|parts|"
+                    r"toner|ink|cartridges?|refills?|batter(?:y|ies)|chargers?|cables?|adapters?|cases?|covers?|"
+                    r"sleeves?|bags?|stands?|mounts?|docks?|straps?|bands?|filters?|tips|protectors?|lens(?:es)?|"
+                    r"memory cards?|pods|capsules|bits|blades|pads|screen protectors?")
 _ACCESSORIES = re.compile(
-    r"\b(?:goes|go|work|works|fits?|pairs?)\s+(?:well\s+)?with\s+" + _THIS + r"|\bwhat (?:fits|goes with)\b|"
-    r"\baccessor(?:y|ies)\b[\w\s]{0,20}?\b(?:for|to go with|with)\s+" + _THIS + r"|"
-    r"\b(?:toner|ink|cartridges?|batter(?:y|ies)|cases?|covers?|chargers?|cables?|refills?|supplies|parts|"
-    r"accessor(?:y|ies)|compatible \w+)\s+(?:for|that fits?|that go with)\s+" + _THIS + r"|"
-    r"\bcompatible with\s+" + _THIS + r"|\bwhat (?:does|do|will|would|can) " + _THIS + r"(?:\s+\w+)?(?: one)? fit\b",
+    r"\b(?:goes|go|work|works|pairs?)\s+(?:well\s+)?with\s+" + _THIS + r"|\bwhat (?:fits|goes with)\b|"
+    r"\b(?:" + _ACCESSORY_WORDS + r")\b[\w\s']{0,25}?\b(?:for|to go with|with|that fits?|fits?|fit|to fit|compatible "
+    r"with|made for|work with|works with)\s+(?:my\s+|your\s+)?(?:" + _THIS[3:-1] + r"|product|item|option|position)|"
+    r"\bcompatible with\s+" + _THIS + r"|\bwhat (?:does|do|will|would|can) " + _THIS + r"(?:\s+\w+)?(?: one)? fit\b|"
+    r"\b(?:buy|get|need|use)\s+(?:along\s+)?with\s+" + _THIS + r"|\bbought (?:along )?with\b",
     re.I)
 
 
@@ -150,9 +165,9 @@ def accessories_asked(text: str, state: DialogueState) -> bool:
 
 def _accessories_call(state: DialogueState, name: str, args: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
     kept = {k: v for k, v in args.items() if k == "product_id"} if name == "find_accessories" else {}
-    refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}
-    if len(refs) == 1 and "product_id" not in kept:
-        kept["position"] = refs.pop()
+    position = _referenced(state, text)
+    if position is not None and "product_id" not in kept:
+        kept["position"] = position
     return "find_accessories", kept
 
 
@@ -162,14 +177,27 @@ def similar_asked(text: str, state: DialogueState) -> bool:
     return bool(state.shown) and bool(_SIMILAR.search(text)) and not _OWN_WORDS.search(text)
 
 
+_BARE_REF = re.compile(r"\b(?:to|for|like|with|of|fits?)\s+([1-5])(?!\s*[\w$%,.]\w)", re.I)
+_CHEAPER_IDIOM = re.compile(r"\b(?:cheap|budget|less money|lower[- ]?(?:cost|priced)|costs? (?:a bit |a little )?less|"
+                            r"(?:won'?t|doesn'?t|not) break the bank|for less)\b", re.I)
+
+
+def _referenced(state: DialogueState, text: str) -> int | None:
+    """The one shown position a recommendation request names, or None (several, or none)."""
+    refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}
+    if not refs:
+        refs = {int(m.group(1)) for m in _BARE_REF.finditer(text)}
+    return refs.pop() if len(refs) == 1 else None
+
+
 def _similar_call(state: DialogueState, name: str, args: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
     """The similar-products call a message means: its reference (one ordinal, a typed id, or the focus) and
     "cheaper" from the shopper's words; prices, brands and colours are the argument guard's."""
     kept = dict(args) if name == "similar_products" else {}
-    refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}
-    if len(refs) == 1 and "product_id" not in kept:
-        kept["position"] = refs.pop()
-    if _CHEAPER_WORD.search(text) or re.search(r"\b(?:cheap|budget|less money|lower cost|costs? less)\b", text, re.I):
+    position = _referenced(state, text)
+    if position is not None and "product_id" not in kept:
+        kept["position"] = position
+    if _CHEAPER_WORD.search(text) or _CHEAPER_IDIOM.search(text):
         kept["cheaper"] = True
     return "similar_products", kept
 
@@ -238,8 +266,10 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
 
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
              "fifth": 5, "5th": 5, "top": 1}
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _ORDINAL = re.compile(r"\b(?:(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|top(?= (?:one|result|pick|item|"
-                      r"product|match)\b))|last|(?:number|no\.?|item|option|result|pick)\s*(\d))\b|#\s*(\d)\b", re.I)
+                      r"product|match)\b))|last|final|(?:number|no\.?|item|option|result|pick|product|position)\s*"
+                      r"(\d|one|two|three|four|five))\b|#\s*(\d)\b", re.I)
 _COMPARE_CUE = re.compile(r"compar|\bvs\.?\b|versus|differ|better|\bwhich\b|\bboth\b|\band\b|cheapest|best", re.I)
 _QUESTION_CUE = re.compile(r"\?|^(?:is|are|does|do|has|have|can|will|what|how|which)\b", re.I)
 # tools the model sometimes picks for a question about one shown product ("is the second one in stock?",
@@ -255,8 +285,9 @@ _COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 
 
 def _position(m: re.Match[str], shown: int) -> int:
-    digit = m.group(2) or m.group(3)
-    return _ORDINALS.get((m.group(1) or "").lower()) or (int(digit) if digit else shown)
+    digit = (m.group(2) or m.group(3) or "").lower()
+    number = _NUMBER_WORDS.get(digit) or (int(digit) if digit.isdigit() else None)
+    return _ORDINALS.get((m.group(1) or "").lower()) or number or shown
 
 
 def positions_named(text: str, shown: int) -> list[int]:
