@@ -67,8 +67,8 @@ class ShoppingAgent:
     def _bound(self, tools: ShopTools):
         """Local models decode the tool step under the tools' grammar; a served model (vLLM, TGI,
         OpenAI) gets strict tool schemas: every argument present (null when unused), no others."""
-        if self.local:
-            return self.model.bind_tools(tools.as_langchain())
+        if self.local:  # the tools it was trained on: a new tool in the list would change what the adapter reads
+            return self.model.bind_tools(tools.as_langchain(model_tools_only=True))
         return self.model.bind_tools(tools.as_langchain(), strict=True)
 
     def stream_turn(self, session: ShopSession, raw_text: str | bytes | None) -> Iterator[AgentEvent]:

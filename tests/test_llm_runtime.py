@@ -23,9 +23,9 @@ from assistant.runtime.gguf_export import ExportError, check_gguf, export_lora_g
 from assistant.runtime.prompts import COMPACT_SYSTEM  # noqa: E402
 from assistant.runtime.tool_calls import render_call  # noqa: E402
 from assistant.runtime.tool_grammar import BASE_TOOL_STEP_TOKENS, ToolGrammar, schema_specs, tool_grammar  # noqa: E402
-from assistant.tools.schemas import TOOL_ARGS  # noqa: E402
+from assistant.tools.schemas import MODEL_TOOL_ARGS, MODEL_TOOLS, TOOL_ARGS  # noqa: E402
 
-TOOLS = ", ".join(TOOL_ARGS) + "."
+TOOLS = ", ".join(MODEL_TOOLS) + "."  # the compact prompt an in-process model reads
 CHATS = [
     [{"role": "system", "content": COMPACT_SYSTEM + TOOLS},
      {"role": "user", "content": f"state: {state}\nshopper: {text}"}]
@@ -152,14 +152,14 @@ class GrammarProbe:
 
 @pytest.fixture(scope="module")
 def probe(settings):
-    return GrammarProbe(settings.llm_path, ToolGrammar().build(schema_specs(TOOL_ARGS)))
+    return GrammarProbe(settings.llm_path, ToolGrammar().build(schema_specs(MODEL_TOOL_ARGS)))
 
 
 def test_grammar_from_bound_tools_equals_the_evaluation_grammar(demo_index, settings):
     from assistant.tools.shop_tools import tool_definitions
 
-    tools = tool_definitions()
-    assert tool_grammar(tools) == ToolGrammar().build(schema_specs(TOOL_ARGS))
+    tools = tool_definitions(names=MODEL_TOOLS)  # what an in-process model is offered
+    assert tool_grammar(tools) == ToolGrammar().build(schema_specs(MODEL_TOOL_ARGS))
 
 
 @pytest.mark.parametrize("text", [
@@ -214,8 +214,8 @@ def test_base_model_without_adapter_writes_only_valid_calls_under_the_grammar(de
     from finetune.agent.evaluate import valid_call
 
     bare = _generator(settings, adapter=None)
-    grammar = ToolGrammar(tuned=False).build(schema_specs(TOOL_ARGS))  # as served without an adapter
-    system = TOOL_SYSTEM + tool_signatures(tool_definitions())
+    grammar = ToolGrammar(tuned=False).build(schema_specs(MODEL_TOOL_ARGS))  # as served without an adapter
+    system = TOOL_SYSTEM + tool_signatures(tool_definitions(names=MODEL_TOOLS))
     for chat in CHATS:
         text, _ = bare.complete([{"role": "system", "content": system}, chat[1]], BASE_TOOL_STEP_TOKENS, 60, grammar)
         assert looks_like_call(text) and valid_call(parse_tool_call(text)), text
@@ -270,7 +270,7 @@ def test_tool_step_is_constrained_and_reply_step_is_free(demo_index, settings):
     from tests.conftest import RecordingGenerator
 
     recording = RecordingGenerator(_generator(settings))
-    bound = LocalChatModel(recording, compact_prompt=True).bind_tools(tool_definitions())
+    bound = LocalChatModel(recording, compact_prompt=True).bind_tools(tool_definitions(names=MODEL_TOOLS))
     human = HumanMessage("state: shown: 0\nshopper: show me the cart")
     ai = bound.invoke([human])
     assert ai.tool_calls and ai.tool_calls[0]["name"] == "view_cart"

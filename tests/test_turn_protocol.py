@@ -10,6 +10,7 @@ import pytest
 from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
 from assistant.storage import Store
+from assistant.tools.schemas import MODEL_TOOLS
 
 ROOT = Path(__file__).resolve().parents[1]
 # the builders a tool step and a reply step are made of; only the protocol (and its prompts) may use them
@@ -79,7 +80,7 @@ def test_a_live_turn_reads_what_training_examples_contain(agent, demo_searcher, 
     assert result.tool_calls and result.tool_calls[0]["name"] == "search_products"
 
     # the tool step, as a training example of the adapter is built
-    compact = tool_system_prompt(tool_definitions(), compact=True)
+    compact = tool_system_prompt(tool_definitions(names=MODEL_TOOLS), compact=True)
     step = tool_step_messages(summary_before, text)
     assert chats[0] == local_chat(step, compact)
 

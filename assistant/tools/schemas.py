@@ -135,3 +135,11 @@ TOOL_ARGS: dict[str, type[_Args]] = {
     "store_policy": StorePolicyArgs,
     "ask_clarification": AskClarificationArgs,
 }
+
+# The tools an in-process model is offered (prompt and grammar): the ones the shipped adapter was trained to call.
+# The recommendation tools are reached through the dialogue rules (``state_rules.similar_asked`` and
+# ``accessories_asked``) until an adapter is trained on them; a served model (vLLM, TGI, OpenAI) is offered all.
+MODEL_TOOLS: tuple[str, ...] = ("search_products", "get_product", "compare_products", "answer_product_question",
+                                "add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
+                                "ask_clarification")
+MODEL_TOOL_ARGS: dict[str, type[_Args]] = {name: TOOL_ARGS[name] for name in MODEL_TOOLS}

@@ -9,7 +9,7 @@ later turn, and an order is only shown when its id and e-mail match.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -412,8 +412,9 @@ class ShopTools:
         args = s.AskClarificationArgs(**kwargs)
         return args.question, ToolResult("ask_clarification", "ok", args.question)
 
-    def as_langchain(self) -> list[BaseTool]:
-        return tool_definitions(self)
+    def as_langchain(self, model_tools_only: bool = False) -> list[BaseTool]:
+        """The tools for langchain; ``model_tools_only``: those an in-process model was trained on (``MODEL_TOOLS``)."""
+        return tool_definitions(self, s.MODEL_TOOLS if model_tools_only else None)
 
     def run(self, name: str, args: dict[str, Any]) -> Result:
         """Run a tool by name; bad arguments or references become an error artifact, never an exception."""
@@ -433,10 +434,12 @@ class ShopTools:
         return text, ToolResult(name, "error", text, error="lookup")
 
 
-def tool_definitions(tools: ShopTools | None = None) -> list[BaseTool]:
+def tool_definitions(tools: ShopTools | None = None, names: Iterable[str] | None = None) -> list[BaseTool]:
     """The tools as langchain sees them: name, description, argument schema, and (when ``tools`` is given)
-    bound to that session's implementations. Unbound definitions are enough for prompts and grammars."""
+    bound to that session's implementations. Unbound definitions are enough for prompts and grammars.
+    ``names`` keeps only those tools (``schemas.MODEL_TOOLS``: what an in-process model is offered)."""
+    wanted = set(s.TOOL_ARGS if names is None else names)
     return [StructuredTool(name=name, description=(schema.__doc__ or name).strip(), args_schema=schema,
                            func=getattr(tools, name) if tools is not None else None,
                            response_format="content_and_artifact")
-            for name, schema in s.TOOL_ARGS.items()]
+            for name, schema in s.TOOL_ARGS.items() if name in wanted]

@@ -19,6 +19,7 @@ from assistant.runtime.prompts import tool_system_prompt
 from assistant.runtime.tool_calls import render_call
 from assistant.session import ShopSession
 from assistant.storage import Store
+from assistant.tools.schemas import MODEL_TOOLS
 from assistant.tools.shop_tools import ShopTools, tool_definitions
 from assistant.turn_protocol import grounding_sources, local_chat, reply_step_messages, tool_step_messages
 from finetune.agent.dialogues import DialogueGenerator, Example, clean_args
@@ -40,8 +41,8 @@ def build_examples(searcher: Searcher, products: list[Product], split: str, n_di
             tools = ShopTools(session, searcher)
             tools.search_method = "hybrid"
             if tool_prompt is None:
-                tool_prompt = tool_system_prompt(tool_definitions(), compact=True)
-                full_prompt = tool_system_prompt(tool_definitions())
+                tool_prompt = tool_system_prompt(tool_definitions(names=MODEL_TOOLS), compact=True)
+                full_prompt = tool_system_prompt(tool_definitions(names=MODEL_TOOLS))
             scenario, play = gen.dialogue()
             for text, gold in play(tools):
                 session.state.turns += 1

@@ -21,7 +21,7 @@ from assistant.runtime.generation import ModelCallError, TextGenerator, Transfor
 from assistant.runtime.prompts import shopper_text
 from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
 from assistant.runtime.tool_grammar import ToolGrammar, schema_specs, tool_step_tokens
-from assistant.tools.schemas import TOOL_ARGS
+from assistant.tools.schemas import MODEL_TOOL_ARGS, TOOL_ARGS
 from assistant.turn_protocol import reply_problems
 from finetune.agent.dialogues import Example, clean_args
 
@@ -203,7 +203,7 @@ def evaluate(generator: TextGenerator, examples: list[Example], brands: list[str
     replies = [e for e in examples if e.kind == "reply"]
     chats = [e.chat_full if full_prompt and e.chat_full else e.chat for e in calls]
     # as served (``build_chat_model``): the prompted base model's grammar admits calls only
-    gbnf = (ToolGrammar(tuned=not full_prompt).build(schema_specs(TOOL_ARGS))
+    gbnf = (ToolGrammar(tuned=not full_prompt).build(schema_specs(MODEL_TOOL_ARGS))
             if grammar and generator.supports_grammar else None)
     budget = tool_step_tokens(64, gbnf is not None, tuned=not full_prompt)  # as ``LocalChatModel`` budgets it
     call_out, call_speed = generate(generator, chats, budget, batch_size, progress, gbnf)

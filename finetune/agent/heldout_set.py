@@ -137,11 +137,12 @@ def handwritten_examples(items: list[HandwrittenItem] | None = None) -> list[Exa
     prompt (``chat``), the full-signature one (``chat_full``), the rendered call as target."""
     from assistant.runtime.prompts import tool_system_prompt
     from assistant.runtime.tool_calls import render_call
+    from assistant.tools.schemas import MODEL_TOOLS
     from assistant.tools.shop_tools import tool_definitions
     from assistant.turn_protocol import local_chat, tool_step_messages
 
     items = load_handwritten() if items is None else items
-    tools = tool_definitions()
+    tools = tool_definitions(names=MODEL_TOOLS)  # as served to an in-process model
     tool_prompt, full_prompt = tool_system_prompt(tools, compact=True), tool_system_prompt(tools)
     examples = []
     for item in items:
