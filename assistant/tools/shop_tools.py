@@ -281,8 +281,8 @@ class ShopTools:
         self.state.focus = source.id
         lines = [f"{summary_line(r.product, i)} | {', '.join(r.reasons)}" for i, r in enumerate(found, start=1)]
         head = f"{len(found)} products like {source.title}" + (f" ({applied})" if applied else "") + ":"
-        cards = [replace(card(r.product, filters, i), why=[*r.reasons, *card(r.product, filters).why])
-                 for i, r in enumerate(found, start=1)]
+        cards = [replace(c, why=[*r.reasons, *c.why])
+                 for i, r in enumerate(found, start=1) if (c := card(r.product, filters, i))]
         return "\n".join([head, *lines]), ToolResult("similar_products", "ok", head, cards, lines, similar=echo)
 
     def find_accessories(self, **kwargs: Any) -> Result:
