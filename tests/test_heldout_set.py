@@ -84,12 +84,16 @@ def test_no_utterance_is_a_phrase_of_the_generator(items, demo_products):
     ordinal = "|".join(re.escape(w) for words in ph.ORDINALS.values() for w in words)
     brand = "|".join(re.escape(p.brand.lower()) for p in demo_products if p.brand)
     slots = {"o": ordinal, "o1": ordinal, "o2": ordinal, "n": r"[\d.]+", "k": r"\d+", "r": r"[\d.]+",
-             "b": brand, "c": r"[a-z]+", "a": r".+", "id": r"\w+", "e": r"\S+@\S+"}
-    templates = [t for name in ("REFINE_MAX", "REFINE_COLOUR", "REFINE_EXCLUDE", "REFINE_BRAND", "REFINE_RATING",
-                                "REFINE_STOCK", "CHEAPER", "GET", "QUESTION", "COMPARE", "ADD", "ADD_QTY", "REMOVE",
-                                "YES", "NO", "VIEW", "ORDER", "ORDER_NO_EMAIL") for t in getattr(ph, name)]
+             "b": brand, "b1": brand, "b2": brand, "c": r"[a-z]+", "a": r".+", "id": r"\w+", "e": r"\S+@\S+"}
+    templates = [t for name in ("REFINE_MAX", "REFINE_MIN", "REFINE_COLOUR", "REFINE_EXCLUDE", "REFINE_EXCLUDES",
+                                "REFINE_BRAND", "REFINE_BRANDS", "REFINE_RATING", "REFINE_STOCK", "CHEAPER", "GET",
+                                "QUESTION", "COMPARE", "COMPARE_LAST_TWO", "COMPARE_THREE", "ADD", "ADD_QTY",
+                                "REMOVE", "YES", "NO", "VIEW", "ORDER", "ORDER_NO_EMAIL") for t in getattr(ph, name)]
     patterns = [re.compile(re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?:{slots[m.group(1)]})", re.escape(_norm(t))))
                 for t in templates]
+    numbers = {"a": r"[\d.]+", "b": r"[\d.]+"}  # a price range: both slots are numbers
+    patterns += [re.compile(re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?:{numbers[m.group(1)]})", re.escape(_norm(t))))
+                 for t in ph.REFINE_RANGE]
     for item in items:
         text = _norm(item.user)
         assert text not in phrases, item.id

@@ -191,6 +191,16 @@ def test_grammar_rejects_invalid_calls(probe, text):
     assert not probe.accepts(text)
 
 
+def test_a_repeated_argument_name_joins_lists_and_keeps_the_first_value():
+    """The grammar lets a tuned model repeat a name; the parser reads what it meant, not JSON's last-wins."""
+    from assistant.runtime.tool_calls import parse_tool_call
+
+    call = parse_tool_call('{"name": "search_products", "arguments": {"query": "trail shoes", "brands": ["Hoka"], '
+                           '"min_rating": 4, "brands": ["Brooks", "Hoka"], "min_rating": 5}}')
+    assert call["args"] == {"query": "trail shoes", "brands": ["Hoka", "Brooks"], "min_rating": 4}
+    assert parse_tool_call('{"name": "view_cart", "name": "x", "arguments": {}}')["name"] == "view_cart"
+
+
 search_args = st.fixed_dictionaries({}, optional={
     "query": st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co")), max_size=30),
     "min_price": st.integers(0, 5000), "max_price": st.floats(0, 9999, allow_nan=False).map(lambda x: round(x, 2)),

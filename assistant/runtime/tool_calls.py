@@ -7,12 +7,25 @@ import uuid
 from typing import Any
 
 
+def merge_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys may repeat: lists under one name are joined (``"brands": ["Hoka"],
+    "brands": ["Brooks"]`` means both), for anything else the first value stands (the model's later
+    repeats are drift, e.g. ``"min_rating": 4, "min_rating": 5`` for "4 stars and up")."""
+    merged: dict[str, Any] = {}
+    for key, value in pairs:
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(merged[key], list) and isinstance(value, list):
+            merged[key] = merged[key] + [v for v in value if v not in merged[key]]
+    return merged
+
+
 def extract_json(text: str) -> dict[str, Any] | None:
     """The first JSON object in ``text`` (models sometimes add words after it), or None."""
     start = text.find("{")
     if start < 0:
         return None
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=merge_repeated_keys)
     try:
         value, _ = decoder.raw_decode(text[start:])
     except json.JSONDecodeError:

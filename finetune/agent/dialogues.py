@@ -114,12 +114,21 @@ class DialogueGenerator:
                 args["min_price"], args["max_price"] = a, b
             elif extra == "max_price":
                 n = self.price()
-                text += " " + self.rng.choice(ph.MAX_PRICE).format(n=n)
+                if n == 1000 and self.rng.random() < 0.4:
+                    text += " " + self.rng.choice(ph.GRAND)
+                else:
+                    text += " " + self.rng.choice(ph.MAX_PRICE).format(n=n)
                 args["max_price"] = n
             elif extra == "min_price":
                 n = self.price()
                 text += " " + self.rng.choice(ph.MIN_PRICE).format(n=n)
                 args["min_price"] = n
+            elif extra == "brand" and self.rng.random() < 0.35:  # an or-list: "Sony or Bose"
+                picked = self.rng.sample(self.brands, self.rng.choice([2, 2, 3]))
+                b1, b2, b3 = (picked + [picked[-1]])[:3]
+                listed = self.rng.choice([t for t in ph.BRANDS if ("{b3}" in t) == (len(picked) == 3)])
+                text += " " + listed.format(b1=b1, b2=b2, b3=b3)
+                args["brands"] = picked
             elif extra == "brand":
                 b = self.rng.choice(self.brands)
                 if self.rng.random() < 0.4:
@@ -127,6 +136,10 @@ class DialogueGenerator:
                 else:
                     text += " " + self.rng.choice(ph.BRAND).format(b=b)
                 args["brands"] = [b]
+            elif extra == "exclude" and self.rng.random() < 0.3:
+                b1, b2 = self.rng.sample(self.brands, 2)
+                text += ", " + self.rng.choice(ph.EXCLUDES).format(b1=b1, b2=b2)
+                args["exclude_brands"] = [b1, b2]
             elif extra == "exclude":
                 b = self.rng.choice(self.brands)
                 text += ", " + self.rng.choice(ph.EXCLUDE).format(b=b)
@@ -148,13 +161,27 @@ class DialogueGenerator:
         return template.format(q=" ".join(lead + [q])) + text, Gold("call", "search_products", args)
 
     def refine_turn(self) -> tuple[str, Gold]:
-        kind = self.rng.choice(["cheaper", "cheaper", "max", "colour", "exclude", "brand", "rating", "stock"])
+        kind = self.rng.choice(["cheaper", "cheaper", "max", "max", "min", "range", "colour", "colour", "exclude",
+                                "excludes", "brand", "brands", "rating", "stock"])
         if kind == "cheaper":
             return ph.noisy(self.rng.choice(ph.CHEAPER), self.rng), Gold("call", "search_products", {"cheaper": True})
         if kind == "max":
             n = self.price()
             return self.rng.choice(ph.REFINE_MAX).format(n=n), Gold("call", "search_products",
                                                                     {"max_price": n, "refine": True})
+        if kind == "min":
+            n = self.price()
+            return self.rng.choice(ph.REFINE_MIN).format(n=n), Gold("call", "search_products",
+                                                                    {"min_price": n, "refine": True})
+        if kind == "range":
+            a, b = sorted(self.rng.sample(sorted(set(self.prices + [25, 50, 100, 200, 300, 500])), 2))
+            return self.rng.choice(ph.REFINE_RANGE).format(a=a, b=b), Gold(
+                "call", "search_products", {"min_price": a, "max_price": b, "refine": True})
+        if kind in ("excludes", "brands"):
+            b1, b2 = self.rng.sample(self.brands, 2)
+            bank, arg = (ph.REFINE_EXCLUDES, "exclude_brands") if kind == "excludes" else (ph.REFINE_BRANDS, "brands")
+            return self.rng.choice(bank).format(b1=b1, b2=b2), Gold("call", "search_products",
+                                                                    {arg: [b1, b2], "refine": True})
         if kind == "colour":
             c = self.rng.choice(self.colours)
             return self.rng.choice(ph.REFINE_COLOUR).format(c=c), Gold("call", "search_products",
@@ -183,6 +210,11 @@ class DialogueGenerator:
     def reference_turn(self, tools: ShopTools) -> tuple[str, Gold]:
         shown = len(tools.state.shown)
         kind = self.rng.choice(["get", "question", "question", "compare"]) if shown >= 2 else "get"
+        if kind == "compare" and shown >= 3 and self.rng.random() < 0.25:
+            if self.rng.random() < 0.5:
+                return self.rng.choice(ph.COMPARE_LAST_TWO), Gold("call", "compare_products",
+                                                                  {"positions": [shown - 1, shown]})
+            return self.rng.choice(ph.COMPARE_THREE), Gold("call", "compare_products", {"positions": [1, 2, 3]})
         if kind == "compare":
             a, b = sorted(self.rng.sample(range(1, min(shown, 4) + 1), 2))
             template = self.rng.choice(ph.COMPARE)
@@ -216,12 +248,20 @@ class DialogueGenerator:
     # --- dialogues
     def dialogue(self) -> tuple[str, Iterator]:
         kind = self.rng.choices(
-            ["search", "refine", "reference", "cart", "order", "policy", "vague", "chat", "inject"],
-            weights=[16, 16, 16, 14, 9, 10, 5, 10, 12])[0]
+            ["search", "refine", "reference", "cart", "order", "policy", "vague", "chat", "inject", "switch"],
+            weights=[16, 18, 16, 14, 8, 9, 5, 9, 11, 8])[0]
         return kind, getattr(self, f"_d_{kind}")
 
     def _d_search(self, tools):
         yield self.search_turn()
+
+    def _d_switch(self, tools):
+        """Another product after a search: a fresh search (no refine), whatever the earlier constraints."""
+        yield self.search_turn()
+        if self.rng.random() < 0.5:
+            yield self.refine_turn()
+        text, gold = self.search_turn()
+        yield self.rng.choice(ph.SWITCH).format(s=text[:1].lower() + text[1:]), gold
 
     def _d_refine(self, tools):
         yield self.search_turn()

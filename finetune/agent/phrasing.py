@@ -9,23 +9,56 @@ SEARCH = ["{q}", "I'm looking for a {q}", "show me {q}", "do you have any {q}?",
           "got any {q}", "help me find a {q}", "what {q} do you have"]
 MAX_PRICE = ["under ${n}", "below ${n}", "less than {n} dollars", "max ${n}", "for under ${n}", "budget ${n}",
              "no more than ${n}", "up to ${n}", "at most ${n}", "cheaper than ${n}", "max {n} dollars",
-             "under {n} bucks", "less than ${n}"]
+             "under {n} bucks", "less than ${n}",
+             # bare numbers and postfix/negated ceilings: the words, not a "$", say which end it is
+             "under {n}", "below {n}", "less than {n}", "for less than {n} dollars", "nothing over {n}",
+             "nothing above ${n}", "not over {n}", "{n} or less", "${n} or under", "{n} max", "${n} tops",
+             "no more than {n} bucks", "my budget is {n}", "on a budget of {n}", "can't spend more than {n}",
+             "can't go above ${n}", "within {n} dollars", "at most {n} euros", "under {n} pounds",
+             "under {n} quid", "not more than {n}", "keeping it under {n}", "shouldn't cost more than {n}"]
+GRAND = ["under a grand", "below a grand", "less than a grand", "for under a grand", "a grand at most"]
 PRICE_RANGE = ["between ${a} and ${b}", "${a} to ${b}", "from ${a} to ${b}", "between {a} and {b} dollars",
                "in the ${a}-${b} range"]
-MIN_PRICE = ["over ${n}", "more than ${n}", "at least ${n}", "above ${n}", "starting at ${n}", "minimum ${n}"]
+MIN_PRICE = ["over ${n}", "more than ${n}", "at least ${n}", "above ${n}", "starting at ${n}", "minimum ${n}",
+             "over {n}", "more than {n} dollars", "{n} or more", "upwards of ${n}", "above {n} bucks",
+             "at least {n}", "no less than {n}", "pricier than {n}", "{n} and up", "from {n} upwards"]
 BRAND = ["from {b}", "by {b}", "{b} brand", "made by {b}", "only {b}"]
-EXCLUDE = ["not {b}", "no {b}", "anything but {b}", "except {b}", "not from {b}"]
-COLOUR = ["in {c}", "{c} colour", "in {c} please", "{c} one", "color {c}"]
-RATING = ["rated {r}+", "at least {r} stars", "with {r} stars or more", "rating {r} or higher"]
-IN_STOCK = ["in stock", "available now", "that ships now", "in stock only"]
+BRANDS = ["{b1} or {b2}", "from {b1} or {b2}", "either {b1} or {b2}", "{b1}/{b2}", "by {b1} or {b2}",
+          "{b1}, {b2} or {b3}", "from {b1}, {b2} or {b3}", "{b1} or {b2} only", "preferably {b1} or {b2}",
+          "{b1} or maybe {b2}", "made by {b1} or {b2}"]
+EXCLUDE = ["not {b}", "no {b}", "anything but {b}", "except {b}", "not from {b}", "nothing by {b}",
+           "without {b}", "avoid {b}"]
+EXCLUDES = ["not {b1} or {b2}", "neither {b1} nor {b2}", "nothing from {b1} or {b2}", "avoid {b1} and {b2}",
+            "anything but {b1} or {b2}", "not {b1} and not {b2}", "skip {b1} and {b2}"]
+COLOUR = ["in {c}", "{c} colour", "in {c} please", "{c} one", "color {c}", "{c} coloured", "in {c} if possible",
+          "preferably {c}", "the {c} version"]
+RATING = ["rated {r}+", "at least {r} stars", "with {r} stars or more", "rating {r} or higher",
+          "{r} stars and up", "{r}+ stars", "{r} stars minimum", "reviewed {r} or better", "{r} star rating or more"]
+IN_STOCK = ["in stock", "available now", "that ships now", "in stock only", "that you have on hand",
+            "ready to ship", "that I can get today"]
 
 REFINE_MAX = ["under ${n} please", "what about under ${n}?", "keep it below ${n}", "only up to ${n}",
-              "my budget is ${n}", "less than ${n} please"]
-REFINE_COLOUR = ["in {c}", "do you have it in {c}?", "only {c} ones", "show me {c} ones", "what about {c}?"]
-REFINE_EXCLUDE = ["not {b}", "no {b} please", "I don't like {b}", "anything but {b}", "skip {b}"]
-REFINE_BRAND = ["only {b}", "just {b} please", "what about {b}?", "show me {b} ones"]
-REFINE_RATING = ["only ones rated {r}+", "at least {r} stars please", "with good reviews, {r} stars or more"]
-REFINE_STOCK = ["only in stock ones", "which are in stock?", "only what's available now"]
+              "my budget is ${n}", "less than ${n} please", "under {n} then", "nothing above {n}",
+              "{n} is my limit", "can you stay under {n}?", "no more than {n} please", "max {n}",
+              "what do you have below {n}?", "I can only spend {n}"]
+REFINE_MIN = ["over {n} please", "at least ${n}", "something above {n}", "more than {n}, I want quality"]
+REFINE_RANGE = ["between {a} and {b} please", "{a} to {b} would be ideal", "something in the {a}-{b} range",
+                "anywhere from {a} to {b}"]
+REFINE_COLOUR = ["in {c}", "do you have it in {c}?", "only {c} ones", "show me {c} ones", "what about {c}?",
+                 "I'd rather have {c}", "{c} would be nicer", "anything in {c}?", "I prefer {c}", "got a {c} one?"]
+REFINE_EXCLUDE = ["not {b}", "no {b} please", "I don't like {b}", "anything but {b}", "skip {b}",
+                  "remove {b} from the list", "leave {b} out", "hide {b}"]
+REFINE_EXCLUDES = ["no {b1} or {b2} please", "skip {b1} and {b2}", "not {b1}, not {b2}",
+                   "leave out {b1} and {b2}"]
+REFINE_BRAND = ["only {b}", "just {b} please", "what about {b}?", "show me {b} ones", "got anything by {b}?",
+                "I'd like {b}", "{b} only"]
+REFINE_BRANDS = ["only {b1} or {b2}", "just {b1} and {b2}", "what about {b1} or {b2}?", "{b1} or {b2} please"]
+REFINE_RATING = ["only ones rated {r}+", "at least {r} stars please", "with good reviews, {r} stars or more",
+                 "{r} stars and up only", "just the ones with {r}+ stars", "nothing under {r} stars"]
+REFINE_STOCK = ["only in stock ones", "which are in stock?", "only what's available now",
+                "only ones that ship today", "just what you have in stock", "I need it now, in stock only"]
+SWITCH = ["{s}", "actually, {s}", "now {s}", "also {s}", "ok, different thing: {s}", "forget that, {s}",
+          "and {s}", "something else: {s}", "another thing, {s}"]
 CHEAPER = ["cheaper", "something cheaper", "anything cheaper?", "too expensive, cheaper please", "show me cheaper ones",
            "cheaper options?", "those are too pricey", "less expensive please"]
 
@@ -34,9 +67,14 @@ ORDINALS = {1: ["first", "1st", "number 1", "top"], 2: ["second", "2nd", "number
 GET = ["tell me more about the {o} one", "more details on the {o} one", "what about the {o} one?",
        "show me the {o} one", "details of the {o}", "I like the {o} one, tell me more"]
 QUESTION = ["what's the {a} of the {o} one?", "how about the {a} on the {o}?", "{o} one: what is its {a}?",
-            "what {a} does the {o} one have?", "does the {o} one say its {a}?", "tell me the {a} of the {o} one"]
+            "what {a} does the {o} one have?", "does the {o} one say its {a}?", "tell me the {a} of the {o} one",
+            "the {a} on the {o} one?", "and the {o} one, {a}?", "what about the {a} of the {o} one?",
+            "do you know the {a} of the {o}?", "is there info on the {a} of the {o} one?"]
 COMPARE = ["compare the {o1} and the {o2}", "compare {o1} and {o2}", "which is better, the {o1} or the {o2}?",
-           "how do the {o1} and {o2} compare?", "{o1} vs {o2}", "compare the first two"]
+           "how do the {o1} and {o2} compare?", "{o1} vs {o2}", "compare the first two",
+           "{o1} or {o2}, which one?", "side by side: {o1} and {o2}", "difference between the {o1} and the {o2}?"]
+COMPARE_LAST_TWO = ["the last two, compared", "how do the last two differ?", "last two side by side"]
+COMPARE_THREE = ["compare the first three", "how do the first three compare?", "compare the top three"]
 ADD = ["add the {o} one to my cart", "I'll take the {o} one", "put the {o} in my cart", "buy the {o} one",
        "add {o} to cart", "I want the {o} one"]
 ADD_QTY = ["add {k} of the {o} one to my cart", "I'll take {k} of the {o}", "put {k} x {o} in my cart"]
