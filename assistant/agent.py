@@ -32,6 +32,7 @@ from assistant.dialogue.state_rules import (
     pending_answer,
     similar_asked,
     state_guard,
+    superlative_asked,
 )
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.input_guard import clean_message
@@ -112,7 +113,8 @@ class ShoppingAgent:
             result.reply, result.fixed_reply = answer.reply, True
             return
         direct = answer.call
-        for asked, tool in ((accessories_asked, "find_accessories"), (similar_asked, "similar_products")):
+        for asked, tool in ((accessories_asked, "find_accessories"), (similar_asked, "similar_products"),
+                            (superlative_asked, "pick_from_shown")):
             if direct is None and asked(text, session.state):  # "more like the second one": no model call
                 name, args = self._guards(session, tools, tool, {}, text)
                 direct = {"name": name, "args": args, "id": tool, "type": "tool_call"}

@@ -352,7 +352,8 @@ def eval_agent(
     grammar: Annotated[bool, typer.Option(help="Tool steps under the tools' grammar (llamacpp).")] = True,
     eval_set: Annotated[AgentEvalSet, typer.Option(
         "--set", help="generated held-out dialogues, the hand-written held-out turns, or both.")] = AgentEvalSet.both,
-    errors: Annotated[int, typer.Option(min=0, help="Print up to this many failed turns per set and model.")] = 0,
+    errors: Annotated[int, typer.Option(
+        min=0, help="Print up to this many failed turns per set and model, as written and after the guard.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
 ) -> None:
     """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues.
@@ -388,9 +389,11 @@ def eval_agent(
     for set_name, by_model in results.items():
         print_agent_eval(by_model, titles[set_name])
         for model, metrics in by_model.items():
-            for e in metrics["errors"][:errors]:
-                err.print(f"{set_name}/{model}: {e['input']!r}\n  expected {e['gold']}\n  got      {e['output']}",
-                          markup=False, highlight=False)
+            failed = [("", e) for e in metrics["errors"][:errors]]
+            failed += [(" + guard", e) for e in metrics.get("guarded", {}).get("errors", [])[:errors]]
+            for label, e in failed:
+                err.print(f"{set_name}/{model}{label}: {e['input']!r}\n  expected {e['gold']}\n  got      "
+                          f"{e['output']}", markup=False, highlight=False)
     if as_json:
         payload = {name: _without_errors(m) for name, m in results.get("generated", {}).items()}
         if "handwritten" in results:

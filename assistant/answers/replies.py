@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.tools.results import SearchEcho, ToolResult
+from assistant.tools.shown_superlative import implied_property
 
 # Tools whose result text is the reply; the model phrases only the product-facing ones.
 EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
                      "ask_clarification"}
 # tools the adapter was not trained to phrase: their reply is built here from the result
-TEMPLATE_ONLY_TOOLS = {"similar_products", "find_accessories"}
+TEMPLATE_ONLY_TOOLS = {"similar_products", "find_accessories", "pick_from_shown"}
 
 
 def constraint_phrase(filters: dict[str, Any]) -> str:
@@ -158,6 +159,31 @@ def accessories_reply(a: ToolResult, variant: int = 0) -> str:
             f"{top.title} at {top.display_price}.")
 
 
+def pick_reply(a: ToolResult, variant: int = 0) -> str:
+    """Which shown product has the most or least of something, with its value and how the others compare."""
+    pick = a.pick
+    if a.status != "ok" or pick is None or not pick.winners:
+        return ("The catalog doesn't list that for the products shown. Ask about one of them, or compare two "
+                "side by side.")
+    winners = pick.winners
+    names = " and ".join(f"#{v.position} {v.title}" for v in winners)
+    verb = "is" if len(winners) == 1 else "are"
+    if pick.label in ("price", "rating"):
+        head = f"Of the {len(pick.values)} shown, {names} {verb} the {pick.word} ({winners[0].value})."
+    elif (implied := implied_property(pick.word)) and implied.split()[0] in pick.label:  # "is the lightest"
+        head = f"Of the {len(pick.values)} shown, {names} {verb} the {pick.word} ({pick.label}: {winners[0].value})."
+    else:  # "has the most memory gb", "has the longest battery life hours"
+        head = f"Of the {len(pick.values)} shown, {names} {'has' if len(winners) == 1 else 'have'} the {pick.word} " \
+               f"{pick.label} ({winners[0].value})."
+    others = [v for v in pick.values if v not in winners]
+    listed = [f"#{v.position} {v.value}" for v in others if v.value is not None]
+    missing = [f"#{v.position}" for v in others if v.value is None]
+    tail = (" Others: " + ", ".join(listed) + ".") if listed else ""
+    if missing:
+        tail += f" Not listed for {', '.join(missing)}."
+    return head + tail
+
+
 def template_reply(results: list[ToolResult], variant: int = 0) -> str:
     """The reply for this turn's tool results (the last result decides)."""
     if not results:
@@ -172,7 +198,7 @@ def template_reply(results: list[ToolResult], variant: int = 0) -> str:
         return a.message
     builders = {"search_products": search_reply, "get_product": product_reply, "compare_products": compare_reply,
                 "answer_product_question": answer_reply, "similar_products": similar_reply,
-                "find_accessories": accessories_reply}
+                "find_accessories": accessories_reply, "pick_from_shown": pick_reply}
     return builders[a.tool](a, variant)
 
 

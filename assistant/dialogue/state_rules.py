@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from assistant.dialogue.state import CLEARED, DialogueState
 from assistant.safety.argument_guard import ADD_CUE, policy_topic, spec_phrases
 from assistant.tools.schemas import SearchProductsArgs
+from assistant.tools.shown_superlative import asked_superlative
 from retrieval.product_types import ProductTypes
 
 NO_TOOL = "__no_tool__"
@@ -202,6 +203,31 @@ def _similar_call(state: DialogueState, name: str, args: dict[str, Any], text: s
     return "similar_products", kept
 
 
+# "which (one / of these / of the three) ...", "the one with the ...", "who has the ..." before the superlative
+_WHICH = re.compile(r"\b(?:which|what)\b(?:\s+(?:one|ones|of (?:these|those|them|the \w+)|\w+))?|\bthe (?:one|model|"
+                    r"product) (?:with|that has)\b|\bwho(?:'s| has| is)\b", re.I)
+
+
+def superlative_asked(text: str, state: DialogueState) -> bool:
+    """The message asks which shown product has the most or least of something ("which of these has the most
+    memory?", "which one is lightest?"); "the cheapest ones first" is an order, two positions a comparison, and
+    "show me the lightest laptops" a search."""
+    asked = asked_superlative(text)
+    if len(state.shown) < 2 or asked is None or sort_asked(text) is not None:
+        return False
+    which = _WHICH.search(text)
+    return which is not None and which.start() < asked.start and len(positions_named(text, len(state.shown))) != 2 \
+        and not _SEARCH_VERB.search(text)
+
+
+_SEARCH_VERB = re.compile(r"\b(?:show|find|search|look(?:ing)? for|get me|recommend)\b", re.I)
+
+
+def _pick_call(state: DialogueState, text: str) -> tuple[str, dict[str, Any]]:
+    named = positions_named(text, len(state.shown))
+    return "pick_from_shown", {"question": text[:300], **({"positions": named[:10]} if len(named) > 2 else {})}
+
+
 def state_guard(state: DialogueState, name: str, args: Any, text: str, types: ProductTypes) -> tuple[str, Any]:
     """The call to run after the rules above; ``NO_TOOL`` means answer without running anything."""
     if not isinstance(args, dict):
@@ -210,6 +236,8 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         return _accessories_call(state, name, args, text)
     if similar_asked(text, state):
         return _similar_call(state, name, args, text)
+    if superlative_asked(text, state):
+        return _pick_call(state, text)
     sort = sort_asked(text)
     if sort is not None and (state.query is not None or name == "search_products" or types.of_text(text)):
         return _with_sort(state, name, args, text, sort, types.of_text(text))  # "lowest first" names no position

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from assistant.storage import CartLine, Order
 from retrieval.filters import SearchFilters
 
+Direction = Literal["most", "least"]
 Status = Literal["ok", "empty", "error", "unknown", "declined", "added", "out_of_stock", "needs_confirmation",
                  "removed", "absent", "not_found"]
 
@@ -108,6 +109,33 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class ShownValue:
+    position: int
+    product_id: str
+    title: str
+    value: str | None  # as the catalog has it; None: not listed
+    number: float | None
+
+
+@dataclass(frozen=True)
+class ShownPick:
+    """The answer: the property compared, the direction, every shown product's value, the winners."""
+
+    label: str               # "price", "rating" or an attribute label ("battery life hours")
+    direction: Direction
+    word: str                # the shopper's superlative ("lightest", "most")
+    values: tuple[ShownValue, ...]
+
+    @property
+    def winners(self) -> list[ShownValue]:
+        numbered = [v for v in self.values if v.number is not None]
+        if not numbered:
+            return []
+        best = (max if self.direction == "most" else min)(v.number for v in numbered)
+        return [v for v in numbered if v.number == best]
+
+
+@dataclass(frozen=True)
 class CartView:
     lines: list[CartLine]
 
@@ -127,6 +155,7 @@ class ToolResult:
     similar: SimilarEcho | None = None
     accessories: AccessoryEcho | None = None
     comparison: Comparison | None = None
+    pick: ShownPick | None = None
     cart: CartView | None = None
     order: Order | None = None
     question: str | None = None

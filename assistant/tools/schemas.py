@@ -87,6 +87,15 @@ class FindAccessoriesArgs(ProductRef):
     accessory, the products it fits)."""
 
 
+class PickFromShownArgs(_Args):
+    """Which of the shown products has the most or least of something ("which of these has the most memory?",
+    "which one is the lightest?"), from catalog values only."""
+
+    question: str = Field(min_length=1, max_length=300, description="The shopper's question, verbatim.")
+    positions: list[int] = Field(default_factory=list, max_length=10,
+                                 description="1-based positions to choose among; empty: every product shown.")
+
+
 class AddToCartArgs(ProductRef):
     """Add a product to the cart; the shopper must confirm first (confirm=true answers our question)."""
 
@@ -127,6 +136,7 @@ TOOL_ARGS: dict[str, type[_Args]] = {
     "compare_products": CompareProductsArgs,
     "similar_products": SimilarProductsArgs,
     "find_accessories": FindAccessoriesArgs,
+    "pick_from_shown": PickFromShownArgs,
     "answer_product_question": AnswerProductQuestionArgs,
     "add_to_cart": AddToCartArgs,
     "remove_from_cart": RemoveFromCartArgs,
@@ -137,8 +147,9 @@ TOOL_ARGS: dict[str, type[_Args]] = {
 }
 
 # The tools an in-process model is offered (prompt and grammar): the ones the shipped adapter was trained to call.
-# The recommendation tools are reached through the dialogue rules (``state_rules.similar_asked`` and
-# ``accessories_asked``) until an adapter is trained on them; a served model (vLLM, TGI, OpenAI) is offered all.
+# The recommendation tools and ``pick_from_shown`` are reached through the dialogue rules
+# (``state_rules.similar_asked``, ``accessories_asked``, ``superlative_asked``) until an adapter is trained on
+# them; a served model (vLLM, TGI, OpenAI) is offered all.
 MODEL_TOOLS: tuple[str, ...] = ("search_products", "get_product", "compare_products", "answer_product_question",
                                 "add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
                                 "ask_clarification")

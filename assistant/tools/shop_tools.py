@@ -34,6 +34,7 @@ from assistant.tools.results import (
     SimilarEcho,
     ToolResult,
 )
+from assistant.tools.shown_superlative import pick_shown
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
@@ -318,6 +319,27 @@ class ShopTools:
         return "\n".join([head, *lines]), ToolResult(
             "find_accessories", "ok", head, cards, lines,
             accessories=AccessoryEcho(source.id, source.title, direction, evidence))
+
+    def pick_from_shown(self, **kwargs: Any) -> Result:
+        args = s.PickFromShownArgs(**kwargs)
+        if len(self.state.shown) < 2:
+            raise LookupError("I need at least two products on screen to pick one of them; search first")
+        positions = [n for n in args.positions if 1 <= n <= len(self.state.shown)] or \
+            list(range(1, min(len(self.state.shown), 10) + 1))
+        found = self.searcher.lexical.get_many([self.state.shown[n - 1] for n in positions])
+        shown = [(n, found[pid]) for n in positions if (pid := self.state.shown[n - 1]) in found]
+        pick = pick_shown(shown, args.question, self.searcher.encoder)
+        if pick is None or not pick.winners:
+            text = "The catalog doesn't list that for the products shown."
+            return text, ToolResult("pick_from_shown", "unknown", text, question=args.question, pick=pick)
+        lines = [f"#{v.position} {v.title}: {pick.label} {v.value if v.value is not None else 'not listed'}"
+                 for v in pick.values]
+        winners = {v.product_id for v in pick.winners}
+        cards = [card(p, None, n) for n, p in shown if p.id in winners]
+        head = f"{pick.word} by {pick.label}: " + ", ".join(f"#{v.position}" for v in pick.winners)
+        self.state.focus = pick.winners[0].product_id
+        return "\n".join([head, *lines]), ToolResult("pick_from_shown", "ok", head, cards, lines,
+                                                     question=args.question, pick=pick)
 
     def answer_product_question(self, **kwargs: Any) -> Result:
         args = s.AnswerProductQuestionArgs(**kwargs)

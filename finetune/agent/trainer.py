@@ -1,8 +1,8 @@
 """LoRA supervised fine-tuning of the agent's causal LM: loss on the target tokens only.
 
 A plain loop (not Trainer) keeps the run small and predictable on 2 CPU cores: examples are
-bucketed by length to waste little on padding, seeds are fixed, and bf16 autocast is used on CPU
-and CUDA alike (fp32 master weights).
+bucketed by length to waste little on padding, seeds are fixed, and bf16 autocast is used on CUDA and on
+CPUs with native bf16 (fp32 master weights).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from finetune.agent.dialogues import Example
@@ -31,7 +31,9 @@ class AgentTrainConfig:
     device: str = "cpu"
     max_steps: int | None = None
     init_adapter: str | None = None  # continue training this adapter (same rank) instead of a fresh one
-    bf16: bool = True  # autocast: ~1.4x faster on CPU (measured), the usual choice on CUDA
+    # autocast: ~1.4x faster on a CPU with native bf16 (measured), the usual choice on CUDA; None: only there
+    # (a CPU without AVX512-BF16/AMX emulates bf16 matmuls: a step took minutes instead of seconds)
+    bf16: bool | None = None
     target_modules: list[str] = field(default_factory=lambda: list(TARGET_MODULES))
 
 
@@ -86,6 +88,10 @@ def train_adapter(model, tokenizer, examples: list[Example], config: AgentTrainC
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     losses, tokens, started = [], 0, time.perf_counter()
     device_type = "cuda" if config.device.startswith("cuda") else "cpu"
+    if config.bf16 is None:
+        from retrieval.ranker.reranker import cpu_has_native_bf16
+
+        config = replace(config, bf16=device_type == "cuda" or cpu_has_native_bf16())
     for step, group in enumerate(plan, start=1):
         width = max(len(encoded[i][0]) for i in group)
         ids = torch.full((len(group), width), pad, dtype=torch.long)
