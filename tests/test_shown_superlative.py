@@ -3,6 +3,8 @@ the tool over the real demo index (catalog values only, "not listed" never guess
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.answers.replies import template_reply
@@ -92,3 +94,38 @@ def test_a_property_the_catalog_lacks_is_said_so_never_guessed(tools):
 def test_a_pick_needs_a_shown_list(tools):
     _, art = tools.run("pick_from_shown", {"question": "which is the cheapest?"})
     assert art.status == "error" and "search first" in art.message
+
+
+def _read(name: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((Path(__file__).parent / "data" / name).read_text())
+
+
+def _picked(item: dict) -> bool:
+    """Read as a pick, in the right direction, over the positions named (if any)."""
+    from assistant.dialogue.state_rules import _pick_call
+
+    text = item["text"]
+    asked = asked_superlative(text)
+    if not superlative_asked(text, SHOWN) or asked is None or asked.direction != item["direction"]:
+        return False
+    return not item.get("positions") or _pick_call(SHOWN, text)[1].get("positions") == item["positions"]
+
+
+@pytest.mark.parametrize("name", ["superlative_phrasings_dev.yaml", "superlative_phrasings_test.yaml"])
+def test_blind_messages_that_are_not_picks_are_never_read_as_one(name):
+    wrong = [t for t in _read(name)["not_pick"] if superlative_asked(t, SHOWN)]
+    assert not wrong, wrong
+
+
+def test_blind_dev_phrasings_are_routed():
+    items = _read("superlative_phrasings_dev.yaml")["pick"]
+    assert sum(map(_picked, items)) / len(items) >= 0.95
+
+
+def test_blind_test_phrasings_stay_at_their_measured_level():
+    """Written blind by a helper (session 29) and measured once after the rules were fixed on the dev set: 30/40.
+    A drop is a regression; tuning on these misses would not be evidence (write a new blind set instead)."""
+    items = _read("superlative_phrasings_test.yaml")["pick"]
+    assert sum(map(_picked, items)) >= 30

@@ -203,9 +203,14 @@ def _similar_call(state: DialogueState, name: str, args: dict[str, Any], text: s
     return "similar_products", kept
 
 
-# "which (one / of these / of the three) ...", "the one with the ...", "who has the ..." before the superlative
-_WHICH = re.compile(r"\b(?:which|what)\b(?:\s+(?:one|ones|of (?:these|those|them|the \w+)|\w+))?|\bthe (?:one|model|"
-                    r"product) (?:with|that has)\b|\bwho(?:'s| has| is)\b", re.I)
+# "which (one / of these / of the three) ...", "the one with the ...", "who has the ..." before the superlative, or
+# the list named after it ("cheapest one here?", "top rated of these 5?", "biggest storage out of these?")
+_WHICH = re.compile(r"\b(?:which|what(?:'?s| is)?)\b(?:\s+(?:one|ones|of (?:these|those|them|the \w+)|\w+))?|"
+                    r"\bthe (?:one|model|product) (?:with|that has)\b|\bwho(?:'s| has| is)\b", re.I)
+_THE_LIST = re.compile(r"\b(?:of|out of|from|among(?:st)?) (?:these|those|them|the (?:lot|bunch|list|ones shown|five|"
+                       r"\w+ (?:shown|listed|above)))\b|\bone (?:here|there|shown)\b|\b(?:on|in) (?:the|this) list\b|"
+                       r"\bof (?:these|the) \d\b", re.I)
+_RANGE = re.compile(r"#?\s*([1-9])\s*(?:-|–|to|through|thru)\s*#?\s*([1-9])\b", re.I)
 
 
 def superlative_asked(text: str, state: DialogueState) -> bool:
@@ -213,11 +218,14 @@ def superlative_asked(text: str, state: DialogueState) -> bool:
     memory?", "which one is lightest?"); "the cheapest ones first" is an order, two positions a comparison, and
     "show me the lightest laptops" a search."""
     asked = asked_superlative(text)
-    if len(state.shown) < 2 or asked is None or sort_asked(text) is not None:
+    if len(state.shown) < 2 or asked is None or sort_asked(text) is not None or _SEARCH_VERB.search(text):
         return False
     which = _WHICH.search(text)
-    return which is not None and which.start() < asked.start and len(positions_named(text, len(state.shown))) != 2 \
-        and not _SEARCH_VERB.search(text)
+    listed = _THE_LIST.search(text) is not None or re.search(r"\bwhich\b", text, re.I) is not None
+    if policy_topic(text) is not None and not listed:  # "what's the cheapest shipping option?" is about the store
+        return False
+    about_list = (which is not None and which.start() < asked.start) or _THE_LIST.search(text) is not None
+    return about_list and (len(positions_named(text, len(state.shown))) != 2 or _RANGE.search(text) is not None)
 
 
 _SEARCH_VERB = re.compile(r"\b(?:show|find|search|look(?:ing)? for|get me|recommend)\b", re.I)
@@ -225,6 +233,9 @@ _SEARCH_VERB = re.compile(r"\b(?:show|find|search|look(?:ing)? for|get me|recomm
 
 def _pick_call(state: DialogueState, text: str) -> tuple[str, dict[str, Any]]:
     named = positions_named(text, len(state.shown))
+    if (span := _RANGE.search(text)) is not None:  # "out of #1-#5"
+        low, high = sorted((int(span.group(1)), int(span.group(2))))
+        named = [n for n in range(low, high + 1) if n <= len(state.shown)]
     return "pick_from_shown", {"question": text[:300], **({"positions": named[:10]} if len(named) > 2 else {})}
 
 

@@ -35,6 +35,8 @@ _IMPLIED: dict[str, tuple[Direction, str | None]] = {
     "shortest": ("least", "length"), "lightest": ("least", "weight"), "fewest": ("least", None),
     "slowest": ("least", "speed"), "quietest": ("least", "noise level"), "thinnest": ("least", "thickness"),
     "narrowest": ("least", "width"), "minimum": ("least", None), "min": ("least", None), "less": ("least", None),
+    "furthest": ("most", "range"), "farthest": ("most", "range"), "newest": ("most", "release date"),
+    "most compact": ("least", "size"), "most portable": ("least", "weight"), "most lightweight": ("least", "weight"),
 }
 _PRICE_LEAST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced?|lowest price|most affordable|"
                           r"(?:costs?|priced) the least)\b", re.I)
@@ -42,6 +44,8 @@ _PRICE_MOST = re.compile(r"\b(?:most expensive|priciest|dearest|highest[- ]price
                          r"(?:costs?|priced) the most)\b", re.I)
 _RATING = re.compile(r"\b(?:best|highest|top)[- ]?(?:rated|reviewed)\b|\b(?:best|highest|most) (?:ratings?|reviews?|"
                      r"stars)\b", re.I)
+_RATING_LEAST = re.compile(r"\b(?:worst|lowest|least)[- ]?(?:rated|reviewed)\b|\b(?:worst|lowest|fewest) (?:ratings?|"
+                           r"reviews?|stars)\b", re.I)
 SUPERLATIVE = re.compile(r"\b(" + "|".join(sorted(_IMPLIED, key=len, reverse=True)) + r")\b", re.I)
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -49,7 +53,8 @@ _FILLER = {"which", "one", "ones", "of", "these", "those", "them", "the", "a", "
            "got", "gets", "offers", "does", "do", "what", "out", "shown", "listed", "here", "there", "in", "on",
            "and", "or", "it", "its", "product", "products", "item", "items", "option", "options", "amount", "lot",
            "really", "actually", "please", "pls", "me", "you", "i", "would", "say", "thing", "to", "between",
-           "for", "all", "any", "amongst", "among", "best", "comes", "come", "least", "most", "are"}
+           "for", "all", "any", "amongst", "among", "best", "comes", "come", "least", "most", "are", "whats",
+           "bunch", "five", "tell", "us", "my"}
 # units in values, to one scale per kind ("1 TB" vs "512 GB", "1.2 kg" vs "800 g")
 _UNITS = {"tb": 1024.0, "gb": 1.0, "mb": 1 / 1024, "kg": 1000.0, "g": 1.0, "h": 60.0, "hours": 60.0, "min": 1.0,
           "minutes": 1.0}
@@ -65,7 +70,7 @@ class Superlative:
 def asked_superlative(text: str) -> Superlative | None:
     """The superlative a question names (price and rating phrases first), or None."""
     for pattern, direction, word in ((_PRICE_LEAST, "least", "cheapest"), (_PRICE_MOST, "most", "most expensive"),
-                                     (_RATING, "most", "best rated")):
+                                     (_RATING, "most", "best rated"), (_RATING_LEAST, "least", "worst rated")):
         if (m := pattern.search(text)) is not None:
             return Superlative(direction, word, m.start())
     m = SUPERLATIVE.search(text)
@@ -111,7 +116,7 @@ def pick_shown(products: list[tuple[int, Product]], question: str, encoder: Enco
         return ShownPick("price", direction, word, tuple(
             ShownValue(n, p.id, p.title, p.display_price() if p.price is not None else None, p.price)
             for n, p in products))
-    if word == "best rated":
+    if word in ("best rated", "worst rated"):
         return ShownPick("rating", direction, word, tuple(
             ShownValue(n, p.id, p.title, f"{p.rating:g} stars" if p.rating is not None else None, p.rating)
             for n, p in products))
