@@ -121,6 +121,7 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
     tool_hits, f1s, exact, valid, gold_calls, attempts, attempts_valid, unknown = 0, [], 0, 0, 0, 0, 0, 0
     by_scenario: dict[str, list[int]] = defaultdict(list)
     errors = []
+    per_item: list[dict[str, float | None]] = []  # one per example, in order: for paired comparisons
     for e, out in calls:
         pred = parse_tool_call(out) if looks_like_call(out) else None
         if looks_like_call(out):
@@ -144,11 +145,14 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
             valid += valid_call(pred)
             f = arg_f1(pred["args"], e.gold.args) if hit and pred else 0.0
             f1s.append(f)
+            per_item.append({"tool": float(hit), "arg_f1": f})
             exact += f == 1.0
             if f < 1.0 and len(errors) < 40:
                 errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": shown})
-        elif not hit and len(errors) < 40:
-            errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": shown})
+        else:
+            per_item.append({"tool": float(hit), "arg_f1": None})
+            if not hit and len(errors) < 40:
+                errors.append({"input": e.chat[-1]["content"][-160:], "gold": e.target, "output": shown})
     return {
         "tool_accuracy": tool_hits / max(1, len(calls)),
         "arg_f1": sum(f1s) / max(1, len(f1s)),
@@ -158,6 +162,7 @@ def score_calls(calls: list[tuple[Example, str]], guard: Guard | None = None) ->
         "unknown_tool_calls": unknown,  # parsed calls naming no tool in TOOL_ARGS
         "by_scenario": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_scenario.items())},
         "errors": errors,
+        "per_item": per_item,
     }
 
 
@@ -178,7 +183,7 @@ def score(examples: list[Example], outputs: list[str], brands: list[str], guard:
         if missing or not out:
             replaced += 1
             shown_ungrounded += len(reply_problems(e.target, e.sources, e.shopper, brands))  # the template reply
-    result = {k: v for k, v in call_scores.items() if k not in ("by_scenario", "errors")}
+    result = {k: v for k, v in call_scores.items() if k not in ("by_scenario", "errors", "per_item")}
     result.update({
         "ungrounded_facts": shown_ungrounded,
         "ungrounded_facts_raw": raw_ungrounded,
@@ -187,6 +192,7 @@ def score(examples: list[Example], outputs: list[str], brands: list[str], guard:
         "n_replies": len(replies),
         "by_scenario": call_scores["by_scenario"],
         "errors": call_scores["errors"],
+        "per_item": call_scores["per_item"],
     })
     if guard is not None:
         guarded = score_calls(calls, guard)
