@@ -57,6 +57,21 @@ def test_brand_filters_must_name_catalog_brands_and_ranges_set_both_ends():
         "query": "blender", "max_price": 100}
 
 
+def test_a_brand_the_shopper_never_wrote_is_dropped():
+    from assistant.safety.argument_guard import brands_only_when_named, guard_call
+
+    catalog = ["Sony", "TP-Link", "The North Face", "Vitamix", "JBL"]
+    assert brands_only_when_named({"query": "running shoes", "brands": ["Sony"], "min_rating": 4},
+                                  "running shoes with good reviews, 4 stars and up") == {
+        "query": "running shoes", "brands": [], "min_rating": 4}
+    kept = brands_only_when_named({"brands": ["TP-Link", "The North Face", "Vitamix"], "exclude_brands": ["JBL"]},
+                                  "tplink router or a the north face jacket, viatmix blender, no jbl")
+    assert kept == {"brands": ["TP-Link", "The North Face", "Vitamix"], "exclude_brands": ["JBL"]}
+    name, args = guard_call("search_products", {"query": "gaming monitor", "brands": ["sony"], "max_price": 300},
+                            "27 inch gaming monitor under $300 plz", catalog, [], lambda pid: False)
+    assert name == "search_products" and not args.get("brands") and args["max_price"] == 300
+
+
 def test_tools_never_quote_planted_instructions(indexes, tmp_path):
     from assistant.dialogue.state import DialogueState
     from assistant.session import ShopSession

@@ -96,6 +96,28 @@ def known_brands_only(args: dict[str, Any], brands: tuple[str, ...] | list[str])
     return fixed
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def named_by_shopper(brand: str, text: str) -> bool:
+    """The shopper wrote this brand: as spelt (any case), without its spaces or hyphens ("tplink"), or with a
+    slip in a one-word name ("Viatmix")."""
+    compact = _compact(brand)
+    return bool(_mentions(text, brand) or _misspelt(text, brand)) or (len(compact) >= 4 and compact in _compact(text))
+
+
+def brands_only_when_named(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """Brands the shopper never wrote are dropped ("running shoes, 4 stars and up" read as brand Sony): a brand
+    filter comes from the shopper's words, as a price does; the running search keeps its own brands."""
+    fixed = dict(args)
+    for key in ("brands", "exclude_brands"):
+        value = fixed.get(key)
+        if isinstance(value, list):
+            fixed[key] = [b for b in value if isinstance(b, str) and named_by_shopper(b, text)]
+    return fixed
+
+
 def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """A colour filter must name a catalog colour ("prefer white tbh" read as colour "tbh" empties a search);
     with no catalog colours known, the model's colour stands."""
@@ -246,10 +268,10 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
     if name == "search_products":
         args = rating_only_when_asked(known_colours_only(args, colours), text)
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
-        args = known_brands_only(args, brands)
+        args = brands_only_when_named(known_brands_only(args, brands), text)
     elif name in REFERENCE_TOOLS:
         args = product_id_from_text(args, text, product_exists)
     if name == "similar_products":  # "similar but under $40, not Sony, in black": the search constraints
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
-        args = known_brands_only(known_colours_only(args, colours), brands)
+        args = brands_only_when_named(known_brands_only(known_colours_only(args, colours), brands), text)
     return name, args
