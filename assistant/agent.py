@@ -28,11 +28,14 @@ from assistant.dialogue.preferences import (
 from assistant.dialogue.state_rules import (
     NO_TOOL,
     NOT_UNDERSTOOD,
+    THANKED,
     accessories_asked,
     pending_answer,
     similar_asked,
     state_guard,
     superlative_asked,
+    thanked,
+    unknown_brands_named,
 )
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.input_guard import clean_message
@@ -50,6 +53,7 @@ from retrieval.indexes import Indexes
 from retrieval.recommend.profile import Signal, SignalKind
 
 ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
+LIST_KEPT = "The products shown are unchanged; tell me another brand or what else to change."
 
 
 class ShoppingAgent:
@@ -108,6 +112,9 @@ class ShoppingAgent:
             return
         for signal in stated_brand_signals(text, tools.vocabulary.brands):  # "i prefer sony": the turn goes on
             session.learn(signal)
+        if thanked(text):
+            result.reply, result.fixed_reply = THANKED, True
+            return
         answer = pending_answer(session.state, text)
         if answer.reply is not None:
             result.reply, result.fixed_reply = answer.reply, True
@@ -130,9 +137,13 @@ class ShoppingAgent:
             ran: list[tuple[str, str, str, ToolResult]] = []
             for call in ai.tool_calls:
                 if call is not direct:
+                    missing = unknown_brands_named(call["args"], text, tools.vocabulary.brands)
+                    if missing:
+                        result.notices.append(f"The catalog has no products from {' or '.join(missing)}.")
                     call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
-                if call["name"] == NO_TOOL:
-                    result.reply, result.fixed_reply = NOT_UNDERSTOOD, True
+                if call["name"] == NO_TOOL:  # after a brand we don't carry, the list on screen simply stays
+                    result.reply = LIST_KEPT if result.notices and session.state.shown else NOT_UNDERSTOOD
+                    result.fixed_reply = True
                     return
                 yield ToolCalled(call["name"], call["args"])
                 content, art = tools.run(call["name"], call["args"])

@@ -340,3 +340,26 @@ def test_radios_players_and_housings_are_types_of_their_own():
     assert PRODUCT_TYPES.of_text("Sony Portable ICF-304L radio Analog") == "radio"
     assert PRODUCT_TYPES.of_text("Philips Portable CD/MP3-CD Player EXP2461 Portable CD player") == "media player"
     assert PRODUCT_TYPES.of_text("Canon WP-DC7 underwater camera housing") == "housing"
+
+
+@pytest.mark.parametrize("text", ["thx!", "ok thanks a lot", "cheers", "Great, thanks!", "thank you so much"])
+def test_a_thank_you_is_answered_without_a_tool(text):
+    from assistant.dialogue.state_rules import thanked
+
+    assert thanked(text)
+
+
+@pytest.mark.parametrize("text", ["thanks, now show me a laptop", "thanks for nothing, cheaper please", "tyres"])
+def test_a_request_after_thanks_is_not_only_a_thank_you(text):
+    from assistant.dialogue.state_rules import thanked
+
+    assert not thanked(text)
+
+
+def test_a_brand_the_catalog_lacks_is_named_as_the_shopper_wrote_it():
+    from assistant.dialogue.state_rules import unknown_brands_named
+
+    text = "ok any of those from sandisk or kingston?"
+    assert unknown_brands_named({"brands": ["SANDSKY", "Verbatim"], "refine": True}, text, ["Verbatim"]) == ["sandisk"]
+    assert unknown_brands_named({"brands": ["Sony"]}, "running shoes", ["Verbatim"]) == []  # never written: no word
+    assert unknown_brands_named({"brands": ["verbatim"]}, "from verbatim", ["Verbatim"]) == []

@@ -31,6 +31,29 @@ NOT_UNDERSTOOD = ("Sorry, I can't help with that. I can search the catalog (for 
 NOTHING_PENDING = ("There's nothing waiting for a yes or no right now. Tell me what you're looking for, or ask about "
                    "one of the products shown.")
 OFFER_DECLINED = "Okay, I'll keep your filters as they are. Tell me what you'd like to change."
+THANKED = "You're welcome! Is there anything else I can help you find?"
+_THANKS = re.compile(r"^\W*(?:ok(?:ay)?[,.!\s]+|great[,.!\s]+|cool[,.!\s]+|perfect[,.!\s]+|nice[,.!\s]+)?(?:thanks?(?: "
+                     r"(?:a lot|so much|very much|again|mate|man|heaps|a bunch))?|thank you(?: so much| very much)?|"
+                     r"thx|thnx|thnks|ty|tysm|cheers|much appreciated|appreciate it)\W*(?:bye\W*)?$", re.I)
+
+
+def thanked(text: str) -> bool:
+    """The whole message is a thank-you ("thx!", "ok thanks a lot", "cheers"): it never runs a tool."""
+    return bool(_THANKS.match(text.strip()))
+
+
+def unknown_brands_named(args: Any, text: str, brands: tuple[str, ...] | list[str]) -> list[str]:
+    """Brands the shopper wrote and the model passed that the catalog does not carry ("from sandisk or kingston"
+    on a catalog without either), in the shopper's spelling: the guard drops them, and the shopper is told why."""
+    from assistant.safety.argument_guard import shopper_spelling
+    from retrieval.filters import norm
+
+    if not isinstance(args, dict):
+        return []
+    catalog = {norm(b) for b in brands}
+    named = [b for key in ("brands", "exclude_brands") for b in (args.get(key) or []) if isinstance(b, str)]
+    spelt = [shopper_spelling(b, text) for b in dict.fromkeys(named) if norm(b) not in catalog]
+    return list(dict.fromkeys(w for w in spelt if w))  # as the shopper wrote them
 
 _YES = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
                   "yes please", "please do", "do it", "go ahead", "go for it", "sounds good", "correct", "right",

@@ -100,11 +100,18 @@ def _compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-def named_by_shopper(brand: str, text: str) -> bool:
-    """The shopper wrote this brand: as spelt (any case), without its spaces or hyphens ("tplink"), or with a
-    slip in a one-word name ("Viatmix")."""
+def shopper_spelling(brand: str, text: str) -> str | None:
+    """How the shopper wrote this brand, if they did: as spelt (any case), with a slip in a one-word name
+    ("Viatmix"), or without its spaces or hyphens ("tplink", then the brand itself is returned)."""
+    hits = _mentions(text, brand) or _misspelt(text, brand)
+    if hits:
+        return hits[0].group()
     compact = _compact(brand)
-    return bool(_mentions(text, brand) or _misspelt(text, brand)) or (len(compact) >= 4 and compact in _compact(text))
+    return brand if len(compact) >= 4 and compact in _compact(text) else None
+
+
+def named_by_shopper(brand: str, text: str) -> bool:
+    return shopper_spelling(brand, text) is not None
 
 
 def brands_only_when_named(args: dict[str, Any], text: str) -> dict[str, Any]:
