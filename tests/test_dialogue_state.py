@@ -363,3 +363,5 @@ def test_a_brand_the_catalog_lacks_is_named_as_the_shopper_wrote_it():
     assert unknown_brands_named({"brands": ["SANDSKY", "Verbatim"], "refine": True}, text, ["Verbatim"]) == ["sandisk"]
     assert unknown_brands_named({"brands": ["Sony"]}, "running shoes", ["Verbatim"]) == []  # never written: no word
     assert unknown_brands_named({"brands": ["verbatim"]}, "from verbatim", ["Verbatim"]) == []
+    assert unknown_brands_named({"brands": ["wich"]}, "wich of the ones you showed is tough?", ["Verbatim"]) == []
+    assert unknown_brands_named({"brands": ["Kingston"]}, "any kingston ones?", ["Verbatim"]) == ["kingston"]

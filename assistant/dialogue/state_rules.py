@@ -53,7 +53,20 @@ def unknown_brands_named(args: Any, text: str, brands: tuple[str, ...] | list[st
     catalog = {norm(b) for b in brands}
     named = [b for key in ("brands", "exclude_brands") for b in (args.get(key) or []) if isinstance(b, str)]
     spelt = [shopper_spelling(b, text) for b in dict.fromkeys(named) if norm(b) not in catalog]
-    return list(dict.fromkeys(w for w in spelt if w))  # as the shopper wrote them
+    return list(dict.fromkeys(w for w in spelt if w and _in_brand_context(w, text)))  # as the shopper wrote them
+
+
+# a word is said as a brand after "from / by / only / not ..." (an or-list between allowed) or before "brand / ones"
+_BRAND_BEFORE = re.compile(r"\b(?:from|by|brand|brands|made by|only|just|no|not|except|without|prefer|any)\s+"
+                           r"(?:[\w-]+\s*(?:,|or|and)\s+){0,2}$", re.I)
+_BRAND_AFTER = re.compile(r"^\s+(?:brand|ones|products|stuff|models)\b", re.I)
+
+
+def _in_brand_context(word: str, text: str) -> bool:
+    for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.I):
+        if _BRAND_BEFORE.search(text[:m.start()][-40:]) or _BRAND_AFTER.match(text[m.end():]):
+            return True
+    return False
 
 _YES = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay", "k", "confirm", "confirmed",
                   "yes please", "please do", "do it", "go ahead", "go for it", "sounds good", "correct", "right",
