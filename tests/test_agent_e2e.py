@@ -92,3 +92,18 @@ def test_a_session_on_a_missing_index_gets_answers_not_crashes(agent, tmp_path):
     assert r.error is None and r.reply and session.store.turns(session.session_id)
     if r.artifacts:
         assert r.artifacts[0].status == "error" and "no-such-index" in r.artifacts[0].message
+
+
+def test_the_brand_of_a_shown_product_is_left_out_or_kept_by_reference(agent, session):
+    """ "leave out the brand of the first one": the shopper never types the brand; the agent reads it off #1."""
+    first = agent.turn(session, "wireless headphones")
+    brand = first.artifacts[-1].products[0].brand
+    assert brand
+    out = agent.turn(session, "eh not a fan of the brand on the first one, leave those out")
+    assert out.tool_calls[-1]["args"] == {"refine": True, "exclude_brands": [brand]}
+    shown = out.artifacts[-1].products
+    assert shown and all(p.brand != brand for p in shown)
+    only = agent.turn(session, "more from the same brand as the second one")
+    second_brand = shown[1].brand
+    assert only.tool_calls[-1]["args"] == {"refine": True, "brands": [second_brand]}
+    assert all(p.brand == second_brand for p in only.artifacts[-1].products)

@@ -365,3 +365,22 @@ def test_a_brand_the_catalog_lacks_is_named_as_the_shopper_wrote_it():
     assert unknown_brands_named({"brands": ["verbatim"]}, "from verbatim", ["Verbatim"]) == []
     assert unknown_brands_named({"brands": ["wich"]}, "wich of the ones you showed is tough?", ["Verbatim"]) == []
     assert unknown_brands_named({"brands": ["Kingston"]}, "any kingston ones?", ["Verbatim"]) == ["kingston"]
+
+
+@pytest.mark.parametrize(("text", "position", "exclude"), [
+    ("eh not a fan of the brand on the first one, leave those out", 1, True),
+    ("no more from the brand of the last one", 3, True),
+    ("more from the same brand as #2", 2, False),
+    ("anything else by the maker of the third one?", 3, False),
+])
+def test_a_brand_named_through_a_shown_product_is_resolved(text, position, exclude):
+    from assistant.dialogue.state_rules import BrandReference, brand_reference
+
+    assert brand_reference(text, DialogueState(query="x", shown=["a", "b", "c"])) == BrandReference(position, exclude)
+
+
+@pytest.mark.parametrize("text", ["what brand is the first one", "the brand doesn't matter", "any brand is fine"])
+def test_other_brand_words_are_not_a_brand_reference(text):
+    from assistant.dialogue.state_rules import brand_reference
+
+    assert brand_reference(text, DialogueState(query="x", shown=["a", "b", "c"])) is None

@@ -219,6 +219,33 @@ _CHEAPER_IDIOM = re.compile(r"\b(?:cheap|budget|less money|lower[- ]?(?:cost|pri
                             r"(?:won'?t|doesn'?t|not) break the bank|for less)\b", re.I)
 
 
+_BRAND_OF = re.compile(r"\b(?:brand|make|maker|manufacturer|company)\s+(?:of|on|behind|from|for)\s+|\b(?:same|that|"
+                       r"this|whatever)\s+brand\s+as\s+|\bwhoever makes\s+", re.I)
+_AGAINST = re.compile(r"not (?:a )?(?:fan|keen)|leave (?:those|them|it|that|these)? ?out|leave out|\bdrop\b|no more|"
+                      r"\bskip\b|exclude|without|\bhate\b|don'?t (?:like|want|trust)|dislike|avoid|not from|other than|"
+                      r"anything but|except|rid of|\bnot\b.*\bagain\b", re.I)
+
+
+@dataclass(frozen=True)
+class BrandReference:
+    """ "not a fan of the brand on the first one, leave those out": the shown position whose brand is meant, and
+    whether the shopper wants it left out (or only it)."""
+
+    position: int
+    exclude: bool
+
+
+def brand_reference(text: str, state: DialogueState) -> BrandReference | None:
+    """A brand named through a shown product ("the brand of #2", "same brand as the first one"); None otherwise."""
+    m = _BRAND_OF.search(text)
+    if not state.shown or m is None:
+        return None
+    position = _referenced(state, text[m.start():]) or _referenced(state, text)
+    if position is None or not 1 <= position <= len(state.shown):
+        return None
+    return BrandReference(position, bool(_AGAINST.search(text)))
+
+
 def _referenced(state: DialogueState, text: str) -> int | None:
     """The one shown position a recommendation request names, or None (several, or none)."""
     refs = {_position(m, len(state.shown)) for m in _ORDINAL.finditer(text)}

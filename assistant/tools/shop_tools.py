@@ -132,6 +132,13 @@ class ShopTools:
         self.state.focus = product.id
         return product
 
+    def brand_at(self, position: int) -> str | None:
+        """The brand of the product at a shown position (None when it has none or the position is not shown)."""
+        if not 1 <= position <= len(self.state.shown):
+            return None
+        product = self.searcher.get_product(self.state.shown[position - 1])
+        return product.brand if product is not None else None
+
     def _fitting(self, request: SearchRequest, limit: int | None = SEARCH_K) -> list[Product]:
         """The top products for a request: relevant enough (lexical match or dense score over the floor)
         and of the product type asked for, when it names one (those known to be of it first, then those
