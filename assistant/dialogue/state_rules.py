@@ -19,9 +19,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.dialogue.state import CLEARED, DialogueState
-from assistant.safety.argument_guard import ADD_CUE, policy_topic, spec_phrases
+from assistant.safety.argument_guard import ADD_CUE, policy_topic, shopper_spelling, spec_phrases
 from assistant.tools.schemas import SearchProductsArgs
 from assistant.tools.shown_superlative import asked_superlative
+from retrieval.filters import norm
 from retrieval.product_types import ProductTypes
 
 NO_TOOL = "__no_tool__"
@@ -45,9 +46,6 @@ def thanked(text: str) -> bool:
 def unknown_brands_named(args: Any, text: str, brands: tuple[str, ...] | list[str]) -> list[str]:
     """Brands the shopper wrote and the model passed that the catalog does not carry ("from sandisk or kingston"
     on a catalog without either), in the shopper's spelling: the guard drops them, and the shopper is told why."""
-    from assistant.safety.argument_guard import shopper_spelling
-    from retrieval.filters import norm
-
     if not isinstance(args, dict):
         return []
     catalog = {norm(b) for b in brands}
