@@ -25,6 +25,7 @@ from retrieval.lexical_store import LexicalStore
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.ranker.reranker import Reranker
 from retrieval.recommend.feedback import FeedbackBoosts
+from retrieval.spec_match import SPEC_BOOST, Amount, amounts, product_amounts, spec_fit
 from retrieval.spelling import SpellingCorrector
 from retrieval.type_boost import TypeBoost
 from retrieval.vector_store import VectorStore
@@ -97,7 +98,7 @@ class Searcher:
     def __init__(self, manifest: IndexManifest, settings: Settings, encoder: Encoder,
                  reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None,
                  types: ProductTypes = PRODUCT_TYPES, type_boost: TypeBoost | None = None,
-                 feedback: FeedbackBoosts | None = None) -> None:
+                 feedback: FeedbackBoosts | None = None, spec_boost: TypeBoost = SPEC_BOOST) -> None:
         self.settings = settings
         self.name = manifest.name
         self.manifest = manifest
@@ -117,6 +118,8 @@ class Searcher:
         self.types = types
         self.type_boost = type_boost if type_boost is not None else TypeBoost.load()
         self.feedback = feedback or FeedbackBoosts()  # learned from shoppers' feedback (``aisle train feedback``)
+        self.spec_boost = spec_boost
+        self._amounts_of: dict[str, tuple[Amount, ...]] = {}  # id -> the amounts its title states, once
         self._type_of: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # id -> (type, named), once
         self._derived: dict[str, Any] = {}
         self._derived_lock = threading.Lock()
@@ -147,7 +150,7 @@ class Searcher:
         "bm25": ("lexical", "lexical_order"),
         "dense": ("dense", "dense_order"),
         "hybrid": ("dense", "lexical", "fuse"),
-        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "feedback"),
+        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "spec", "feedback"),
     }
 
     def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method | tuple[str, ...],
@@ -249,6 +252,20 @@ class Searcher:
         c.final = self.type_boost.apply(c.final, c.fits)
         c.timings["type"] = (time.perf_counter() - t) * 1000
 
+    def _stage_spec(self, c: Candidates) -> None:
+        """Products stating the amount asked for ("64 gig", "27 inch") above those stating another amount of the same
+        kind (``retrieval/spec_match.py``); a query without an amount, or a product stating none: no change."""
+        wanted = amounts(c.asked or c.query)  # as typed: the speller would turn "gig" into some catalog word
+        if not wanted or not self.spec_boost.active:
+            return
+        t = time.perf_counter()
+        ids = list(c.final)
+        missing = [pid for pid in ids if pid not in self._amounts_of]
+        for pid, product in (self.lexical.get_many(missing).items() if missing else ()):
+            self._amounts_of[pid] = tuple(product_amounts(product))
+        c.final = self.spec_boost.apply(c.final, {pid: spec_fit(wanted, self._amounts_of.get(pid, ())) for pid in ids})
+        c.timings["spec"] = (time.perf_counter() - t) * 1000
+
     def _stage_feedback(self, c: Candidates) -> None:
         """Products shoppers chose for this very query moved up (``FeedbackBoosts``); other queries: no change."""
         if not self.feedback.active:
@@ -297,7 +314,7 @@ class Searcher:
             self._stage_spell(c)
             c.dense = self.score_candidates(c.query, ids, "dense")
             c.lexical = self.score_candidates(c.query, ids, "bm25")
-            for stage in ("fuse", "rerank", "type", "feedback"):
+            for stage in ("fuse", "rerank", "type", "spec", "feedback"):
                 getattr(self, f"_stage_{stage}")(c)
             return c.final
         dense: dict[str, float] = {}

@@ -113,3 +113,22 @@ def test_build_killed_half_way_leaves_previous_index_usable(settings, indexes, d
     assert not after.unchanged and read_manifest("durable", settings).generation == after.generation
     assert indexes.searcher("durable").vectors.count() == 40
     assert sorted(p.name for p in gens.glob("gen-*")) == sorted({before.generation, after.generation})
+
+
+def test_an_amount_asked_for_ranks_products_stating_it_above_other_amounts(indexes, demo_products):
+    """"usb stick, 64 gig": the spec stage puts every stick stating 64 GB above every stick stating another size."""
+    from retrieval.spec_match import amounts, spec_fit
+
+    base = demo_products[0]
+    titles = [f"{brand} USB flash drive {gb} GB black" for brand in ("Kingston", "SanDisk", "Verbatim")
+              for gb in (16, 32, 64, 128)] + ["Integral USB flash drive black"]
+    products = [base.model_copy(update={"id": f"usb-{i}", "title": t, "description": t, "brand": t.split()[0],
+                                        "category": ("USB Flash Drives",)}) for i, t in enumerate(titles)]
+    indexes.build("amounts", products, "test")
+    searcher = indexes.searcher("amounts")
+    wanted = amounts("usb stick, 64 gig")
+    response = searcher.search("usb stick, 64 gig", k=len(products), method="full")
+    fits = [spec_fit(wanted, amounts(h.product.title)) for h in response.hits]
+    assert len(fits) == len(products) and "spec" in response.timings_ms
+    assert fits[0] is True
+    assert max(i for i, f in enumerate(fits) if f) < min(i for i, f in enumerate(fits) if f is False)

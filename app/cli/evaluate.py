@@ -314,6 +314,44 @@ def eval_types(
         print(json.dumps(summary))
 
 
+@eval_app.command("specs")
+def eval_specs(
+    catalog: CatalogOpt,
+    k: Annotated[int, typer.Option("--k", min=1)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+) -> None:
+    """Share of the top-k results stating the amount a query asks for ("64 gig"), without and with the spec stage."""
+    from retrieval.evaluation.significance import paired_test
+    from retrieval.evaluation.spec_queries import spec_queries, spec_share_at_k
+
+    svc = services()
+    try:
+        _, result = load_and_index(svc, catalog, None, None, False, quiet=True)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    searcher = svc.indexes.searcher(result.name)
+    queries = spec_queries(searcher)
+    if not queries:
+        err.print(f"[red]{result.name}: no product type has {3}+ products stating the same amount in their titles[/]")
+        raise typer.Exit(1)
+    without = tuple(stage for stage in searcher.STAGES["full"] if stage != "spec")
+    before = spec_share_at_k(searcher, queries, without, k)
+    after = spec_share_at_k(searcher, queries, "full", k)
+    table = Table(title=f"{result.name}: {len(queries)} queries with an amount, share of top {k} stating it")
+    for col in ("query", "without spec", "full"):
+        table.add_column(col)
+    for q, b, a in zip(queries, before, after, strict=True):
+        table.add_row(q.text, f"{b:.2f}", f"{a:.2f}")
+    (err if as_json else out).print(table)
+    test = paired_test(before, after)
+    summary = {"index": result.name, "queries": len(queries), "k": k, "without_spec": round(test.mean_a, 4),
+               "full": round(test.mean_b, 4), "paired": test.to_dict()}
+    (err if as_json else out).print(summary)
+    if as_json:
+        print(json.dumps(summary))
+
+
 def print_agent_eval(results: dict, title: str = "held-out agent evaluation") -> None:
     table = Table(title=title)
     for col in ("model", "runtime", "tool acc", "arg F1", "arg exact", "JSON valid", "calls valid",

@@ -1,0 +1,47 @@
+"""Amounts with units, as shoppers and catalog titles write them, and the fit the spec stage of search uses."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retrieval.spec_match import Amount, amounts, spec_fit
+
+
+@pytest.mark.parametrize(("text", "kind", "value"), [
+    ("usb stick, 64 gig", "capacity", 64), ("64gb flash drive", "capacity", 64), ("64 GB", "capacity", 64),
+    ("a 64-gigabyte card", "capacity", 64), ("2tb external drive", "capacity", 2000), ("1 TB ssd", "capacity", 1000),
+    ("27 inch monitor", "size", 27), ('a 15.6" notebook', "size", 15.6), ("27in screen", "size", 27),
+    ("65w charger", "power", 65), ("10000 mAh power bank", "charge", 10000), ("144hz gaming monitor", "refresh", 144),
+    ("24 mp camera", "resolution", 24), ("laser printer 30 ppm", "print speed", 30), ("3,5 inch drive", "size", 3.5),
+])
+def test_amounts_are_read_to_one_scale_per_kind(text, kind, value):
+    (found,) = amounts(text)
+    assert found.kind == kind and found.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["usb 3.0 stick", "ps4 pro", "iphone 11", "rtx 2060", "brother tn-2110 toner",
+                                  "windows 10", "2 in 1 laptop", "64gbs", "speaker for 2 in the kitchen", ""])
+def test_numbers_that_are_no_amounts_are_not_read(text):
+    assert amounts(text) == []
+
+
+def test_a_title_of_another_amount_of_the_same_kind_does_not_fit():
+    wanted = amounts("usb stick 64 gig")
+    assert spec_fit(wanted, amounts("Integral COURIER USB flash drive 16 GB USB Type-A 2 Blue")) is False
+    assert spec_fit(wanted, amounts("SanDisk Ultra 64GB USB 3.0 Flash Drive")) is True
+    assert spec_fit(wanted, amounts("Kingston DataTraveler USB flash drive")) is None  # it says no capacity
+    assert spec_fit([], amounts("SanDisk Ultra 64GB")) is None
+    # a title with two capacities (a drive with its cache) fits when one of them is the one asked for
+    assert spec_fit(amounts("2tb hard drive"), amounts("Seagate Barracuda 2 TB 64 MB cache")) is True
+    # every kind asked for must fit
+    assert spec_fit(amounts("27 inch 144hz monitor"), amounts("AOC 27 inch 75 Hz monitor")) is False
+
+
+@given(st.floats(min_value=1, max_value=5000, allow_nan=False), st.sampled_from(["GB", "gb", "gig", "gigabytes"]),
+       st.sampled_from(["", " ", "-"]))
+def test_the_way_an_amount_is_written_does_not_change_it(value, unit, sep):
+    number = f"{value:.1f}".rstrip("0").rstrip(".")
+    (found,) = amounts(f"flash drive {number}{sep}{unit} black")
+    assert found.same(Amount("capacity", float(number), number))
