@@ -25,7 +25,7 @@ from retrieval.lexical_store import LexicalStore
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.ranker.reranker import Reranker
 from retrieval.recommend.feedback import FeedbackBoosts
-from retrieval.spec_match import SPEC_BOOST, Amount, amounts, product_amounts, spec_fit
+from retrieval.spec_match import SPEC_BOOST, Amount, asked_amounts, product_amounts, spec_fit
 from retrieval.spelling import SpellingCorrector
 from retrieval.type_boost import TypeBoost
 from retrieval.vector_store import VectorStore
@@ -255,7 +255,7 @@ class Searcher:
     def _stage_spec(self, c: Candidates) -> None:
         """Products stating the amount asked for ("64 gig", "27 inch") above those stating another amount of the same
         kind (``retrieval/spec_match.py``); a query without an amount, or a product stating none: no change."""
-        wanted = amounts(c.asked or c.query)  # as typed: the speller would turn "gig" into some catalog word
+        wanted = asked_amounts(c.asked or c.query)  # as typed: the speller would turn "gig" into some catalog word
         if not wanted or not self.spec_boost.active:
             return
         t = time.perf_counter()

@@ -69,6 +69,16 @@ def amounts(text: str) -> list[Amount]:
     return found
 
 
+def asked_amounts(query: str) -> list[Amount]:
+    """The amounts a query asks for: the last of each kind ("usb stick 64 gig ... 128 gb" after a refinement asks
+    for 128 GB)."""
+    last: dict[str, Amount] = {}
+    for amount in amounts(query):
+        last.pop(amount.kind, None)
+        last[amount.kind] = amount
+    return list(last.values())
+
+
 def product_amounts(product: Product) -> list[Amount]:
     """The amounts a product's title states (its name as the shopper sees it; descriptions mention others:
     "works with 16 GB cards")."""

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.spec_match import Amount, amounts, spec_fit
+from retrieval.spec_match import Amount, amounts, asked_amounts, spec_fit
 
 
 @pytest.mark.parametrize(("text", "kind", "value"), [
@@ -45,3 +45,22 @@ def test_the_way_an_amount_is_written_does_not_change_it(value, unit, sep):
     number = f"{value:.1f}".rstrip("0").rstrip(".")
     (found,) = amounts(f"flash drive {number}{sep}{unit} black")
     assert found.same(Amount("capacity", float(number), number))
+
+
+def test_a_refined_query_asks_for_its_newest_amount_of_each_kind():
+    wanted = asked_amounts("usb flash drive 64 gig black 128gb 3 inch")
+    assert [(a.kind, a.value) for a in wanted] == [("capacity", 128.0), ("size", 3.0)]
+    assert spec_fit(wanted[:1], amounts("SanDisk Ultra 128GB USB 3.0 Flash Drive")) is True
+
+
+def test_the_guard_keeps_an_amount_the_model_left_out_of_the_search_words():
+    from assistant.safety.argument_guard import guard_call
+
+    def run(args, text):
+        return guard_call("search_products", args, text, ["sandisk"], ["black"], lambda _: False)[1]
+
+    assert run({"query": "usb stick"}, "usb stick, 64 gig")["query"] == "usb stick 64 gig"
+    assert run({"query": "usb stick 64gb"}, "usb stick, 64 gig")["query"] == "usb stick 64gb"  # already there
+    assert run({"query": "monitor", "max_price": 300}, "27 inch monitor under $300") == {
+        "query": "monitor 27 inch", "max_price": 300}
+    assert run({"query": "speaker"}, "speaker for 2 in the kitchen") == {"query": "speaker"}

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from retrieval.spec_match import amounts, asked_amounts
+
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
 MAX_CUE = re.compile(r"(?:under|undr|unde|below|bellow|less than|les than|max(?:imum)?|up to|no more than|at most|"
                      r"(?:nothing|not|never|no) (?:above|over|more than|beyond|exceeding)|"
@@ -44,6 +46,17 @@ SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(?:-\s*)?(?:gb|gigabytes?|gigs?|tb|ter
 def spec_phrases(text: str) -> list[str]:
     """The spec phrases a message states ("64 gigabytes or bigger", "15 inch")."""
     return [m.group(0).strip() for m in SPEC.finditer(text)]
+
+
+def amounts_kept(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """An amount the shopper asked for ("usb stick, 64 gig") stays in the search words: the model drops it at
+    times, and the spec stage of search reads it there."""
+    query = args.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return args
+    stated = amounts(query)
+    missing = [a.text for a in asked_amounts(text) if not any(a.same(s) for s in stated)]
+    return {**args, "query": f"{query.strip()} {' '.join(missing)}"[:300]} if missing else args
 
 
 def _values(pattern: re.Pattern[str], text: str) -> list[float]:
@@ -275,7 +288,7 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
     if name == "search_products":
         args = rating_only_when_asked(known_colours_only(args, colours), text)
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
-        args = brands_only_when_named(known_brands_only(args, brands), text)
+        args = amounts_kept(brands_only_when_named(known_brands_only(args, brands), text), text)
     elif name in REFERENCE_TOOLS:
         args = product_id_from_text(args, text, product_exists)
     if name == "similar_products":  # "similar but under $40, not Sony, in black": the search constraints
