@@ -33,6 +33,7 @@ from assistant.dialogue.state_rules import (
     brand_reference,
     pending_answer,
     similar_asked,
+    single_reference,
     state_guard,
     superlative_asked,
     thanked,
@@ -52,6 +53,7 @@ from assistant.turn_protocol import (
 )
 from retrieval.indexes import Indexes
 from retrieval.recommend.profile import Signal, SignalKind
+from retrieval.spec_match import referenced_amount
 
 ERROR_REPLY = "Sorry, I'm having trouble answering right now. Please try again in a moment."
 LIST_KEPT = "The products shown are unchanged; tell me another brand or what else to change."
@@ -59,16 +61,21 @@ LIST_KEPT = "The products shown are unchanged; tell me another brand or what els
 # guard would drop it). Other direct calls go through the guards once more (AIMessage copies its tool calls, so an
 # identity check never held; the dialogue suite was measured with that behaviour).
 UNGUARDED_CALLS = frozenset({"brand-of-shown"})
+# tools whose ``position`` counts the shown list (a cart line's does not)
+AMOUNT_REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "similar_products",
+                                    "find_accessories"})
 
 
 class ShoppingAgent:
     """One loaded chat model serving any number of sessions; each turn opens its session's index once."""
 
-    def __init__(self, chat_model: BaseChatModel, settings: Settings, indexes: Indexes, local: bool = True) -> None:
+    def __init__(self, chat_model: BaseChatModel, settings: Settings, indexes: Indexes, local: bool = True,
+                 template_replies: bool = False) -> None:
         self.settings = settings
         self.indexes = indexes
         self.model = chat_model
         self.local = local
+        self.template_replies = template_replies  # the tool results are phrased by Aisle, not the model
 
     def tools_for(self, session: ShopSession) -> ShopTools:
         """The session's tools over its index (opened on first use in the turn, once)."""
@@ -151,6 +158,7 @@ class ShoppingAgent:
                     if missing:
                         result.notices.append(f"The catalog has no products from {' or '.join(missing)}.")
                     call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
+                    call["args"] = _amount_referenced(tools, call["name"], call["args"], text)
                 if call["name"] == NO_TOOL:  # after a brand we don't carry, the list on screen simply stays
                     result.reply = LIST_KEPT if result.notices and session.state.shown else NOT_UNDERSTOOD
                     result.fixed_reply = True
@@ -163,8 +171,8 @@ class ShoppingAgent:
                 ran.append((call["id"], call["name"], content, art))
                 yield ToolFinished(art)
             messages = reply_step_messages(messages, ai, ran)
-            if not needs_model_reply(result.artifacts):
-                result.reply = template_reply(result.artifacts)
+            if self.template_replies or not needs_model_reply(result.artifacts):
+                result.reply = template_reply(result.artifacts, session.state.turns)
                 return
             ai = yield from self._stream_reply(bound, messages, result)
         else:
@@ -245,6 +253,18 @@ class ShoppingAgent:
         raise RuntimeError("the agent ended a turn without a result")  # pragma: no cover
 
 
+def _amount_referenced(tools: ShopTools, name: str, args: Any, text: str) -> Any:
+    """ "put the 128gb one in my cart": the one shown product whose title states that amount, whatever position
+    the model guessed; a message with an ordinal, or an amount no single shown product states, is left as it is."""
+    if name not in AMOUNT_REFERENCE_TOOLS or not isinstance(args, dict) or single_reference(text, 50) is not None:
+        return args
+    amount = referenced_amount(text)
+    position = tools.position_stating(amount) if amount is not None else None
+    if position is None:
+        return args
+    return {**{k: v for k, v in args.items() if k not in ("product_id", "position")}, "position": position}
+
+
 def _preference_not_filter(name: str, args: Any, text: str) -> Any:
     """A brand the shopper only said they like ("I prefer Sony") ranks up through the profile; it is no filter."""
     if name != "search_products" or not isinstance(args, dict) or not args.get("brands"):
@@ -252,6 +272,16 @@ def _preference_not_filter(name: str, args: Any, text: str) -> Any:
     soft = {b.lower() for b in preferred_only(text, [b for b in args["brands"] if isinstance(b, str)])}
     return {**args, "brands": [b for b in args["brands"] if not (isinstance(b, str) and b.lower() in soft)]} \
         if soft else args
+
+
+def writes_template_replies(settings: Settings, chat_model: BaseChatModel, local: bool) -> bool:
+    """Whether the agent phrases tool results itself (``Settings.reply_writer``). On ``auto``, yes for a local
+    model with a LoRA adapter: ``aisle train agent`` trains its reply step on these very phrasings, and the tuned
+    model writes them (``bench/bench_reply_writer.py``) at ~1.2 s of a 2-core CPU per turn."""
+    if settings.reply_writer != "auto":
+        return settings.reply_writer == "template"
+    generator = getattr(chat_model, "generator", None)
+    return local and generator is not None and getattr(generator, "adapter", None) is not None
 
 
 def build_chat_model(settings: Settings, adapter: str | None | bool = True) -> tuple[BaseChatModel, bool]:

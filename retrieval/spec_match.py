@@ -56,6 +56,10 @@ class Amount:
 
 def amounts(text: str) -> list[Amount]:
     """Every amount with a known unit in ``text``, in order ("in" only as "27in" or at a phrase's end)."""
+    return [a for a, _ in _amounts_with_ends(text)]
+
+
+def _amounts_with_ends(text: str) -> list[tuple[Amount, int]]:
     found = []
     for m in _AMOUNT.finditer(text or ""):
         number, unit = m.group(1), m.group(2).lower()
@@ -65,8 +69,18 @@ def amounts(text: str) -> list[Amount]:
         kind, factor = _UNITS[unit]
         value = float(number.replace(",", "."))
         if value > 0:
-            found.append(Amount(kind, value * factor, m.group(0).strip()))
+            found.append((Amount(kind, value * factor, m.group(0).strip()), m.end()))
     return found
+
+
+_ONE = re.compile(r"\s*(?:one|model|version|option|variant|size|kind)s?\b", re.I)
+
+
+def referenced_amount(text: str) -> Amount | None:
+    """The amount a message names one product by ("put the 128gb one in my cart", "is the 27 inch model
+    matte?"); None when it names none, or several."""
+    found = [a for a, end in _amounts_with_ends(text) if _ONE.match(text, end)]
+    return found[0] if len(found) == 1 else None
 
 
 def asked_amounts(query: str) -> list[Amount]:

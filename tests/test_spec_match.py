@@ -64,3 +64,18 @@ def test_the_guard_keeps_an_amount_the_model_left_out_of_the_search_words():
     assert run({"query": "monitor", "max_price": 300}, "27 inch monitor under $300") == {
         "query": "monitor 27 inch", "max_price": 300}
     assert run({"query": "speaker"}, "speaker for 2 in the kitchen") == {"query": "speaker"}
+
+
+def test_the_one_shown_product_stating_an_amount_is_the_one_meant(tools, demo_products):
+    from retrieval.spec_match import referenced_amount
+
+    by_title = {p.title: p.id for p in demo_products}
+    tools.state.shown = [by_title["Samsung Max 40 Gaming Monitor 165 Hz - Black"],
+                         by_title["AOC Edge 3X 27-inch 4K Monitor - Grey"],
+                         by_title["Microsoft Lite 8S 10-inch Tablet - Grey"]]
+    assert tools.position_stating(referenced_amount("put the 27 inch one in my cart")) == 2
+    assert tools.position_stating(referenced_amount("is the 165hz model in stock?")) == 1
+    assert tools.position_stating(referenced_amount("the 32 inch one please")) is None  # none shown states it
+    tools.state.shown.append(by_title["LG Flex 7S 27-inch 4K Monitor - Grey"])
+    assert tools.position_stating(referenced_amount("the 27-inch one")) is None  # two do: the model's reading stands
+    assert referenced_amount("27 inch monitors") is None and referenced_amount("the 64gb one or the 128gb one") is None

@@ -42,6 +42,7 @@ from retrieval.recommend.accessories import bought_together, compatibility_index
 from retrieval.recommend.profile import Personalizer, Signal, SignalKind
 from retrieval.recommend.similar import SimilarItems, SimilarityWeights
 from retrieval.search import CatalogVocabulary, IndexNotFoundError, Searcher
+from retrieval.spec_match import Amount, product_amounts, spec_fit
 
 SEARCH_K = 5
 MAX_RELAXATIONS = 4  # searches tried to recover from zero results
@@ -138,6 +139,13 @@ class ShopTools:
             return None
         product = self.searcher.get_product(self.state.shown[position - 1])
         return product.brand if product is not None else None
+
+    def position_stating(self, amount: Amount) -> int | None:
+        """The one shown position whose title states ``amount`` ("the 128gb one"); None when none or several do."""
+        products = [self.searcher.get_product(pid) for pid in self.state.shown]
+        positions = [i for i, p in enumerate(products, start=1)
+                     if p is not None and spec_fit([amount], product_amounts(p)) is True]
+        return positions[0] if len(positions) == 1 else None
 
     def _fitting(self, request: SearchRequest, limit: int | None = SEARCH_K) -> list[Product]:
         """The top products for a request: relevant enough (lexical match or dense score over the floor)
