@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="e.g. http://localhost:8000/v1 for vLLM/TGI/Ollama.")
     llm_api_key: str = "not-needed"
     llm_max_new_tokens: int = 96
+    reply_writer: Literal["auto", "model", "template"] = Field(
+        default="auto", description="Who writes the reply over the tool results. template: Aisle's own grounded "
+        "phrasings; model: the language model, streamed and checked. auto: template for the local LoRA-tuned model "
+        "(its reply step was trained on those phrasings and writes them, see BENCHMARKS), model otherwise.")
     agent_min_dense_score: float = Field(
         default=0.35, description="A product the shopper sees must match a query word, or be this close in "
                                   "embedding space: off-topic filler is worse than 'nothing matches'.")
@@ -126,7 +130,8 @@ class Settings(BaseSettings):
         default="demo", description="production: no default copilot password; the copilot stays off without one.")
     copilot_users: str | None = Field(
         default=None, description="Copilot logins as 'user:password[,user2:password2]'.")
-    ui_concurrency: int = Field(default=2, description="Chat turns Gradio's queue runs at once.")
+    ui_concurrency: int = Field(default=4, description="Chat turns Gradio's queue runs at once (as many as the batch "
+                                "of llm_workers decodes together: see BENCHMARKS, Load).")
     ui_max_sessions: int = Field(default=1_000, description="Live chat sessions kept in memory (LRU).")
     database_url: str | None = Field(default=None, description="SQLAlchemy-style URL; default: SQLite under data_dir.")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from aisle.settings import Settings
-from assistant.agent import ShoppingAgent, build_chat_model
+from assistant.agent import ShoppingAgent, build_chat_model, writes_template_replies
 from assistant.storage import Store
 from retrieval.indexes import Indexes
 
@@ -38,7 +38,9 @@ class Services:
         with self._lock:
             if adapter not in self._agents:
                 model, local = build_chat_model(self.settings, adapter=adapter)
-                self._agents[adapter] = ShoppingAgent(model, self.settings, self.indexes, local=local)
+                self._agents[adapter] = ShoppingAgent(model, self.settings, self.indexes, local=local,
+                                                      template_replies=writes_template_replies(self.settings, model,
+                                                                                               local))
             return self._agents[adapter]
 
 

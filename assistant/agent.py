@@ -31,6 +31,7 @@ from assistant.dialogue.state_rules import (
     THANKED,
     accessories_asked,
     brand_reference,
+    compare_asked,
     pending_answer,
     similar_asked,
     single_reference,
@@ -40,6 +41,7 @@ from assistant.dialogue.state_rules import (
     unknown_brands_named,
 )
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
+from assistant.safety.argument_guard import order_call_from_text
 from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
 from assistant.tools.results import ToolResult
@@ -132,8 +134,10 @@ class ShoppingAgent:
             result.reply, result.fixed_reply = answer.reply, True
             return
         direct = answer.call
+        if direct is None and (order := order_call_from_text(text)) is not None:  # the guard would make it so anyway
+            direct = {"name": "order_status", "args": order, "id": "order-in-text", "type": "tool_call"}
         for asked, tool in ((accessories_asked, "find_accessories"), (similar_asked, "similar_products"),
-                            (superlative_asked, "pick_from_shown")):
+                            (superlative_asked, "pick_from_shown"), (compare_asked, "compare_products")):
             if direct is None and asked(text, session.state):  # "more like the second one": no model call
                 name, args = self._guards(session, tools, tool, {}, text)
                 direct = {"name": name, "args": args, "id": tool, "type": "tool_call"}

@@ -107,3 +107,25 @@ def test_the_brand_of_a_shown_product_is_left_out_or_kept_by_reference(agent, se
     second_brand = shown[1].brand
     assert only.tool_calls[-1]["args"] == {"refine": True, "brands": [second_brand]}
     assert all(p.brand == second_brand for p in only.artifacts[-1].products)
+
+
+def test_the_tuned_model_s_results_are_phrased_by_aisle_without_a_reply_step(agent, session):
+    """On ``reply_writer=auto`` the LoRA-tuned local model only picks tools: its reply step was trained on the
+    template phrasings, so Aisle writes them itself (no second model call, nothing invented)."""
+    from assistant.answers.replies import template_reply
+
+    assert agent.template_replies
+    r = agent.turn(session, "bluetooth speaker under $80")
+    assert r.artifacts and r.artifacts[-1].status == "ok" and r.cards
+    assert r.reply == template_reply(r.artifacts, session.state.turns)
+    assert "reply_step_s" not in r.timings and not r.model_reply and not r.shown_ungrounded
+
+
+def test_who_writes_the_reply_follows_the_setting(agent, settings):
+    from assistant.agent import writes_template_replies
+
+    auto = settings.model_copy(update={"reply_writer": "auto"})
+    assert writes_template_replies(auto, agent.model, local=True)  # the shipped adapter is loaded
+    assert not writes_template_replies(auto, agent.model, local=False)  # a served model writes its own
+    assert not writes_template_replies(settings.model_copy(update={"reply_writer": "model"}), agent.model, True)
+    assert writes_template_replies(settings.model_copy(update={"reply_writer": "template"}), agent.model, False)

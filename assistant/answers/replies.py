@@ -80,6 +80,11 @@ def search_reply(a: ToolResult, variant: int = 0) -> str:
     top = a.products[0]
     n = len(a.products)
     where = constraint_phrase(search.applied) + (f", {search.sort_words}" if search.sort_words else "")
+    if n == 1:
+        options = [f"Here is 1 option for {search.query}{where}: {top.title} at {top.display_price}.",
+                   f"I found 1 match for {search.query}{where}: {top.title} ({top.display_price}).",
+                   f"One product fits {search.query}{where}: {top.title}, {top.display_price}."]
+        return options[variant % len(options)]
     options = [
         f"Here are {n} options for {search.query}{where}. The top match is {top.title} at {top.display_price}.",
         f"I found {n} matches for {search.query}{where}. My first pick is {top.title} ({top.display_price}).",

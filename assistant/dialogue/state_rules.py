@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.dialogue.state import CLEARED, DialogueState
-from assistant.safety.argument_guard import ADD_CUE, policy_topic, shopper_spelling, spec_phrases
+from assistant.safety.argument_guard import ADD_CUE, order_call_from_text, policy_topic, shopper_spelling, spec_phrases
 from assistant.tools.schemas import SearchProductsArgs
 from assistant.tools.shown_superlative import asked_superlative
 from retrieval.filters import norm
@@ -298,6 +298,15 @@ def _pick_call(state: DialogueState, text: str) -> tuple[str, dict[str, Any]]:
         low, high = sorted((int(span.group(1)), int(span.group(2))))
         named = [n for n in range(low, high + 1) if n <= len(state.shown)]
     return "pick_from_shown", {"question": text[:300], **({"positions": named[:10]} if len(named) > 2 else {})}
+
+
+def compare_asked(text: str, state: DialogueState) -> bool:
+    """ "compare the first two", "#1 vs #3": two shown positions and a comparing word, which ``state_guard`` turns
+    into a comparison whatever tool the model picks (so the agent need not ask it); a request for accessories,
+    similar items, a superlative or an order comes first there, and here."""
+    return len(positions_named(text, len(state.shown))) >= 2 and _STRONG_COMPARE.search(text) is not None \
+        and not (accessories_asked(text, state) or similar_asked(text, state) or superlative_asked(text, state)
+                 or sort_asked(text) is not None or order_call_from_text(text) is not None)
 
 
 def state_guard(state: DialogueState, name: str, args: Any, text: str, types: ProductTypes) -> tuple[str, Any]:
