@@ -21,7 +21,7 @@ from retrieval.type_boost import TypeBoost
 _UNITS: dict[str, tuple[str, float]] = {}
 for _kind, _factor, _names in (
     ("capacity", 1.0, ("gb", "gig", "gigs", "gigabyte", "gigabytes", "gbyte", "gbytes")),
-    ("capacity", 1000.0, ("tb", "terabyte", "terabytes", "tbyte", "tbytes")),
+    ("capacity", 1000.0, ("tb", "terabyte", "terabytes", "tbyte", "tbytes", "tera", "teras")),
     ("capacity", 0.001, ("mb", "megabyte", "megabytes")),
     ("size", 1.0, ("inch", "inches", "in", '"', "”", "''")),
     ("power", 1.0, ("w", "watt", "watts")),
@@ -29,7 +29,7 @@ for _kind, _factor, _names in (
     ("frequency", 1.0, ("ghz",)),
     ("refresh", 1.0, ("hz",)),
     ("resolution", 1.0, ("mp", "megapixel", "megapixels")),
-    ("print speed", 1.0, ("ppm",)),
+    ("print speed", 1.0, ("ppm", "pages per minute", "pages a minute", "pages per min", "pages/min")),
 ):
     for _name in _names:
         _UNITS[_name] = (_kind, _factor)
@@ -56,10 +56,10 @@ class Amount:
 
 def amounts(text: str) -> list[Amount]:
     """Every amount with a known unit in ``text``, in order ("in" only as "27in" or at a phrase's end)."""
-    return [a for a, _ in _amounts_with_ends(text)]
+    return [a for a, _, _ in _amounts_with_ends(text)]
 
 
-def _amounts_with_ends(text: str) -> list[tuple[Amount, int]]:
+def _amounts_with_ends(text: str) -> list[tuple[Amount, int, int]]:
     found = []
     for m in _AMOUNT.finditer(text or ""):
         number, unit = m.group(1), m.group(2).lower()
@@ -67,19 +67,22 @@ def _amounts_with_ends(text: str) -> list[tuple[Amount, int]]:
         if unit == "in" and not attached and not re.match(r"\s*(?:$|[,.;)])", text[m.end():]):
             continue  # "2 in 1 laptop", "for 2 in the kitchen"; "27in" and "a 27 in." are sizes
         kind, factor = _UNITS[unit]
-        value = float(number.replace(",", "."))
+        # "20,000 mAh" is twenty thousand; "3,5 inch" is three and a half
+        value = float(number.replace(",", "") if re.fullmatch(r"\d{1,3},\d{3}", number) else number.replace(",", "."))
         if value > 0:
-            found.append((Amount(kind, value * factor, m.group(0).strip()), m.end()))
+            found.append((Amount(kind, value * factor, m.group(0).strip()), m.start(), m.end()))
     return found
 
 
 _ONE = re.compile(r"\s*(?:one|model|version|option|variant|size|kind)s?\b", re.I)
+_THE = re.compile(r"\b(?:the|that|this)\s+$", re.I)
 
 
 def referenced_amount(text: str) -> Amount | None:
     """The amount a message names one product by ("put the 128gb one in my cart", "is the 27 inch model
-    matte?"); None when it names none, or several."""
-    found = [a for a, end in _amounts_with_ends(text) if _ONE.match(text, end)]
+    matte?", "the 512GB ssd, add it"); None when it names none, or several. Only a reference tool's call uses it,
+    and only when one shown product states the amount."""
+    found = [a for a, start, end in _amounts_with_ends(text) if _ONE.match(text, end) or _THE.search(text[:start])]
     return found[0] if len(found) == 1 else None
 
 
