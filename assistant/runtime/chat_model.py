@@ -43,6 +43,7 @@ class LocalChatModel(BaseChatModel):
     # calls only, in schema order (``assistant.runtime.tool_grammar.ToolGrammar``).
     tuned_grammar: bool = True
     _generator: TextGenerator = PrivateAttr()
+    _bound_cache: dict[tuple, tuple[str, str | None]] = PrivateAttr(default_factory=dict)  # tools -> prompt, grammar
 
     def __init__(self, generator: TextGenerator, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -58,14 +59,21 @@ class LocalChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable:
         tools = list(tools)
-        prompt = tool_system_prompt(tools, compact=self.compact_prompt)
-        grammar = (tool_grammar(tools, tuned=self.tuned_grammar)
-                   if self.constrain_tools and self._generator.supports_grammar else None)
+        # the prompt and grammar follow from the tools' names and argument schemas alone; every turn binds the
+        # same ones, and building them (langchain's schema conversion) costs ~55 ms of a turn
+        key = tuple((getattr(t, "name", repr(t)), getattr(t, "args_schema", None)) for t in tools)
+        if key not in self._bound_cache:
+            prompt = tool_system_prompt(tools, compact=self.compact_prompt)
+            grammar = (tool_grammar(tools, tuned=self.tuned_grammar)
+                       if self.constrain_tools and self._generator.supports_grammar else None)
+            self._bound_cache[key] = (prompt, grammar)
+        prompt, grammar = self._bound_cache[key]
         return self.model_copy(update={"tool_prompt": prompt, "tool_grammar": grammar}, deep=False)
 
     def model_copy(self, *args: Any, **kwargs: Any) -> LocalChatModel:  # keep the shared generator
         copy = super().model_copy(*args, **kwargs)
         copy._generator = self._generator
+        copy._bound_cache = self._bound_cache
         return copy
 
     def _request(self, messages: list[BaseMessage]) -> tuple[list[dict[str, str]], str | None, int]:

@@ -177,6 +177,8 @@ _NEGATION = re.compile(r"(?:not|no|except|without|anything but|but not|skip|avoi
 
 
 def _mentions(text: str, name: str) -> list[re.Match[str]]:
+    if name.lower() not in text.lower():  # most of a catalog's brands: no regex to compile (~35 ms a turn on Chorus)
+        return []
     return list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I))
 
 
