@@ -104,6 +104,13 @@ def test_tune_type_reports_out_of_fold_paired_figures_and_types_shares(esci_slic
     assert shares["queries"] >= 20 and shares["full"] >= shares["hybrid"] >= 0.9
 
 
+def test_eval_specs_reports_the_spec_stage_on_queries_built_from_titles(demo_index):
+    specs = runner.invoke(app, ["eval", "specs", "--catalog", "demo", "--json"])
+    assert specs.exit_code == 0, specs.output
+    shares = json.loads(specs.stdout.strip().splitlines()[-1])
+    assert shares["queries"] >= 2 and shares["full"] >= shares["without_spec"] and shares["paired"]["losses"] == 0
+
+
 def test_metrics_known_values():
     from retrieval.evaluation.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
 

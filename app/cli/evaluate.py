@@ -280,6 +280,36 @@ def _personalization(pairs, seed: int, folds: int, write: bool, console) -> dict
     return report.to_dict()
 
 
+def _indexed_searcher(catalog: str):
+    """The searcher of the catalog's index, built (or reused) first; a bad catalog exits with its message."""
+    svc = services()
+    try:
+        _, result = load_and_index(svc, catalog, None, None, False, quiet=True)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    return svc.indexes.searcher(result.name)
+
+
+def _print_paired_shares(name: str, title: str, texts: list[str], labels: tuple[str, str],
+                         before: list[float], after: list[float], k: int, as_json: bool) -> None:
+    """Per-query shares of two search settings side by side, then their paired test (one JSON line with --json)."""
+    from retrieval.evaluation.significance import paired_test
+
+    table = Table(title=f"{name}: {len(texts)} {title}")
+    for col in ("query", *labels):
+        table.add_column(col)
+    for text, b, a in zip(texts, before, after, strict=True):
+        table.add_row(text, f"{b:.2f}", f"{a:.2f}")
+    (err if as_json else out).print(table)
+    test = paired_test(before, after)
+    summary = {"index": name, "queries": len(texts), "k": k, labels[0].replace(" ", "_"): round(test.mean_a, 4),
+               labels[1]: round(test.mean_b, 4), "paired": test.to_dict()}
+    (err if as_json else out).print(summary)
+    if as_json:
+        print(json.dumps(summary))
+
+
 @eval_app.command("types")
 def eval_types(
     catalog: CatalogOpt,
@@ -287,31 +317,13 @@ def eval_types(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
 ) -> None:
     """Share of the top-k results of the product type a query names, hybrid vs the default search (paired)."""
-    from retrieval.evaluation.significance import paired_test
     from retrieval.evaluation.type_queries import type_queries, type_share_at_k
 
-    svc = services()
-    try:
-        _, result = load_and_index(svc, catalog, None, None, False, quiet=True)
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
-    searcher = svc.indexes.searcher(result.name)
+    searcher = _indexed_searcher(catalog)
     queries = type_queries(searcher)
-    hybrid = type_share_at_k(searcher, queries, "hybrid", k)
-    full = type_share_at_k(searcher, queries, "full", k)
-    table = Table(title=f"{result.name}: {len(queries)} product-type queries, share of top {k} of the type asked for")
-    for col in ("query", "hybrid", "full"):
-        table.add_column(col)
-    for q, h, f in zip(queries, hybrid, full, strict=True):
-        table.add_row(q.text, f"{h:.2f}", f"{f:.2f}")
-    (err if as_json else out).print(table)
-    test = paired_test(hybrid, full)
-    summary = {"index": result.name, "queries": len(queries), "k": k, "hybrid": round(test.mean_a, 4),
-               "full": round(test.mean_b, 4), "paired": test.to_dict()}
-    (err if as_json else out).print(summary)
-    if as_json:
-        print(json.dumps(summary))
+    _print_paired_shares(searcher.name, f"product-type queries, share of top {k} of the type asked for",
+                         [q.text for q in queries], ("hybrid", "full"), type_share_at_k(searcher, queries, "hybrid", k),
+                         type_share_at_k(searcher, queries, "full", k), k, as_json)
 
 
 @eval_app.command("specs")
@@ -321,35 +333,18 @@ def eval_specs(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
 ) -> None:
     """Share of the top-k results stating the amount a query asks for ("64 gig"), without and with the spec stage."""
-    from retrieval.evaluation.significance import paired_test
     from retrieval.evaluation.spec_queries import spec_queries, spec_share_at_k
 
-    svc = services()
-    try:
-        _, result = load_and_index(svc, catalog, None, None, False, quiet=True)
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from exc
-    searcher = svc.indexes.searcher(result.name)
+    searcher = _indexed_searcher(catalog)
     queries = spec_queries(searcher)
     if not queries:
-        err.print(f"[red]{result.name}: no product type has {3}+ products stating the same amount in their titles[/]")
+        err.print(f"[red]{searcher.name}: no product type has 3+ products stating the same amount in their titles[/]")
         raise typer.Exit(1)
     without = tuple(stage for stage in searcher.STAGES["full"] if stage != "spec")
-    before = spec_share_at_k(searcher, queries, without, k)
-    after = spec_share_at_k(searcher, queries, "full", k)
-    table = Table(title=f"{result.name}: {len(queries)} queries with an amount, share of top {k} stating it")
-    for col in ("query", "without spec", "full"):
-        table.add_column(col)
-    for q, b, a in zip(queries, before, after, strict=True):
-        table.add_row(q.text, f"{b:.2f}", f"{a:.2f}")
-    (err if as_json else out).print(table)
-    test = paired_test(before, after)
-    summary = {"index": result.name, "queries": len(queries), "k": k, "without_spec": round(test.mean_a, 4),
-               "full": round(test.mean_b, 4), "paired": test.to_dict()}
-    (err if as_json else out).print(summary)
-    if as_json:
-        print(json.dumps(summary))
+    _print_paired_shares(searcher.name, f"queries with an amount, share of top {k} stating it",
+                         [q.text for q in queries], ("without spec", "full"),
+                         spec_share_at_k(searcher, queries, without, k), spec_share_at_k(searcher, queries, "full", k),
+                         k, as_json)
 
 
 def print_agent_eval(results: dict, title: str = "held-out agent evaluation") -> None:
