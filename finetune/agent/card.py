@@ -67,6 +67,10 @@ an order id + e-mail means an order lookup): what a turn actually executes.
 replaced by the template built from the tool results. The base model reads the full tool signatures;
 the adapter reads the compact tool list it was trained with.
 
+Served, the adapter only picks tools: its reply step learned the template phrasings, and writing them itself it
+got about one turn in eight wrong off the script, so the agent phrases the results with those templates
+(`AISLE_REPLY_WRITER=auto`; `model` lets it write them; BENCHMARKS.md, "Aisle writes the replies").
+
 Per-scenario tool accuracy (LoRA): {json.dumps(scen)}
 
 ![loss](loss_curve.png)
