@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from aisle.settings import Settings
-from assistant.answers.replies import needs_model_reply, template_reply
+from assistant.answers.replies import OWN_PHRASING, needs_model_reply, template_reply
 from assistant.dialogue.foreign_terms import foreign_search
 from assistant.dialogue.preferences import (
     forget_asked,
@@ -207,8 +207,11 @@ class ShoppingAgent:
         return CatalogGuard(tools.vocabulary, tools.has_product)(name, args, text)
 
     def _check(self, tools: ShopTools, result: TurnResult) -> list[str]:
-        """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply."""
-        return reply_problems(result.reply, grounding_sources(result.sources, result.artifacts), result.text,
+        """Ungrounded facts and unsupported claims (discounts, cart changes, the prompt) in the reply; Aisle's own
+        phrasing words are no brand claims in a reply Aisle wrote."""
+        sources = grounding_sources(result.sources, result.artifacts)
+        own = not result.model_reply or result.used_template
+        return reply_problems(result.reply, [*sources, OWN_PHRASING] if own else sources, result.text,
                               tools.vocabulary.brands)
 
     def _stream_reply(self, bound, messages: list[BaseMessage], result: TurnResult):

@@ -93,3 +93,15 @@ def test_tools_never_quote_planted_instructions(indexes, tmp_path):
     said.append(tools.run("compare_products", {"product_ids": ["INJ-07", "INJ-06", "INJ-09"]})[0])
     text = "\n".join(said).lower()
     assert not any(p.lower() in text for p in PLANTED), [p for p in PLANTED if p.lower() in text]
+
+
+def test_aisle_s_own_phrasing_is_no_brand_claim():
+    """ESCI has a brand "Best": "Best match:" in a template reply is Aisle's wording, but the same word written by
+    a model is still checked."""
+    from assistant.answers.replies import OWN_PHRASING
+    from assistant.turn_protocol import reply_problems
+
+    source = "5 results for 'coffee maker' (max_price=1500.0):\n1. GROSCHE French Press | $15.99 | in stock"
+    reply = "These 5 products fit coffee maker under $1500. Best match: GROSCHE French Press, $15.99."
+    assert reply_problems(reply, [source], "1500 bucks is my ceiling", ["Best", "GROSCHE"]) == ["Best"]
+    assert reply_problems(reply, [source, OWN_PHRASING], "1500 bucks is my ceiling", ["Best", "GROSCHE"]) == []

@@ -16,6 +16,10 @@ from assistant.tools.shown_superlative import implied_property
 EXACT_REPLY_TOOLS = {"add_to_cart", "remove_from_cart", "view_cart", "order_status", "store_policy",
                      "ask_clarification"}
 # tools the adapter was not trained to phrase: their reply is built here from the result
+# the words the templates write themselves: a catalog brand spelled like one of them ("Best" on ESCI) in Aisle's own
+# phrasing ("Best match:") is no claim about that brand
+OWN_PHRASING = ("Here are is options option for The top match I found matches My first pick These products fit One "
+                "product fits Best match cheapest best rated See the table specs cards show full")
 TEMPLATE_ONLY_TOOLS = {"similar_products", "find_accessories", "pick_from_shown"}
 
 

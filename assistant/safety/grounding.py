@@ -67,6 +67,7 @@ def ungrounded_facts(reply: str, sources: Iterable[str], brands: Iterable[str] =
     reply_lower = reply.lower()
     for brand in brands:
         b = brand.lower()
-        if len(b) >= 3 and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", reply_lower) and b not in lowered:
+        if len(b) >= 3 and b in reply_lower and b not in lowered \
+                and re.search(rf"(?<!\w){re.escape(b)}(?!\w)", reply_lower):
             missing.append(brand)
     return missing
