@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from retrieval.filters import SearchFilters
+from retrieval.evaluation.type_queries import top_ids
 from retrieval.search import Searcher
 from retrieval.spec_match import Amount, amounts, product_amounts, spec_fit
 
@@ -81,8 +81,7 @@ def spec_share_at_k(searcher: Searcher, queries: list[SpecQuery], stages: tuple[
     """Per query: the share of the top ``k`` whose title states the amount asked for."""
     shares = []
     for q in queries:
-        c = searcher.run_stages(q.text, SearchFilters(), searcher.settings.candidates_per_stage, stages)
-        top = sorted(c.final, key=lambda p: -c.final[p])[:k]
+        top = top_ids(searcher, q.text, stages, k)
         products = searcher.lexical.get_many(top)
         shares.append(sum(spec_fit(q.wanted, product_amounts(products[p])) is True for p in top if p in products) / k
                       if top else 0.0)

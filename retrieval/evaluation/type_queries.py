@@ -46,13 +46,18 @@ def type_queries(searcher: Searcher, min_products: int = 20, brands_per_type: in
     return queries
 
 
+def top_ids(searcher: Searcher, text: str, stages: tuple[str, ...] | str, k: int) -> list[str]:
+    """The top ``k`` product ids of a query after the given search stages (no filters)."""
+    c = searcher.run_stages(text, SearchFilters(), searcher.settings.candidates_per_stage, stages)
+    return sorted(c.final, key=lambda p: -c.final[p])[:k]
+
+
 def type_share_at_k(searcher: Searcher, queries: list[TypeQuery], stages: tuple[str, ...] | str,
                     k: int = 5) -> list[float]:
     """Per query: the share of the top ``k`` whose type is the one asked for."""
     shares = []
     for q in queries:
-        c = searcher.run_stages(q.text, SearchFilters(), searcher.settings.candidates_per_stage, stages)
-        top = sorted(c.final, key=lambda p: -c.final[p])[:k]
+        top = top_ids(searcher, q.text, stages, k)
         fits = searcher.type_fits(top, q.wanted)
         shares.append(sum(fits[p] is True for p in top) / k if top else 0.0)
     return shares
