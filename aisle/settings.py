@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = 64
     embed_max_seq_length: int = 128
     device: str | None = Field(default=None, description="cpu or cuda; None picks cuda when present.")
+    dense_exact_max_rows: int = Field(
+        default=100_000, ge=0, description="Filtered dense search scores up to this many allowed rows exactly.")
+    dense_broad_share: float = Field(
+        default=0.2, ge=0, le=1, description="A filter allowing this share of a bigger catalog over-fetches HNSW.")
     candidates_per_stage: int = Field(default=100, description="Top-N each retriever hands to fusion.")
     fusion_method: Literal["weighted", "rrf"] | None = Field(
         default=None, description="Overrides the cross-validated fusion method (weighted | rrf).")

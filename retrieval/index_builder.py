@@ -22,6 +22,7 @@ from rich.console import Console
 
 from aisle.settings import Settings
 from retrieval.catalog.product import Product
+from retrieval.dense_search import save_vectors
 from retrieval.embedding_cache import EmbeddingCache, text_key
 from retrieval.encoder import Encoder
 from retrieval.lexical_store import create as create_lexical
@@ -145,6 +146,7 @@ def build_index(
 
     console.print(f"[bold]Writing[/] lexical store and Chroma collection for {len(products):,} products")
     create_lexical(gen_dir / "lexical.sqlite", products)
+    save_vectors(gen_dir, matrix)  # filtered dense search scores these rows exactly (retrieval.dense_search)
     collection = collection_prefix(name) + generation
     store = VectorStore(chroma_location(name, settings), collection)
     store.create(products, matrix)

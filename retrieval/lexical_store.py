@@ -11,9 +11,12 @@ import json
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters, filter_metadata
@@ -84,6 +87,8 @@ class LexicalStore:
             raise FileNotFoundError(f"lexical store {path} is missing")
         self.path = path
         self._local = threading.local()
+        self._allowed: OrderedDict[str, np.ndarray] = OrderedDict()  # filters -> rows (read-only store: never stale)
+        self._allowed_lock = threading.Lock()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -114,6 +119,22 @@ class LexicalStore:
             [expression, *args, k],
         ).fetchall()
         return [LexicalHit(pid, float(score)) for pid, score in rows]
+
+    def allowed_rows(self, filters: SearchFilters) -> np.ndarray:
+        """The 0-based catalog rows (``rowid - 1``) the filters allow, ascending; the last 64 filters are kept."""
+        key = filters.model_dump_json()
+        with self._allowed_lock:
+            if key in self._allowed:
+                self._allowed.move_to_end(key)
+                return self._allowed[key]
+        where, args = filters.sql_where()
+        rows = np.fromiter((r[0] - 1 for r in self.conn.execute(
+            f"SELECT p.rowid FROM products p WHERE {where} ORDER BY p.rowid", args)), dtype=np.int64)
+        with self._allowed_lock:
+            self._allowed[key] = rows
+            while len(self._allowed) > 64:
+                self._allowed.popitem(last=False)
+        return rows
 
     def get(self, product_id: str) -> Product | None:
         row = self.conn.execute("SELECT doc FROM products WHERE id = ?", (product_id,)).fetchone()

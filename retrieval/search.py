@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 
 from aisle.settings import Settings
 from retrieval.catalog.product import Product
+from retrieval.dense_search import DensePlanner, DenseSearch
 from retrieval.encoder import Encoder
 from retrieval.filters import SearchFilters
 from retrieval.fusion import FusionParams, fuse
@@ -107,6 +108,8 @@ class Searcher:
                 f"index {self.name!r} was built with encoder {manifest.encoder!r}; re-run `aisle index`")
         self.lexical = LexicalStore(index_dir(self.name, settings) / manifest.generation / "lexical.sqlite")
         self.vectors = VectorStore(manifest.chroma, manifest.collection)
+        self.dense = DenseSearch(self.vectors, self.lexical, index_dir(self.name, settings) / manifest.generation,
+                                 DensePlanner(settings.dense_exact_max_rows, settings.dense_broad_share))
         self.encoder = encoder
         self._reranker = reranker
         params = fusion or FusionParams.load()
@@ -185,7 +188,7 @@ class Searcher:
         vector = self.encoder.encode([c.query])[0]
         c.timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        c.dense = {h.product_id: h.score for h in self.vectors.search(vector, c.filters, c.n)}
+        c.dense = {h.product_id: h.score for h in self.dense.search(vector, c.filters, c.n)}
         c.timings["dense"] = (time.perf_counter() - t) * 1000
 
     def _stage_lexical(self, c: Candidates) -> None:
