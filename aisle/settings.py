@@ -65,7 +65,15 @@ class Settings(BaseSettings):
     index_name: str = Field(default="demo", description="Index that `search` uses when none is named.")
     chroma_url: str | None = Field(default=None, description="http://host:port of a `chroma run` server.")
     encoder_model: str | None = Field(default=None, description="sentence-transformers model folder.")
+    log_turns: bool = Field(default=True, description="Write one redacted JSON line per turn (see log_file).")
+    log_file: Path | None = Field(default=None, description="Turn log file; default <data_dir>/logs/turns.jsonl.")
     embed_batch_size: int = 64
+    encoder_backend: Literal["torch", "onnx-int8"] = Field(
+        default="torch", description="torch, or onnx-int8 (the encoder exported to ONNX Runtime with int8 weights; "
+        "CPU only). A different backend is a different vector space: indexes are re-embedded.")
+    embed_text: Literal["full", "short"] = Field(
+        default="full", description="Product text the encoder reads: full (title, brand, category, description, "
+        "attributes) or short (title, brand, category).")
     embed_max_seq_length: int = 128
     device: str | None = Field(default=None, description="cpu or cuda; None picks cuda when present.")
     dense_exact_max_rows: int = Field(
@@ -176,6 +184,13 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def turn_log_path(self) -> Path | None:
+        """Where each turn's structured record goes (JSON lines); None when ``log_turns`` is off."""
+        if not self.log_turns:
+            return None
+        return self.log_file or self.data_dir / "logs" / "turns.jsonl"
 
     def resolved_device(self) -> str:
         if self.device:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from aisle.settings import Settings
+from app.logs import turn_logger
 from assistant.agent import ShoppingAgent, build_chat_model, writes_template_replies
 from assistant.storage import Store
+from assistant.turn_log import TurnLog
 from retrieval.indexes import Indexes
 
 
@@ -38,9 +40,10 @@ class Services:
         with self._lock:
             if adapter not in self._agents:
                 model, local = build_chat_model(self.settings, adapter=adapter)
-                self._agents[adapter] = ShoppingAgent(model, self.settings, self.indexes, local=local,
-                                                      template_replies=writes_template_replies(self.settings, model,
-                                                                                               local))
+                self._agents[adapter] = ShoppingAgent(
+                    model, self.settings, self.indexes, local=local,
+                    template_replies=writes_template_replies(self.settings, model, local),
+                    turn_log=TurnLog(turn_logger(self.settings.turn_log_path)))
             return self._agents[adapter]
 
 

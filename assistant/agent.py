@@ -46,6 +46,7 @@ from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
 from assistant.tools.results import ToolResult
 from assistant.tools.shop_tools import ShopTools
+from assistant.turn_log import TurnLog
 from assistant.turn_protocol import (
     CatalogGuard,
     grounding_sources,
@@ -72,8 +73,9 @@ class ShoppingAgent:
     """One loaded chat model serving any number of sessions; each turn opens its session's index once."""
 
     def __init__(self, chat_model: BaseChatModel, settings: Settings, indexes: Indexes, local: bool = True,
-                 template_replies: bool = False) -> None:
+                 template_replies: bool = False, turn_log: TurnLog | None = None) -> None:
         self.settings = settings
+        self.turn_log = turn_log or TurnLog()
         self.indexes = indexes
         self.model = chat_model
         self.local = local
@@ -101,9 +103,11 @@ class ShoppingAgent:
             yield from self._finish(session, result, started)
             return
         tools = self.tools_for(session)
+        failure: Exception | None = None
         try:
             yield from self._run(session, tools, cleaned.text, result)
         except Exception as exc:  # noqa: BLE001 - the shopper gets a message, the session stays usable
+            failure = exc
             result.error = f"{type(exc).__name__}: {exc}"
             result.reply = ERROR_REPLY
             yield Failed(result.error)
@@ -116,7 +120,7 @@ class ShoppingAgent:
         if result.notices and not result.error:
             result.reply = " ".join([*result.notices, result.reply])
         result.timings["total_s"] = time.perf_counter() - started
-        yield from self._finish(session, result, started)
+        yield from self._finish(session, result, started, failure)
 
     def _run(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> Iterator[AgentEvent]:
         messages = tool_step_messages(session.state.summary(), text, served=not self.local)
@@ -231,11 +235,13 @@ class ShoppingAgent:
         return AIMessage(content=chunks.content, tool_calls=chunks.tool_calls,
                          response_metadata=chunks.response_metadata)
 
-    def _finish(self, session: ShopSession, result: TurnResult, started: float) -> Iterator[AgentEvent]:
+    def _finish(self, session: ShopSession, result: TurnResult, started: float,
+                failure: Exception | None = None) -> Iterator[AgentEvent]:
         result.timings.setdefault("total_s", time.perf_counter() - started)
         products = [p.id for a in result.artifacts for p in a.products]
         result.turn = session.store.record_turn(session.session_id, result.text, result.reply, result.tool_calls,
                                                 products, not result.ungrounded)
+        self.turn_log.record(session.session_id, session.index, result, failure)
         yield Done(result)
 
     def rate_product(self, session: ShopSession, product_id: str, liked: bool) -> str:

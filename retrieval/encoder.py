@@ -6,10 +6,22 @@ Loaded once per process and device: model loading dominates a CLI call otherwise
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from aisle.settings import Settings
+from retrieval.catalog.product import Product
+from retrieval.onnx_encoder import OnnxTransformer
+from retrieval.product_text import embedding_text
+
+ONNX_BATCH = 16  # measured best for the int8 export on 2 cores (BENCHMARKS.md, indexing throughput)
+
+
+@lru_cache(maxsize=4)
+def _load_onnx(path: str, cache_dir: str, max_seq_length: int) -> OnnxTransformer:
+    model = _load(path, "cpu", max_seq_length)
+    return OnnxTransformer(path, Path(cache_dir), model.tokenizer, model[0].auto_model)
 
 
 @lru_cache(maxsize=4)
@@ -30,11 +42,23 @@ class Encoder:
         self.settings = settings
         self.device = self.settings.resolved_device()
         self.model = _load(self.settings.encoder_path, self.device, self.settings.embed_max_seq_length)
+        self.backend = settings.encoder_backend if self.device == "cpu" else "torch"
+        self.onnx = (_load_onnx(settings.encoder_path, str(settings.cache_dir), settings.embed_max_seq_length)
+                     if self.backend == "onnx-int8" else None)
 
     @property
     def model_id(self) -> str:
         """Identifies the vector space; cached embeddings are only reused within one."""
-        return f"{self.settings.encoder_path}|{self.settings.embed_max_seq_length}"
+        space = f"{self.settings.encoder_path}|{self.settings.embed_max_seq_length}"
+        if self.backend != "torch":
+            space += f"|{self.backend}"
+        if self.settings.embed_text != "full":
+            space += f"|text-{self.settings.embed_text}"
+        return space
+
+    def product_text(self, product: Product) -> str:
+        """The text of a product this encoder's index embeds (``Settings.embed_text`` layout)."""
+        return embedding_text(product, layout=self.settings.embed_text)
 
     @property
     def dimension(self) -> int:
@@ -49,6 +73,8 @@ class Encoder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.onnx is not None:
+            return self.onnx.encode(texts, self.settings.embed_max_seq_length, ONNX_BATCH)
         vectors = self.model.encode(
             texts,
             batch_size=self.settings.embed_batch_size,
@@ -66,13 +92,17 @@ class Encoder:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        outputs = self.model.encode(texts, batch_size=self.settings.embed_batch_size, output_value=None,
-                                    convert_to_numpy=False, show_progress_bar=False)
+        if self.onnx is not None:
+            hidden = self.onnx.token_embeddings(texts, self.settings.embed_max_seq_length, ONNX_BATCH)
+            pairs = [(h.mean(axis=0), h) for h in hidden]
+        else:
+            outputs = self.model.encode(texts, batch_size=self.settings.embed_batch_size, output_value=None,
+                                        convert_to_numpy=False, show_progress_bar=False)
+            pairs = [(o["sentence_embedding"].float().cpu().numpy(), o["token_embeddings"].float().cpu().numpy())
+                     for o in outputs]
         sentences, tokens = [], []
-        for out in outputs:
-            s = out["sentence_embedding"].float().cpu().numpy()
+        for s, t in pairs:
             sentences.append(s / max(float(np.linalg.norm(s)), 1e-9))
-            t = out["token_embeddings"].float().cpu().numpy()
             t = t[1:-1] if len(t) > 2 else t
             tokens.append(t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9))
         return np.stack(sentences).astype(np.float32), [t.astype(np.float32) for t in tokens]

@@ -26,7 +26,7 @@ from retrieval.dense_search import save_vectors
 from retrieval.embedding_cache import EmbeddingCache, text_key
 from retrieval.encoder import Encoder
 from retrieval.lexical_store import create as create_lexical
-from retrieval.product_text import TEXT_VERSION, embedding_text
+from retrieval.product_text import TEXT_VERSION
 from retrieval.vector_store import VectorStore
 
 
@@ -122,7 +122,7 @@ def build_index(
     gen_dir = root / generation
     gen_dir.mkdir()
 
-    texts = [embedding_text(p) for p in products]
+    texts = [encoder.product_text(p) for p in products]
     keys = [text_key(t) for t in texts]
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", space)
     try:

@@ -27,13 +27,17 @@ def attribute_text(product: Product, limit: int = 12) -> str:
     return ", ".join(parts)
 
 
-def embedding_text(product: Product, description_chars: int = 300) -> str:
-    """Title first: all-MiniLM truncates at 128 tokens here, so the most telling text must lead."""
+def embedding_text(product: Product, description_chars: int = 300, layout: str = "full") -> str:
+    """Title first: all-MiniLM truncates at 128 tokens here, so the most telling text must lead.
+
+    The ``short`` layout stops after the category path (~20 tokens instead of ~80: 4-5x faster to embed)."""
     pieces = [product.title]
     if product.brand and product.brand.lower() not in product.title.lower():
         pieces.append(product.brand)
     if product.category:
         pieces.append(" > ".join(product.category))
+    if layout == "short":
+        return ". ".join(pieces)
     if product.description:
         pieces.append(product.description[:description_chars])
     attrs = attribute_text(product, limit=8)

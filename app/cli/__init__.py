@@ -13,6 +13,21 @@ __all__ = ["EXIT_REJECTS", "app", "main"]
 
 app = typer.Typer(help="Aisle: a conversational shopping assistant.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"aisle {version('aisle')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the installed version and exit.")) -> None:
+    """Aisle: a conversational shopping assistant."""
+
 app.command()(catalog.index)
 app.command()(catalog.search)
 app.add_typer(eval_app, name="eval")

@@ -169,10 +169,8 @@ class SimilarItems:
         stored = self.searcher.vectors.embeddings([source.id])
         vector = stored.get(source.id)
         if vector is None:  # indexed without a vector (should not happen): embed its text now
-            from retrieval.product_text import embedding_text
-
-            vector = self.searcher.encoder.encode([embedding_text(source)])[0]
-        dense = {h.product_id: h.score for h in self.searcher.vectors.search(vector, filters, self.dense_pool + 1)}
+            vector = self.searcher.encoder.encode([self.searcher.encoder.product_text(source)])[0]
+        dense = {h.product_id: h.score for h in self.searcher.dense.search(vector, filters, self.dense_pool + 1)}
         title = {h.product_id: h.score for h in
                  self.searcher.lexical.search(source.title, filters, self.title_pool + 1, column="title")}
         dense.pop(source.id, None)
