@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,22 @@ class RecordingGenerator:
     def stream(self, chat, max_new_tokens, timeout_s, grammar=None):
         self.requests.append((chat, grammar))
         yield from self.real.stream(chat, max_new_tokens, timeout_s, grammar)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def announce(request, line: str) -> None:
+    """A line in the test log (CI shows which real servers ran), past pytest's output capture."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)
 
 
 def shared_folder(name: str) -> Path:

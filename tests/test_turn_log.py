@@ -12,6 +12,7 @@ from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
 from assistant.storage import Store
 from assistant.turn_log import redact
+from tests.conftest import free_port
 
 
 @pytest.mark.parametrize(("text", "kept", "gone"), [
@@ -69,14 +70,10 @@ def test_a_tool_error_is_in_the_record(agent, settings, tmp_path):
 
 def test_a_failed_turn_is_logged_at_error_with_its_traceback_redacted(services, demo_index, tmp_path):
     """The model server is down (nothing listens on the port): the shopper gets an apology, the log the cause."""
-    import socket
-
     from assistant.agent import ShoppingAgent, build_chat_model
     from assistant.turn_log import TurnLog
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     down = services.settings.model_copy(update={"llm_backend": "openai", "llm_model": "served-model",
                                                 "llm_base_url": f"http://127.0.0.1:{port}/v1", "llm_timeout_s": 5,
                                                 "log_file": tmp_path / "turns.jsonl"})
