@@ -241,6 +241,7 @@ class ShoppingAgent:
         products = [p.id for a in result.artifacts for p in a.products]
         result.turn = session.store.record_turn(session.session_id, result.text, result.reply, result.tool_calls,
                                                 products, not result.ungrounded)
+        session.save()
         self.turn_log.record(session.session_id, session.index, result, failure)
         yield Done(result)
 

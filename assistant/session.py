@@ -20,6 +20,27 @@ class ShopSession:
     shopper_id: str | None = None  # a returning shopper's id; default: this session's
     _profile: PreferenceProfile | None = field(default=None, repr=False)
 
+    @classmethod
+    def resume(cls, store: Store, session_id: str, index: str | None = None) -> ShopSession:
+        """The session as its last turn left it (any process may have served that turn), or a fresh one."""
+        saved = store.dialogue(session_id)
+        if saved is None:
+            return cls(store, session_id, index)
+        saved_index, shopper_id, state = saved
+        return cls(store, session_id, saved_index or index, DialogueState.from_json(state), shopper_id)
+
+    def refresh(self) -> None:
+        """Take the stored state when another process served a later turn of this session."""
+        saved = self.store.dialogue(self.session_id)
+        if saved is not None:
+            state = DialogueState.from_json(saved[2])
+            if state.turns > self.state.turns:
+                self.state = state
+
+    def save(self) -> None:
+        """Store the dialogue state (after each turn), so a restarted or another worker continues the talk."""
+        self.store.save_dialogue(self.session_id, self.index, self.shopper_id, self.state.to_json())
+
     @property
     def shopper(self) -> str:
         return self.shopper_id or self.session_id

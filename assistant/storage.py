@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS events (
   shopper_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, product_id TEXT NOT NULL,
   query TEXT, shown TEXT NOT NULL, position INTEGER, created_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_shopper ON events (shopper_id);
+CREATE TABLE IF NOT EXISTS dialogue_states (
+  session_id TEXT PRIMARY KEY, index_name TEXT, shopper_id TEXT, state TEXT NOT NULL, updated_at REAL NOT NULL);
 """
 
 
@@ -207,6 +209,19 @@ class Store:
         with self._connect() as db:
             db.execute("DELETE FROM profiles WHERE shopper_id=?", (shopper_id,))
             return db.execute("DELETE FROM events WHERE shopper_id=?", (shopper_id,)).rowcount
+
+    # dialogue state: what a conversation has shown and is waiting for, so another process can continue it
+    def save_dialogue(self, session_id: str, index_name: str | None, shopper_id: str | None, state: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO dialogue_states VALUES (?,?,?,?,?)",
+                       (session_id, index_name, shopper_id, state, time.time()))
+
+    def dialogue(self, session_id: str) -> tuple[str | None, str | None, str] | None:
+        """(index name, shopper id, state JSON) as last saved for the session, or None."""
+        with self._connect() as db:
+            row = db.execute("SELECT index_name, shopper_id, state FROM dialogue_states WHERE session_id=?",
+                             (session_id,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
 
     def handoffs(self) -> list[tuple[str, str, float]]:
         with self._connect() as db:

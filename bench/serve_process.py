@@ -23,6 +23,14 @@ def free_port() -> int:
 def running_server(port: int | None = None, env: dict[str, str] | None = None, log_path: Path | None = None,
                    start_timeout_s: float = 300) -> Iterator[str]:
     """Yield the base URL once /healthz answers; stop the server on exit."""
+    with server_process(port, env, log_path, start_timeout_s) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(port: int | None = None, env: dict[str, str] | None = None, log_path: Path | None = None,
+                   start_timeout_s: float = 300) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield (base URL, process) once /healthz answers; stop the server on exit (unless it was killed)."""
     port = port or free_port()
     log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
@@ -40,7 +48,7 @@ def running_server(port: int | None = None, env: dict[str, str] | None = None, l
                     tail = log_path.read_text()[-4000:] if log_path else ""
                     raise RuntimeError(f"aisle serve did not start (exit {proc.poll()}): {tail}") from None
                 time.sleep(0.5)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

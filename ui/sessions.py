@@ -1,6 +1,7 @@
 """Live chat sessions by id (Gradio's per-connection session hash), least recently used dropped first.
 
-Carts and history live in the database, so a dropped session loses only its in-memory dialogue state.
+Carts, history and each turn's dialogue state live in the database: a session this process has not seen (dropped,
+or served by a process that was restarted or is another worker) is resumed from there.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ class SessionRegistry:
         with self._lock:
             session = self._sessions.get(session_id)
             if session is None:
-                session = ShopSession(self.store, session_id, self.index)
+                session = ShopSession.resume(self.store, session_id, self.index)
                 self._sessions[session_id] = session
+            else:  # another worker may have answered since (one indexed read)
+                session.refresh()
             self._sessions.move_to_end(session_id)
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)

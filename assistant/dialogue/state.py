@@ -12,6 +12,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from pydantic import TypeAdapter
+
 from assistant.tools.schemas import SearchProductsArgs, Sort
 from retrieval.filters import SearchFilters, norm
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes, tokens
@@ -62,6 +64,14 @@ class DialogueState:
     pending_offer: SearchRequest | None = None  # a relaxed search offered after zero results
     focus: str | None = None  # the product the shopper last asked about by itself ("it" in "more like it")
     turns: int = 0
+
+    def to_json(self) -> str:
+        """Everything the conversation holds (shown list, pending cart, running search) as JSON."""
+        return _STATE_JSON.dump_json(self).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> DialogueState:
+        return _STATE_JSON.validate_json(text)
 
     def next_search(self, args: SearchProductsArgs, types: ProductTypes = PRODUCT_TYPES) -> SearchRequest:
         """The search a call means, given what came before.
@@ -187,3 +197,6 @@ class DialogueState:
         if self.pending_cart:
             parts.append(f"awaiting cart confirmation: {self.pending_cart.title}")
         return "; ".join(parts)
+
+
+_STATE_JSON = TypeAdapter(DialogueState)
