@@ -47,6 +47,11 @@ class Services:
             return self._agents[adapter]
 
 
+    def chat_model(self, adapter: bool = True):
+        """The agent's loaded chat model (what `aisle serve-model` puts behind its API)."""
+        return self.agent(adapter).model
+
+
 _built: dict[str, Services] = {}
 _built_lock = threading.Lock()
 

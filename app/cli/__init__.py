@@ -35,6 +35,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(export_app, name="export")
 app.command()(chat.chat)
 app.command()(chat.serve)
+app.command("serve-model")(chat.serve_model)
 app.command("test-dialogues")(dialogues.test_dialogues)
 app.command("simulate")(dialogues.simulate)
 

@@ -25,7 +25,7 @@ def chat(
     name = index_name or svc.settings.index_name
     ensure_default_index(svc, name)
     agent = svc.agent()
-    shop = ShopSession(svc.store, index=name) if session is None else ShopSession(svc.store, session, name)
+    shop = ShopSession(svc.store, index=name) if session is None else ShopSession.resume(svc.store, session, name)
     lines = script.read_text().splitlines() if script else None
     while True:
         if lines is not None:
@@ -91,4 +91,25 @@ def serve(
     application = create_app(svc, log=lambda m: err.print(m, markup=False, highlight=False))
     err.print(f"[green]Aisle is ready[/] on http://{host}:{port}/ (copilot: /copilot) "
               f"after {time.perf_counter() - started:.1f}s")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def serve_model(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    name: Annotated[str, typer.Option(help="Model name the API lists and answers to.")] = "aisle-agent",
+    adapter: Annotated[bool, typer.Option(help="Serve the shipped LoRA adapter (else the base model).")] = True,
+) -> None:
+    """The local model runtime as an OpenAI-compatible server (/v1/chat/completions with tools), for web
+    workers started with AISLE_LLM_BACKEND=openai AISLE_LLM_BASE_URL=http://HOST:PORT/v1 AISLE_LLM_MODEL=NAME."""
+    import uvicorn
+
+    from app.model_server import ModelServer, create_model_app
+
+    svc = services()
+    if svc.settings.llm_backend != "local":
+        err.print("[red]serve-model serves the local runtime; unset AISLE_LLM_BACKEND[/]")
+        raise typer.Exit(2)
+    application = create_model_app(ModelServer(svc.chat_model(adapter), name))
+    err.print(f"[green]Aisle model server[/] {name!r} on http://{host}:{port}/v1")
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -61,7 +61,8 @@ class LocalChatModel(BaseChatModel):
         tools = list(tools)
         # the prompt and grammar follow from the tools' names and argument schemas alone; every turn binds the
         # same ones, and building them (langchain's schema conversion) costs ~55 ms of a turn
-        key = tuple((getattr(t, "name", repr(t)), getattr(t, "args_schema", None)) for t in tools)
+        key = (self.compact_prompt, self.tuned_grammar,
+               *((getattr(t, "name", repr(t)), getattr(t, "args_schema", None)) for t in tools))
         if key not in self._bound_cache:
             prompt = tool_system_prompt(tools, compact=self.compact_prompt)
             grammar = (tool_grammar(tools, tuned=self.tuned_grammar)
