@@ -71,9 +71,9 @@ class Settings(BaseSettings):
     encoder_backend: Literal["torch", "onnx-int8"] = Field(
         default="torch", description="torch, or onnx-int8 (the encoder exported to ONNX Runtime with int8 weights; "
         "CPU only). A different backend is a different vector space: indexes are re-embedded.")
-    embed_text: Literal["full", "short"] = Field(
+    embed_text: Literal["full", "attributes", "short"] = Field(
         default="full", description="Product text the encoder reads: full (title, brand, category, description, "
-        "attributes) or short (title, brand, category).")
+        "attributes), attributes (all but the description) or short (title, brand, category).")
     embed_max_seq_length: int = 128
     device: str | None = Field(default=None, description="cpu or cuda; None picks cuda when present.")
     dense_exact_max_rows: int = Field(

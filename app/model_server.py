@@ -2,9 +2,10 @@
 
 One process holds the model (llama.cpp, continuous batching, the LoRA adapter, grammar-constrained tool calls);
 any number of Aisle web workers (``AISLE_LLM_BACKEND=openai``) or other OpenAI clients share it. Implemented:
-``GET /v1/models`` and ``POST /v1/chat/completions`` with ``tools`` (function tools), tool and assistant
-messages, and ``stream`` (server-sent events, tool calls as one delta). Decoding is greedy: ``temperature``
-and ``top_p`` are accepted and ignored.
+``GET /v1/models`` and ``POST /v1/chat/completions`` with ``tools`` (function tools), ``tool_choice`` ("auto",
+"none", or a named function: the tools narrowed to that one), tool and assistant messages, ``max_tokens``, and
+``stream`` (server-sent events, tool calls as one delta). Decoding is greedy: ``temperature`` and ``top_p`` are
+accepted and ignored.
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ class ModelServer:
             tools = [t for t in tools if (t.get("function") or {}).get("name") == wanted]
             if not tools:
                 raise ValueError(f"tool_choice names {wanted!r}, which is not among the tools")
-        if (choice == "required" or isinstance(choice, dict)) and hasattr(model, "tuned_grammar"):
-            model = model.model_copy(update={"tuned_grammar": False})  # a grammar that admits calls only
+        elif choice not in (None, "auto"):
+            # the tuned model's grammar admits a reply as well as a call; a call-only grammar it was not tuned
+            # on decodes for tens of seconds, so "required" is refused rather than quietly not honoured
+            raise ValueError(f"tool_choice {choice!r} is not supported: use 'auto', 'none' or a named function")
         return model.bind_tools(tools)
 
     def complete(self, request: ChatRequest) -> dict[str, Any]:

@@ -30,7 +30,8 @@ def attribute_text(product: Product, limit: int = 12) -> str:
 def embedding_text(product: Product, description_chars: int = 300, layout: str = "full") -> str:
     """Title first: all-MiniLM truncates at 128 tokens here, so the most telling text must lead.
 
-    The ``short`` layout stops after the category path (~20 tokens instead of ~80: 4-5x faster to embed)."""
+    The ``short`` layout stops after the category path (~20 tokens instead of ~80: 4-5x faster to embed);
+    ``attributes`` leaves out the description only."""
     pieces = [product.title]
     if product.brand and product.brand.lower() not in product.title.lower():
         pieces.append(product.brand)
@@ -38,7 +39,7 @@ def embedding_text(product: Product, description_chars: int = 300, layout: str =
         pieces.append(" > ".join(product.category))
     if layout == "short":
         return ". ".join(pieces)
-    if product.description:
+    if product.description and layout == "full":
         pieces.append(product.description[:description_chars])
     attrs = attribute_text(product, limit=8)
     if attrs:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
 from pathlib import Path
 
 import pytest
+
+from bench.serve_process import free_port  # noqa: F401 - the tests' one way to pick a port
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -92,12 +93,6 @@ class RecordingGenerator:
     def stream(self, chat, max_new_tokens, timeout_s, grammar=None):
         self.requests.append((chat, grammar))
         yield from self.real.stream(chat, max_new_tokens, timeout_s, grammar)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def announce(request, line: str) -> None:

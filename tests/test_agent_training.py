@@ -19,6 +19,9 @@ def test_train_agent_smoke_writes_adapter_and_card(demo_index, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "adapter_config.json").exists() and (out / "MODEL_CARD.md").exists()
     assert (out / "adapter_model.safetensors").stat().st_size < 6_000_000
+    readme = (out / "README.md").read_text()
+    assert readme.startswith("---\nbase_model: HuggingFaceTB/SmolLM2-135M-Instruct") and "license: apache-2.0" in readme
+    assert "More Information Needed" not in readme and str(tmp_path) not in readme
     report = json.loads((out / "train_report.json").read_text())
     assert report["steps"] == 2 and "lora" in report["eval"]
 
@@ -65,3 +68,15 @@ def test_shipped_artifacts_name_no_build_machine_paths():
         for path in folder.rglob("*"):
             if path.suffix in {".md", ".json"}:
                 assert not absolute.search(path.read_text()), path
+
+
+def test_the_shipped_model_folders_carry_no_placeholder_or_build_machine_path():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in (root / "assistant" / "models" / "agent_lora", root / "retrieval" / "models" / "ranker"):
+        for path in folder.iterdir():
+            if path.suffix in {".md", ".json"}:
+                text = path.read_text()
+                assert "More Information Needed" not in text, path
+                assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text, path

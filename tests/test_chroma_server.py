@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.serve_process import serving_process
 from retrieval.dense_search import DensePlanner, DenseSearch
 from retrieval.filters import SearchFilters
 from retrieval.indexes import Indexes
@@ -23,28 +21,13 @@ def chroma_server(tmp_path_factory, request):
     if binary is None:
         pytest.fail("the `chroma` command (installed with chromadb) is not on PATH")
     port = free_port()
-    proc = subprocess.Popen([binary, "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"`chroma run` did not start on {url} (exit {proc.poll()})")
-            time.sleep(0.3)
-    announce(request, f"chroma server: `chroma run` listening on {url} (pid {proc.pid}); search tests use it")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    command = [binary, "run", "--path", str(folder / "db"), "--host", "127.0.0.1", "--port", str(port)]
+    with serving_process(command, f"{url}/api/v2/heartbeat", log_path=folder / "chroma.log",
+                         start_timeout_s=60) as proc:
+        announce(request, f"chroma server: `chroma run` listening on {url} (pid {proc.pid}); search tests use it")
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,7 @@ the agent's `openai` backend (the path a web worker takes when the model runs in
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -16,6 +12,7 @@ from assistant.agent import ShoppingAgent, build_chat_model
 from assistant.dialogue.state import DialogueState
 from assistant.session import ShopSession
 from assistant.storage import Store
+from bench.serve_process import serving_process
 from tests.conftest import announce, free_port
 
 SEARCH_TOOL = {"type": "function", "function": {
@@ -27,29 +24,13 @@ SEARCH_TOOL = {"type": "function", "function": {
 @pytest.fixture(scope="module")
 def model_server(data_dir, request):
     port = free_port()
-    log = data_dir / "serve-model.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "app", "serve-model", "--port", str(port)],
-                                env={**os.environ, "AISLE_DATA_DIR": str(data_dir)}, stdout=out,
-                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"aisle serve-model did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
-    announce(request, f"openai server: `aisle serve-model` listening on {url}/v1 (pid {proc.pid}); agent turns use it")
-    yield url + "/v1"
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    command = [sys.executable, "-m", "app", "serve-model", "--port", str(port)]
+    with serving_process(command, url + "/healthz", {"AISLE_DATA_DIR": str(data_dir)},
+                         data_dir / "serve-model.log") as proc:
+        announce(request, f"openai server: `aisle serve-model` listening on {url}/v1 (pid {proc.pid}); "
+                          "agent turns use it")
+        yield url + "/v1"
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +40,11 @@ def client(model_server):
     return OpenAI(base_url=model_server, api_key="unused", max_retries=0, timeout=120)
 
 
-def test_the_server_lists_its_model_and_answers_a_required_tool_call(client):
+def test_the_server_lists_its_model_and_answers_with_a_tool_call(client):
     assert [m.id for m in client.models.list().data] == ["aisle-agent"]
     response = client.chat.completions.create(
-        model="aisle-agent", tools=[SEARCH_TOOL], tool_choice="required",
+        model="aisle-agent", tools=[SEARCH_TOOL],
+        tool_choice={"type": "function", "function": {"name": "search_products"}},
         messages=[{"role": "user", "content": "I need wireless headphones under $150"}])
     choice = response.choices[0]
     assert choice.finish_reason == "tool_calls"
@@ -94,6 +76,9 @@ def test_bad_requests_are_client_errors(client):
     with pytest.raises(BadRequestError):
         client.chat.completions.create(model="aisle-agent", tools=[SEARCH_TOOL],
                                        tool_choice={"type": "function", "function": {"name": "no_such_tool"}},
+                                       messages=[{"role": "user", "content": "hi"}])
+    with pytest.raises(BadRequestError):
+        client.chat.completions.create(model="aisle-agent", tools=[SEARCH_TOOL], tool_choice="required",
                                        messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(UnprocessableEntityError):
         client.chat.completions.create(model="aisle-agent", messages=[])

@@ -8,6 +8,28 @@ from typing import Any
 
 from finetune.paths import portable_command, portable_path
 
+# Hub metadata of the adapter folder's README.md (peft's ``save_pretrained`` leaves a placeholder card there)
+HUB_FRONT_MATTER = """---
+base_model: HuggingFaceTB/SmolLM2-135M-Instruct
+base_model_relation: adapter
+library_name: peft
+license: apache-2.0
+language:
+- en
+pipeline_tag: text-generation
+tags:
+- lora
+- tool-calling
+- shopping-assistant
+- aisle
+---
+"""
+
+
+def write_hub_readme(out: Path) -> None:
+    """README.md = the model card (MODEL_CARD.md) under Hub metadata: base model by name, licence, tags."""
+    (out / "README.md").write_text(HUB_FRONT_MATTER + "\n" + (out / "MODEL_CARD.md").read_text())
+
 
 def _row(name: str, m: dict[str, Any]) -> str:
     return (f"| {name} | {m['tool_accuracy']:.4f} | {m['arg_f1']:.4f} | {m['arg_exact_match']:.4f} | "
@@ -76,3 +98,4 @@ Per-scenario tool accuracy (LoRA): {json.dumps(scen)}
 ![loss](loss_curve.png)
 """
     (out / "MODEL_CARD.md").write_text(text)
+    write_hub_readme(out)
