@@ -145,7 +145,9 @@ class Settings(BaseSettings):
     ui_concurrency: int = Field(default=4, description="Chat turns Gradio's queue runs at once (as many as the batch "
                                 "of llm_workers decodes together: see BENCHMARKS, Load).")
     ui_max_sessions: int = Field(default=1_000, description="Live chat sessions kept in memory (LRU).")
-    database_url: str | None = Field(default=None, description="SQLAlchemy-style URL; default: SQLite under data_dir.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL (sqlite:///PATH, postgresql+psycopg://USER@HOST/DB); "
+        "default: SQLite under data_dir.")
 
     @property
     def encoder_path(self) -> str:
@@ -170,12 +172,9 @@ class Settings(BaseSettings):
         return [("staff", "aisle-demo")] if self.mode == "demo" else []
 
     @property
-    def database_path(self) -> Path:
-        if self.database_url:
-            if not self.database_url.startswith("sqlite:///"):
-                raise ValueError("only sqlite:///PATH database URLs are supported by this build")
-            return Path(self.database_url.removeprefix("sqlite:///"))
-        return self.data_dir / "aisle.sqlite"
+    def resolved_database_url(self) -> str:
+        """The store's SQLAlchemy URL: ``database_url``, or SQLite at ``<data_dir>/aisle.sqlite``."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'aisle.sqlite'}"
 
     @property
     def indexes_dir(self) -> Path:

@@ -33,7 +33,7 @@ class Services:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.database_path)
+        return Store(self.settings.resolved_database_url)
 
     def agent(self, adapter: bool = True) -> ShoppingAgent:
         """The shopping agent (one loaded model); ``adapter=False`` serves the prompted base model."""

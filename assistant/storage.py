@@ -1,48 +1,26 @@
-"""Carts, orders, conversations and feedback in one SQLite file under the data dir.
+"""Carts, orders, conversations, feedback and dialogue state in one database: SQLite under the data dir by default,
+or any SQLAlchemy URL (PostgreSQL for several machines).
 
-Every write is a single transaction in WAL mode, so a process killed mid-update leaves either the
-old or the new cart, never a torn one. Rows are keyed by session id, and every read filters by it:
-one shopper never sees another's cart or history.
+Every write is a single transaction (SQLite: WAL, ``BEGIN IMMEDIATE``), so a process killed mid-update leaves either
+the old or the new cart, never a torn one. Rows are keyed by session id, and every read filters by it: one shopper
+never sees another's cart or history. Opening a store brings its schema up to date (Alembic, ``assistant/migrations``).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS cart_items (
-  session_id TEXT NOT NULL, product_id TEXT NOT NULL, title TEXT NOT NULL, unit_price REAL,
-  quantity INTEGER NOT NULL CHECK (quantity > 0), added_at REAL NOT NULL,
-  PRIMARY KEY (session_id, product_id));
-CREATE TABLE IF NOT EXISTS orders (
-  order_id TEXT PRIMARY KEY, email TEXT NOT NULL, status TEXT NOT NULL, carrier TEXT, eta TEXT,
-  items TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS turns (
-  session_id TEXT NOT NULL, turn INTEGER NOT NULL, user_text TEXT NOT NULL, reply TEXT NOT NULL,
-  tool_calls TEXT NOT NULL, products TEXT NOT NULL, grounded INTEGER NOT NULL, created_at REAL NOT NULL,
-  PRIMARY KEY (session_id, turn));
-CREATE TABLE IF NOT EXISTS feedback (
-  session_id TEXT NOT NULL, turn INTEGER NOT NULL, rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-  created_at REAL NOT NULL, PRIMARY KEY (session_id, turn));
-CREATE TABLE IF NOT EXISTS approvals (
-  session_id TEXT NOT NULL, customer_text TEXT NOT NULL, suggested TEXT NOT NULL, final TEXT NOT NULL,
-  staff TEXT NOT NULL, created_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS handoffs (
-  session_id TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS profiles (
-  shopper_id TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-  shopper_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL, product_id TEXT NOT NULL,
-  query TEXT, shown TEXT NOT NULL, position INTEGER, created_at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS events_by_shopper ON events (shopper_id);
-CREATE TABLE IF NOT EXISTS dialogue_states (
-  session_id TEXT PRIMARY KEY, index_name TEXT, shopper_id TEXT, state TEXT NOT NULL, updated_at REAL NOT NULL);
-"""
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
+
+from assistant import storage_schema as t
 
 
 @dataclass(frozen=True)
@@ -67,165 +45,226 @@ class Order:
     items: list[tuple[str, int]]
 
 
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for a URL or a SQLite file path."""
+    text = str(target)
+    return text if "://" in text else f"sqlite:///{Path(text)}"
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    path = url.split(":///", 1)[1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # a connection per use (as before: nothing is shared across threads or a fork), WAL, and BEGIN IMMEDIATE so a
+    # transaction takes the write lock up front instead of failing on upgrade
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "isolation_level": None})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi, _record) -> None:
+        dbapi.execute("PRAGMA journal_mode=WAL")
+        dbapi.execute("PRAGMA synchronous=NORMAL")
+        dbapi.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database's schema to the newest revision (once per URL and process)."""
+    from alembic import command
+    from alembic.config import Config
+
+    key = engine.url.render_as_string(hide_password=False)
+    with _migrate_lock:
+        if key in _migrated:
+            return
+        config = Config()
+        config.set_main_option("script_location", str(resources.files("assistant") / "migrations"))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        _migrated.add(key)
+
+
 class Store:
-    """Thread-safe access to the Aisle database (one connection per call, WAL, busy timeout)."""
+    """Thread- and process-safe access to the Aisle database."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        raw = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            raw.execute("PRAGMA journal_mode=WAL")
-            raw.executescript(SCHEMA)
-        finally:
-            raw.close()
-        with self._connect() as db:
-            if db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0:
-                self._seed_orders(db)
+    def __init__(self, target: str | Path) -> None:
+        self.url = database_url(target)
+        self.path = Path(self.url.split(":///", 1)[1]) if self.url.startswith("sqlite:///") else None
+        self.engine = _engine(self.url)
+        self._upsert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        migrate(self.engine)
+        with self.engine.begin() as db:
+            if db.execute(select(func.count()).select_from(t.orders)).scalar_one() == 0:
+                rows = json.loads((resources.files("assistant") / "data" / "demo_orders.json").read_text())
+                db.execute(self._upsert(t.orders).on_conflict_do_nothing(), [
+                    {"order_id": r["order_id"], "email": r["email"].lower(), "status": r["status"],
+                     "carrier": r["carrier"], "eta": r["eta"], "items": json.dumps(r["items"])} for r in rows])
 
-    def _connect(self) -> _Tx:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=30000")
-        return _Tx(db)
-
-    @staticmethod
-    def _seed_orders(db: sqlite3.Connection) -> None:
-        rows = json.loads((resources.files("assistant") / "data" / "demo_orders.json").read_text())
-        db.executemany("INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?)",
-                       [(r["order_id"], r["email"].lower(), r["status"], r["carrier"], r["eta"],
-                         json.dumps(r["items"])) for r in rows])
+    def _put(self, table, keys: tuple[str, ...], **values) -> None:
+        """Insert the row, or replace the one with the same key."""
+        statement = self._upsert(table).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={k: statement.excluded[k] for k in values if k not in keys})
+        with self.engine.begin() as db:
+            db.execute(statement)
 
     # carts
     def cart(self, session_id: str) -> list[CartLine]:
-        with self._connect() as db:
-            rows = db.execute("SELECT product_id, title, unit_price, quantity FROM cart_items WHERE session_id=? "
-                              "ORDER BY added_at, product_id", (session_id,)).fetchall()
+        c = t.cart_items.c
+        with self.engine.connect() as db:
+            rows = db.execute(select(c.product_id, c.title, c.unit_price, c.quantity).where(c.session_id == session_id)
+                              .order_by(c.added_at, c.product_id)).all()
         return [CartLine(*r) for r in rows]
 
     def add_to_cart(self, session_id: str, product_id: str, title: str, unit_price: float | None,
                     quantity: int) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO cart_items VALUES (?,?,?,?,?,?) ON CONFLICT(session_id, product_id) DO UPDATE "
-                       "SET quantity = MIN(quantity + excluded.quantity, 99)",
-                       (session_id, product_id, title, unit_price, quantity, time.time()))
+        statement = self._upsert(t.cart_items).values(session_id=session_id, product_id=product_id, title=title,
+                                                      unit_price=unit_price, quantity=quantity, added_at=time.time())
+        least = func.least if self.engine.dialect.name == "postgresql" else func.min
+        statement = statement.on_conflict_do_update(
+            index_elements=["session_id", "product_id"],
+            set_={"quantity": least(t.cart_items.c.quantity + statement.excluded.quantity, 99)})
+        with self.engine.begin() as db:
+            db.execute(statement)
 
     def remove_from_cart(self, session_id: str, product_id: str) -> bool:
-        with self._connect() as db:
-            cur = db.execute("DELETE FROM cart_items WHERE session_id=? AND product_id=?", (session_id, product_id))
-            return cur.rowcount > 0
+        c = t.cart_items.c
+        with self.engine.begin() as db:
+            return db.execute(delete(t.cart_items).where(c.session_id == session_id,
+                                                         c.product_id == product_id)).rowcount > 0
 
     # orders
     def order(self, order_id: str, email: str) -> Order | None:
         """The order only when id and e-mail both match: a wrong pair looks exactly like a missing order."""
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM orders WHERE upper(order_id)=upper(?) AND email=?",
-                             (order_id.strip(), email.strip().lower())).fetchone()
+        c = t.orders.c
+        with self.engine.connect() as db:
+            row = db.execute(select(c.order_id, c.email, c.status, c.carrier, c.eta, c["items"]).where(
+                func.upper(c.order_id) == order_id.strip().upper(), c.email == email.strip().lower())).first()
         if row is None:
             return None
         return Order(row[0], row[1], row[2], row[3], row[4], [tuple(i) for i in json.loads(row[5])])
 
-
     # conversations and feedback
     def record_turn(self, session_id: str, user_text: str, reply: str, tool_calls: list[dict],
                     products: list[str], grounded: bool) -> int:
-        with self._connect() as db:
-            turn = db.execute("SELECT COALESCE(MAX(turn), 0) + 1 FROM turns WHERE session_id=?",
-                              (session_id,)).fetchone()[0]
-            db.execute("INSERT INTO turns VALUES (?,?,?,?,?,?,?,?)",
-                       (session_id, turn, user_text, reply, json.dumps(tool_calls, default=str),
-                        json.dumps(products), int(grounded), time.time()))
-        return turn
+        c = t.turns.c
+        for attempt in range(5):  # two workers numbering the same session's turn at once: the loser takes the next
+            try:
+                with self.engine.begin() as db:
+                    turn = db.execute(select(func.coalesce(func.max(c.turn), 0) + 1)
+                                      .where(c.session_id == session_id)).scalar_one()
+                    db.execute(insert(t.turns).values(
+                        session_id=session_id, turn=turn, user_text=user_text, reply=reply,
+                        tool_calls=json.dumps(tool_calls, default=str), products=json.dumps(products),
+                        grounded=int(grounded), created_at=time.time()))
+                return turn
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def turns(self, session_id: str) -> list[dict]:
-        with self._connect() as db:
-            rows = db.execute("SELECT turn, user_text, reply, tool_calls, products, grounded FROM turns "
-                              "WHERE session_id=? ORDER BY turn", (session_id,)).fetchall()
+        c = t.turns.c
+        with self.engine.connect() as db:
+            rows = db.execute(select(c.turn, c.user_text, c.reply, c.tool_calls, c.products, c.grounded)
+                              .where(c.session_id == session_id).order_by(c.turn)).all()
         return [{"turn": r[0], "user": r[1], "reply": r[2], "tool_calls": json.loads(r[3]),
                  "products": json.loads(r[4]), "grounded": bool(r[5])} for r in rows]
 
     def sessions(self, limit: int = 50) -> list[tuple[str, int, float]]:
-        with self._connect() as db:
-            return db.execute("SELECT session_id, COUNT(*), MAX(created_at) FROM turns GROUP BY session_id "
-                              "ORDER BY MAX(created_at) DESC LIMIT ?", (limit,)).fetchall()
+        c = t.turns.c
+        last = func.max(c.created_at)
+        with self.engine.connect() as db:
+            rows = db.execute(select(c.session_id, func.count(), last).group_by(c.session_id)
+                              .order_by(last.desc()).limit(limit)).all()
+        return [tuple(r) for r in rows]
 
     def set_feedback(self, session_id: str, turn: int, rating: int) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO feedback VALUES (?,?,?,?) ON CONFLICT(session_id, turn) DO UPDATE "
-                       "SET rating=excluded.rating, created_at=excluded.created_at",
-                       (session_id, turn, rating, time.time()))
+        self._put(t.feedback, ("session_id", "turn"), session_id=session_id, turn=turn, rating=rating,
+                  created_at=time.time())
 
     def feedback(self, session_id: str) -> dict[int, int]:
-        with self._connect() as db:
-            return dict(db.execute("SELECT turn, rating FROM feedback WHERE session_id=?", (session_id,)).fetchall())
+        c = t.feedback.c
+        with self.engine.connect() as db:
+            return {r[0]: r[1] for r in db.execute(select(c.turn, c.rating).where(c.session_id == session_id))}
 
     def approve(self, session_id: str, customer_text: str, suggested: str, final: str, staff: str) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO approvals VALUES (?,?,?,?,?,?)",
-                       (session_id, customer_text, suggested, final, staff, time.time()))
+        with self.engine.begin() as db:
+            db.execute(insert(t.approvals).values(session_id=session_id, customer_text=customer_text,
+                                                  suggested=suggested, final=final, staff=staff,
+                                                  created_at=time.time()))
 
     def approvals(self, session_id: str) -> list[dict]:
-        with self._connect() as db:
-            rows = db.execute("SELECT customer_text, suggested, final, staff FROM approvals WHERE session_id=? "
-                              "ORDER BY created_at", (session_id,)).fetchall()
+        c = t.approvals.c
+        with self.engine.connect() as db:
+            rows = db.execute(select(c.customer_text, c.suggested, c.final, c.staff)
+                              .where(c.session_id == session_id).order_by(c.created_at)).all()
         return [{"customer": r[0], "suggested": r[1], "final": r[2], "staff": r[3]} for r in rows]
 
     def hand_off(self, session_id: str, reason: str) -> None:
-        with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO handoffs VALUES (?,?,?)", (session_id, reason, time.time()))
+        self._put(t.handoffs, ("session_id",), session_id=session_id, reason=reason, created_at=time.time())
 
     # preference profiles and feedback events (a returning shopper's are kept under their shopper id)
     def profile(self, shopper_id: str) -> str | None:
-        with self._connect() as db:
-            row = db.execute("SELECT profile FROM profiles WHERE shopper_id=?", (shopper_id,)).fetchone()
-        return row[0] if row else None
+        c = t.profiles.c
+        with self.engine.connect() as db:
+            return db.execute(select(c.profile).where(c.shopper_id == shopper_id)).scalar_one_or_none()
 
     def save_profile(self, shopper_id: str, profile: str) -> None:
         json.loads(profile)  # a profile is JSON; anything else is a bug upstream, not something to store
-        with self._connect() as db:
-            db.execute("INSERT INTO profiles VALUES (?,?,?) ON CONFLICT(shopper_id) DO UPDATE "
-                       "SET profile=excluded.profile, updated_at=excluded.updated_at",
-                       (shopper_id, profile, time.time()))
+        self._put(t.profiles, ("shopper_id",), shopper_id=shopper_id, profile=profile, updated_at=time.time())
 
     def record_event(self, shopper_id: str, session_id: str, event: FeedbackEvent) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)",
-                       (shopper_id, session_id, event.kind, event.product_id, event.query, json.dumps(event.shown),
-                        event.position, time.time()))
+        with self.engine.begin() as db:
+            db.execute(insert(t.events).values(
+                shopper_id=shopper_id, session_id=session_id, kind=event.kind, product_id=event.product_id,
+                query=event.query, shown=json.dumps(event.shown), position=event.position, created_at=time.time()))
 
     def events(self, shopper_id: str | None = None, limit: int = 100_000) -> list[FeedbackEvent]:
         """Feedback events, oldest first (one shopper's, or everyone's for training)."""
-        sql = "SELECT kind, product_id, query, shown, position, session_id, shopper_id FROM events"
-        args: tuple = ()
+        c = t.events.c
+        query = select(c.kind, c.product_id, c.query, c.shown, c.position, c.session_id, c.shopper_id)
         if shopper_id is not None:
-            sql, args = sql + " WHERE shopper_id=?", (shopper_id,)
-        with self._connect() as db:
-            rows = db.execute(sql + " ORDER BY created_at, rowid LIMIT ?", (*args, limit)).fetchall()
+            query = query.where(c.shopper_id == shopper_id)
+        with self.engine.connect() as db:
+            rows = db.execute(query.order_by(c.created_at).limit(limit)).all()
         return [FeedbackEvent(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
 
     def forget(self, shopper_id: str) -> int:
         """Delete a shopper's profile and feedback events ("forget me"); returns the events deleted.
         Carts, orders and conversation logs are not profile data and stay."""
-        with self._connect() as db:
-            db.execute("DELETE FROM profiles WHERE shopper_id=?", (shopper_id,))
-            return db.execute("DELETE FROM events WHERE shopper_id=?", (shopper_id,)).rowcount
+        with self.engine.begin() as db:
+            db.execute(delete(t.profiles).where(t.profiles.c.shopper_id == shopper_id))
+            return db.execute(delete(t.events).where(t.events.c.shopper_id == shopper_id)).rowcount
 
     # dialogue state: what a conversation has shown and is waiting for, so another process can continue it
     def save_dialogue(self, session_id: str, index_name: str | None, shopper_id: str | None, state: str) -> None:
-        with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO dialogue_states VALUES (?,?,?,?,?)",
-                       (session_id, index_name, shopper_id, state, time.time()))
+        self._put(t.dialogue_states, ("session_id",), session_id=session_id, index_name=index_name,
+                  shopper_id=shopper_id, state=state, updated_at=time.time())
 
     def dialogue(self, session_id: str) -> tuple[str | None, str | None, str] | None:
         """(index name, shopper id, state JSON) as last saved for the session, or None."""
-        with self._connect() as db:
-            row = db.execute("SELECT index_name, shopper_id, state FROM dialogue_states WHERE session_id=?",
-                             (session_id,)).fetchone()
+        c = t.dialogue_states.c
+        with self.engine.connect() as db:
+            row = db.execute(select(c.index_name, c.shopper_id, c.state).where(c.session_id == session_id)).first()
         return (row[0], row[1], row[2]) if row else None
 
     def handoffs(self) -> list[tuple[str, str, float]]:
-        with self._connect() as db:
-            return db.execute("SELECT * FROM handoffs ORDER BY created_at DESC").fetchall()
+        c = t.handoffs.c
+        with self.engine.connect() as db:
+            return [tuple(r) for r in db.execute(select(c.session_id, c.reason, c.created_at)
+                                                 .order_by(c.created_at.desc()))]
 
 
 @dataclass(frozen=True)
@@ -239,20 +278,3 @@ class FeedbackEvent:
     position: int | None       # its 1-based position there (None: not in it)
     session_id: str = ""
     shopper_id: str = ""
-
-
-class _Tx:
-    """A connection used as ``with``: BEGIN IMMEDIATE on enter, COMMIT or ROLLBACK on exit, then close."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        finally:
-            self.db.close()

@@ -10,7 +10,7 @@ set -euo pipefail
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_OPENMP=OFF}"
 python -m pip install -q torch==2.13.0
-python -m pip install -q -e ".[dev,openai,parquet]"
+python -m pip install -q -e ".[dev,openai,parquet,postgres]"
 ggml_cpu="$(python -c 'import llama_cpp, pathlib; print(pathlib.Path(llama_cpp.__file__).parent / "lib" / "libggml-cpu.so")')"
 if ldd "$ggml_cpu" | grep -q libgomp; then  # an OpenMP build from pip's wheel cache: compile it again
     python -m pip install -q --force-reinstall --no-deps --no-cache-dir \

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bench.serve_process import free_port  # noqa: F401 - the tests' one way to pick a port
 
@@ -123,3 +125,25 @@ def write_slice(src: Path, dest: Path, product_ids: set[str], id_key: str, extra
             if str(row[id_key]) in product_ids or kept < extra:
                 kept += str(row[id_key]) not in product_ids
                 fout.write(line)
+
+
+POSTGRES = os.environ.get("AISLE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shop.sqlite'}"
+        return
+    if not POSTGRES:
+        pytest.skip("no PostgreSQL: set AISLE_TEST_POSTGRES_URL (scripts/start_postgres.sh starts one)")
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"aisle_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar_one()
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    announce(request, f"postgresql: {request.node.name} on PostgreSQL {version}, database {name}")
+    yield POSTGRES.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()

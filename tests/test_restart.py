@@ -40,13 +40,13 @@ def test_a_session_takes_the_later_turn_another_worker_stored(tmp_path):
     assert mine.state.shown == ["b", "c"]
 
 
-def test_a_server_killed_mid_conversation_is_continued_by_a_fresh_process(demo_index, data_dir):
+def test_a_server_killed_mid_conversation_is_continued_by_a_fresh_process(demo_index, data_dir, store_url):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from gradio_client import Client
 
     from bench.serve_process import server_process
 
-    env = {"AISLE_DATA_DIR": str(data_dir), "AISLE_UI_CONCURRENCY": "1"}
+    env = {"AISLE_DATA_DIR": str(data_dir), "AISLE_UI_CONCURRENCY": "1", "AISLE_DATABASE_URL": store_url}
     with server_process(env=env, log_path=data_dir / "serve-killed.log") as (url, proc):
         client = Client(url + "/", verbose=False)
         shown = client.predict("coffee maker in stock", api_name="/chat")
