@@ -116,9 +116,14 @@ class ModelServer:
             raise ValueError(f"tool_choice {choice!r} is not supported: use 'auto', 'none' or a named function")
         return model.bind_tools(tools)
 
-    def complete(self, request: ChatRequest) -> dict[str, Any]:
+    def prepare(self, request: ChatRequest) -> tuple[Any, list[BaseMessage]]:
+        """The model bound to the request's tools and the messages it reads; ``ValueError`` for a bad request
+        (tool-call arguments that are no JSON object, an unknown or unsupported ``tool_choice``)."""
+        return self._bound(request), to_langchain(request.messages)
+
+    def complete(self, bound, messages: list[BaseMessage]) -> dict[str, Any]:
         started = int(time.time())
-        message = self._bound(request).invoke(to_langchain(request.messages))
+        message = bound.invoke(messages)
         calls = _tool_calls_out(message)
         meta = message.response_metadata or {}
         return {
@@ -131,7 +136,7 @@ class ModelServer:
                       "total_tokens": int(meta.get("output_tokens", 0))},
         }
 
-    def stream(self, request: ChatRequest) -> Iterator[str]:
+    def stream(self, bound, messages: list[BaseMessage]) -> Iterator[str]:
         """Server-sent events: a role delta, content deltas as decoded (or the tool calls whole), a finish."""
         base = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk",
                 "created": int(time.time()), "model": self.model_name}
@@ -142,7 +147,7 @@ class ModelServer:
 
         yield event({"role": "assistant", "content": ""})
         calls: list[dict[str, Any]] = []
-        for chunk in self._bound(request).stream(to_langchain(request.messages)):
+        for chunk in bound.stream(messages):
             if chunk.content:
                 yield event({"content": str(chunk.content)})
             for c in chunk.tool_call_chunks or []:
@@ -171,13 +176,12 @@ def create_model_app(server: ModelServer):
 
     @app.post("/v1/chat/completions")
     def chat_completions(request: ChatRequest):
-        try:  # bad tool-call arguments or tool choice are the client's error, found before decoding
-            to_langchain(request.messages)
-            server._bound(request)
+        try:  # the client's error, found before decoding
+            bound, messages = server.prepare(request)
         except ValueError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
         if request.stream:
-            return StreamingResponse(server.stream(request), media_type="text/event-stream")
-        return JSONResponse(server.complete(request))
+            return StreamingResponse(server.stream(bound, messages), media_type="text/event-stream")
+        return JSONResponse(server.complete(bound, messages))
 
     return app

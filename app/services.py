@@ -46,7 +46,6 @@ class Services:
                     turn_log=TurnLog(turn_logger(self.settings.turn_log_path)))
             return self._agents[adapter]
 
-
     def chat_model(self, adapter: bool = True):
         """The agent's loaded chat model (what `aisle serve-model` puts behind its API)."""
         return self.agent(adapter).model

@@ -23,19 +23,21 @@ class ShopSession:
     @classmethod
     def resume(cls, store: Store, session_id: str, index: str | None = None) -> ShopSession:
         """The session as its last turn left it (any process may have served that turn), or a fresh one."""
-        saved = store.dialogue(session_id)
-        if saved is None:
-            return cls(store, session_id, index)
-        saved_index, shopper_id, state = saved
-        return cls(store, session_id, saved_index or index, DialogueState.from_json(state), shopper_id)
+        session = cls(store, session_id, index)
+        session.refresh(always=True)
+        return session
 
-    def refresh(self) -> None:
-        """Take the stored state when another process served a later turn of this session."""
+    def refresh(self, always: bool = False) -> None:
+        """Take the stored state (index, shopper, dialogue) when another process served a later turn (or
+        ``always``, when the session is being resumed)."""
         saved = self.store.dialogue(self.session_id)
-        if saved is not None:
-            state = DialogueState.from_json(saved[2])
-            if state.turns > self.state.turns:
-                self.state = state
+        if saved is None:
+            return
+        saved_index, shopper_id, state = saved
+        stored = DialogueState.from_json(state)
+        if always or stored.turns > self.state.turns:
+            self.state, self.index = stored, saved_index or self.index
+            self.shopper_id, self._profile = shopper_id, None
 
     def save(self) -> None:
         """Store the dialogue state (after each turn), so a restarted or another worker continues the talk."""
