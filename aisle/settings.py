@@ -68,9 +68,10 @@ class Settings(BaseSettings):
     log_turns: bool = Field(default=True, description="Write one redacted JSON line per turn (see log_file).")
     log_file: Path | None = Field(default=None, description="Turn log file; default <data_dir>/logs/turns.jsonl.")
     embed_batch_size: int = 64
-    encoder_backend: Literal["torch", "onnx-int8"] = Field(
-        default="torch", description="torch, or onnx-int8 (the encoder exported to ONNX Runtime with int8 weights; "
-        "CPU only). A different backend is a different vector space: indexes are re-embedded.")
+    encoder_backend: Literal["torch", "onnx-int8", "static"] = Field(
+        default="torch", description="torch, onnx-int8 (the encoder exported to ONNX Runtime with int8 weights; "
+        "CPU only) or static (a Model2Vec static embedding distilled from the encoder: no transformer at encode "
+        "time, for very big catalogs). A different backend is a different vector space: indexes are re-embedded.")
     embed_text: Literal["full", "attributes", "short"] = Field(
         default="full", description="Product text the encoder reads: full (title, brand, category, description, "
         "attributes), attributes (all but the description) or short (title, brand, category).")
@@ -144,6 +145,9 @@ class Settings(BaseSettings):
         default=None, description="Copilot logins as 'user:password[,user2:password2]'.")
     ui_concurrency: int = Field(default=4, description="Chat turns Gradio's queue runs at once (as many as the batch "
                                 "of llm_workers decodes together: see BENCHMARKS, Load).")
+    ui_secret: str | None = Field(
+        default=None, description="Key that encrypts the shopper's session id in the browser's localStorage; set "
+        "it (and keep it) so a reload after a server restart continues the session. None: a new key per process.")
     ui_max_sessions: int = Field(default=1_000, description="Live chat sessions kept in memory (LRU).")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL (sqlite:///PATH, postgresql+psycopg://USER@HOST/DB); "

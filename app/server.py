@@ -38,5 +38,6 @@ def create_app(services: Services, log=print) -> FastAPI:
             log("copilot login (demo mode default): staff / aisle-demo; set AISLE_COPILOT_USERS in production")
     else:
         log("copilot disabled: production mode needs AISLE_COPILOT_USERS='user:password'")
-    shopper = build_shopper(agent, registry).queue(default_concurrency_limit=settings.ui_concurrency)
+    shopper = build_shopper(agent, registry, settings.ui_secret)
+    shopper = shopper.queue(default_concurrency_limit=settings.ui_concurrency)
     return gr.mount_gradio_app(app, shopper, path="")

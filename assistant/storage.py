@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
@@ -137,6 +137,15 @@ class Store:
             set_={"quantity": least(t.cart_items.c.quantity + statement.excluded.quantity, 99)})
         with self.engine.begin() as db:
             db.execute(statement)
+
+    def set_quantity(self, session_id: str, product_id: str, quantity: int) -> bool:
+        """Change a line's quantity (1-99; 0 removes it); False when the cart has no such line."""
+        if quantity <= 0:
+            return self.remove_from_cart(session_id, product_id)
+        c = t.cart_items.c
+        with self.engine.begin() as db:
+            return db.execute(update(t.cart_items).where(c.session_id == session_id, c.product_id == product_id)
+                              .values(quantity=min(int(quantity), 99))).rowcount > 0
 
     def remove_from_cart(self, session_id: str, product_id: str) -> bool:
         c = t.cart_items.c

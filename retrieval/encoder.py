@@ -14,6 +14,7 @@ from aisle.settings import Settings
 from retrieval.catalog.product import Product
 from retrieval.onnx_encoder import OnnxTransformer
 from retrieval.product_text import embedding_text
+from retrieval.static_encoder import StaticTransformer
 
 ONNX_BATCH = 16  # measured best for the int8 export on 2 cores (BENCHMARKS.md, indexing throughput)
 
@@ -22,6 +23,11 @@ ONNX_BATCH = 16  # measured best for the int8 export on 2 cores (BENCHMARKS.md, 
 def _load_onnx(path: str, cache_dir: str, max_seq_length: int) -> OnnxTransformer:
     model = _load(path, "cpu", max_seq_length)
     return OnnxTransformer(path, Path(cache_dir), model.tokenizer, model[0].auto_model)
+
+
+@lru_cache(maxsize=4)
+def _load_static(path: str, cache_dir: str) -> StaticTransformer:
+    return StaticTransformer(path, Path(cache_dir))
 
 
 @lru_cache(maxsize=4)
@@ -45,6 +51,10 @@ class Encoder:
         self.backend = settings.encoder_backend if self.device == "cpu" else "torch"
         self.onnx = (_load_onnx(settings.encoder_path, str(settings.cache_dir), settings.embed_max_seq_length)
                      if self.backend == "onnx-int8" else None)
+        self.static = (_load_static(settings.encoder_path, str(settings.cache_dir))
+                       if settings.encoder_backend == "static" else None)
+        if self.static is not None:
+            self.backend = "static"
 
     @property
     def model_id(self) -> str:
@@ -62,6 +72,8 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
+        if self.static is not None:
+            return self.static.dimension
         return int(self.model.get_sentence_embedding_dimension())
 
     def vocabulary_words(self) -> frozenset[str]:
@@ -73,6 +85,8 @@ class Encoder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.static is not None:
+            return self.static.encode(texts, self.settings.embed_max_seq_length)
         if self.onnx is not None:
             return self.onnx.encode(texts, self.settings.embed_max_seq_length, ONNX_BATCH)
         vectors = self.model.encode(
@@ -92,17 +106,21 @@ class Encoder:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        if self.onnx is not None:
+        if self.static is not None:  # no special tokens to drop
+            pairs = list(zip(self.static.encode(texts, self.settings.embed_max_seq_length),
+                             self.static.token_embeddings(texts, self.settings.embed_max_seq_length), strict=True))
+        elif self.onnx is not None:
             hidden = self.onnx.token_embeddings(texts, self.settings.embed_max_seq_length, ONNX_BATCH)
-            pairs = [(h.mean(axis=0), h) for h in hidden]
+            pairs = [(h.mean(axis=0), h[1:-1] if len(h) > 2 else h) for h in hidden]
         else:
             outputs = self.model.encode(texts, batch_size=self.settings.embed_batch_size, output_value=None,
                                         convert_to_numpy=False, show_progress_bar=False)
-            pairs = [(o["sentence_embedding"].float().cpu().numpy(), o["token_embeddings"].float().cpu().numpy())
-                     for o in outputs]
+            pairs = []
+            for o in outputs:
+                t = o["token_embeddings"].float().cpu().numpy()
+                pairs.append((o["sentence_embedding"].float().cpu().numpy(), t[1:-1] if len(t) > 2 else t))
         sentences, tokens = [], []
         for s, t in pairs:
             sentences.append(s / max(float(np.linalg.norm(s)), 1e-9))
-            t = t[1:-1] if len(t) > 2 else t
             tokens.append(t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9))
         return np.stack(sentences).astype(np.float32), [t.astype(np.float32) for t in tokens]

@@ -218,6 +218,12 @@ def test_any_colour_or_any_price_drops_that_constraint_and_keeps_the_rest():
     state.remember_search(cheaper, [("c1", 150.0)])
     cleared = state.next_search(SearchProductsArgs(clear=["price"], refine=True))
     assert cleared.filters.max_price is None and cleared.derived == frozenset()
+    stocked = searched("digital camera", [200, 300], in_stock=True, max_price=500)
+    for words in ("include out of stock too", "sold out ones are fine", "availability doesn't matter"):
+        name, args = state_guard(stocked, "search_products", {"in_stock": True, "refine": True}, words,
+                                 PRODUCT_TYPES)
+        request = stocked.next_search(SearchProductsArgs(**args))
+        assert name == "search_products" and not request.filters.in_stock and request.filters.max_price == 500, words
 
 
 def test_a_refinement_changes_only_what_the_message_speaks_of():

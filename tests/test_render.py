@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from assistant.dialogue.state import DialogueState
+from assistant.storage import CartLine
 from assistant.tools.results import Comparison, ComparisonRow, ProductCard
-from ui.render import cards_html, comparison_html
+from assistant.tools.schemas import SearchProductsArgs
+from ui.render import cards_html, cart_html, comparison_html, constraint_chips, constraints_html, parse_cart_event
 
 
 def _card(pid: str, title: str, price: float) -> ProductCard:
@@ -22,3 +25,31 @@ def test_comparison_table_highlights_differences_and_escapes_catalog_text():
 def test_cards_render_typed_cards():
     html = cards_html([_card("A", "Speaker A", 20.0)])
     assert "data-product-id='A'" in html and "$20.00" in html and "no rating" in html
+
+
+def test_constraint_chips_name_each_filter_and_what_removing_it_says():
+    state = DialogueState()
+    assert constraints_html(state) == "<div class='aisle-chips' data-chips='0'></div>"
+    request = state.next_search(SearchProductsArgs(query="bluetooth speaker", max_price=50, colour="black",
+                                                   exclude_brands=["<b>Sony</b>"], in_stock=True, min_rating=4))
+    state.remember_search(request, [("p1", 40.0)])
+    assert constraint_chips(state) == [("under $50", "any price"), ("not <b>Sony</b>", "any brand"),
+                                       ("black", "any colour"), ("4★ and up", "any rating"),
+                                       ("in stock", "include out of stock too")]
+    html = constraints_html(state)
+    assert "data-chips='5'" in html and "<b>" not in html and "&lt;b&gt;Sony" in html
+    assert html.count("data-say=") == 5 and "aria-label='Remove under $50'" in html
+    both = state.next_search(SearchProductsArgs(min_price=19.5, max_price=50, refine=True))
+    state.remember_search(both, [("p1", 40.0)])
+    assert constraint_chips(state)[0] == ("$19.50-$50", "any price")
+
+
+def test_cart_buttons_and_their_events():
+    html = cart_html([CartLine("P'1", "Speaker <i>", 12.5, 2)])
+    assert "data-total='25.00'" in html and "data-quantity='3'" in html and "data-quantity='1'" in html
+    assert "Speaker <i>" not in html and "P&#x27;1" in html
+    assert parse_cart_event("set:3:P1") == ("P1", 3)
+    assert parse_cart_event("set:0:P:with:colons") == ("P:with:colons", 0)
+    assert parse_cart_event("set:500:P1") == ("P1", 99) and parse_cart_event("set:-1:P1") == ("P1", 0)
+    for bad in ("", "set", "set:x:P1", "drop:1:P1", "set:2:"):
+        assert parse_cart_event(bad) is None

@@ -37,6 +37,18 @@ def test_sessions_feedback_and_handoffs_are_kept_apart(store_url):
     assert store.sessions()[0][:2] == ("s1", 1)
 
 
+def test_cart_quantities_are_changed_clamped_and_removed_per_session(store_url):
+    store = Store(store_url)
+    store.add_to_cart("s1", "P1", "Thing", 10.0, 1)
+    store.add_to_cart("s2", "P1", "Thing", 10.0, 1)
+    assert store.set_quantity("s1", "P1", 3)
+    assert [(x.quantity, x.subtotal) for x in store.cart("s1")] == [(3, 30.0)]
+    assert store.set_quantity("s1", "P1", 500) and store.cart("s1")[0].quantity == 99
+    assert not store.set_quantity("s1", "NOPE", 2) and len(store.cart("s1")) == 1
+    assert store.set_quantity("s1", "P1", 0) and store.cart("s1") == []
+    assert [x.quantity for x in store.cart("s2")] == [1]  # another shopper's line is untouched
+
+
 def test_profiles_events_orders_and_dialogue_state_round_trip(store_url):
     from assistant.storage import FeedbackEvent
 

@@ -183,3 +183,36 @@ def test_load_concurrent_sessions_stay_separate_and_error_free(server):
     assert result.errors == [] and result.leaks == [], (result.errors + result.leaks)[:10]
     assert summary["turns_done"] == sessions * turns
     assert result.wall_s < 60 * 30, summary  # bounded: 30 minutes for the whole load on 2 CPU cores
+
+
+def test_constraint_chips_cart_buttons_and_a_reload_keep_the_session(server, browser):
+    page = _shopper_page(server, browser)
+    _send(page, "bluetooth speaker under $60")
+    page.wait_for_selector("#constraints .aisle-chip[data-chip='under $60']", timeout=150_000)
+    _last_reply_settled(page)
+    prices = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => parseFloat(e.dataset.price))")
+    assert prices and all(p <= 60 for p in prices), prices
+    page.click("#constraints button[aria-label='Remove under $60']")  # the same as saying "any price"
+    page.wait_for_selector("#constraints .aisle-chips[data-chips='0']", timeout=150_000)
+    _last_reply_settled(page)
+    assert "any price" in page.locator("#chat").inner_text()
+    _send(page, "add the first one to my cart")
+    _last_reply_settled(page)
+    _send(page, "yes")
+    page.wait_for_selector("#cart .aisle-cart[data-items='1']", timeout=150_000)
+    one = float(page.eval_on_selector("#cart .aisle-cart", "e => e.dataset.total"))
+    page.click("#cart button[aria-label^='One more']")
+    page.wait_for_selector("#cart tr[data-quantity='2']", timeout=30_000)
+    assert float(page.eval_on_selector("#cart .aisle-cart", "e => e.dataset.total")) == pytest.approx(2 * one)
+    page.screenshot(path=str(ARTIFACTS / "shopper-cart.png"), full_page=True)
+    page.reload(wait_until="load")  # the same browser: its session comes back from the store
+    page.wait_for_selector("#cart tr[data-quantity='2']", timeout=60_000)
+    assert "bluetooth speaker under $60" in page.locator("#chat").inner_text()
+    page.click("#cart button[aria-label^='Remove']")
+    page.wait_for_selector("#cart .aisle-cart[data-items='0']", timeout=30_000)
+    other = browser.new_page()  # another browser (context) starts empty
+    other.goto(server, wait_until="load")
+    other.wait_for_selector("#cart .aisle-cart[data-items='0']", timeout=60_000)
+    assert "bluetooth speaker" not in other.locator("#chat").inner_text()
+    other.close()
+    page.close()

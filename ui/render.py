@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from assistant.dialogue.state import DialogueState
 from assistant.storage import CartLine
 from assistant.tools.results import Comparison, ProductCard
 
@@ -23,6 +24,11 @@ CSS = """
 .aisle-card .rate {margin-top:6px; margin-left:4px; font-size:12px; padding:2px 6px; border:1px solid #888;
   border-radius:6px; background:#f4f4f4; color:#111; cursor:pointer}
 .aisle-hidden {display:none !important}
+.aisle-chips {display:flex; flex-wrap:wrap; gap:6px; margin:4px 0}
+.aisle-chip {border:1px solid #666; border-radius:14px; padding:2px 4px 2px 10px; background:#eef3ff; color:#111;
+  font-size:13px}
+.aisle-chip button, .aisle-cart button {border:1px solid #666; border-radius:10px; background:#fff; color:#111;
+  cursor:pointer; font-size:12px; padding:0 6px; margin-left:4px}
 .aisle-card .more-like {margin-top:6px; font-size:12px; padding:2px 8px; border:1px solid #888; border-radius:6px;
   background:#f4f4f4; color:#111; cursor:pointer}
 """
@@ -35,6 +41,16 @@ RATE_JS = ("const box=document.querySelector('#card-event textarea, #card-event 
            "box.value=this.dataset.rating+':'+this.dataset.productId;"
            "box.dispatchEvent(new Event('input',{bubbles:true}));"
            "setTimeout(()=>document.querySelector('#card-event-send').click(),80);")
+
+# A chip's × says its phrase in the chat, as typing it would (the dialogue rules read "any price" and the like)
+SAY_JS = ("const box=document.querySelector('#message textarea');"
+          "box.value=this.dataset.say;box.dispatchEvent(new Event('input',{bubbles:true}));"
+          "setTimeout(()=>document.querySelector('#send').click(),80);")
+# a cart button is no chat turn: "<action>:<quantity>:<product id>" goes to a hidden box and button
+CART_JS = ("const box=document.querySelector('#cart-event textarea, #cart-event input');"
+           "box.value=this.dataset.action+':'+this.dataset.quantity+':'+this.dataset.productId;"
+           "box.dispatchEvent(new Event('input',{bubbles:true}));"
+           "setTimeout(()=>document.querySelector('#cart-event-send').click(),80);")
 
 
 def _e(value: Any) -> str:
@@ -77,16 +93,75 @@ def comparison_html(cards: list[ProductCard], comparison: Comparison) -> str:
             f"<thead><tr><th></th>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
+
+
+def _amount(value: float) -> str:
+    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+
+
+def constraint_chips(state: DialogueState) -> list[tuple[str, str]]:
+    """The running search's constraints as (chip label, what its × says): "under $50" -> "any price"."""
+    f, chips = state.filters, []
+    if f.min_price is not None and f.max_price is not None:
+        chips.append((f"{_amount(f.min_price)}-{_amount(f.max_price)}", "any price"))
+    elif f.max_price is not None:
+        chips.append((f"under {_amount(f.max_price)}", "any price"))
+    elif f.min_price is not None:
+        chips.append((f"over {_amount(f.min_price)}", "any price"))
+    if f.brands:
+        chips.append((", ".join(f.brands), "any brand"))
+    if f.exclude_brands:
+        chips.append(("not " + ", ".join(f.exclude_brands), "any brand"))
+    if f.colour:
+        chips.append((f.colour, "any colour"))
+    if f.min_rating is not None:
+        chips.append((f"{f.min_rating:g}★ and up", "any rating"))
+    if f.in_stock:
+        chips.append(("in stock", "include out of stock too"))
+    return chips
+
+
+def constraints_html(state: DialogueState) -> str:
+    """The running search and its removable constraints; × runs the search again without that one."""
+    if state.query is None:
+        return "<div class='aisle-chips' data-chips='0'></div>"
+    chips = constraint_chips(state)
+    parts = [f"<div class='aisle-chips' data-chips='{len(chips)}' aria-label='Active search'>"
+             f"<span class='aisle-chip query'>{_e(state.product_type or state.query)}</span>"]
+    for label, say in chips:
+        parts.append(f"<span class='aisle-chip' data-chip='{_e(label)}'>{_e(label)}<button type='button' "
+                     f"data-say='{_e(say)}' aria-label='Remove {_e(label)}' onclick=\"{SAY_JS}\">×</button></span>")
+    return "".join(parts) + "</div>"
+
+
 def cart_html(lines: list[CartLine]) -> str:
     if not lines:
         return "<div class='aisle-cart' data-items='0'>Your cart is empty.</div>"
-    def money(value: float | None) -> str:
-        return "-" if value is None else f"${value:,.2f}"
 
-    rows = "".join(f"<tr data-product-id='{_e(x.product_id)}'><td>{x.quantity} ×</td><td>{_e(x.title)}</td>"
-                   f"<td>{money(x.subtotal)}</td></tr>" for x in lines)
+    def button(action: str, quantity: int, line: CartLine, text: str, label: str) -> str:
+        return (f"<button type='button' data-action='{action}' data-quantity='{quantity}' "
+                f"data-product-id='{_e(line.product_id)}' aria-label='{label} {_e(line.title)}' "
+                f"onclick=\"{CART_JS}\">{text}</button>")
+
+    rows = "".join(
+        f"<tr data-product-id='{_e(x.product_id)}' data-quantity='{x.quantity}'><td>"
+        + button("set", x.quantity - 1, x, "−", "One less") + f" {x.quantity} "
+        + button("set", x.quantity + 1, x, "+", "One more")
+        + f"</td><td>{_e(x.title)}</td><td>{_money(x.subtotal)}</td><td>"
+        + button("set", 0, x, "Remove", "Remove") + "</td></tr>" for x in lines)
     total = sum(x.subtotal or 0 for x in lines)
-    return (f"<div class='aisle-cart' data-items='{len(lines)}'><table>{rows}"
-            f"<tr><th></th><th>Total</th><th>${total:,.2f}</th></tr></table></div>")
+    return (f"<div class='aisle-cart' data-items='{len(lines)}' data-total='{total:.2f}'><table>{rows}"
+            f"<tr><th></th><th>Total</th><th>${total:,.2f}</th><th></th></tr></table></div>")
+
+
+def parse_cart_event(event: str) -> tuple[str, int] | None:
+    """``"set:<quantity>:<product id>"`` from a cart button -> (product id, quantity 0-99); None when malformed."""
+    action, _, rest = (event or "").partition(":")
+    quantity, _, product_id = rest.partition(":")
+    if action != "set" or not product_id or not quantity.lstrip("-").isdigit():
+        return None
+    return product_id, max(0, min(int(quantity), 99))
 
 

@@ -435,9 +435,15 @@ _ANY_NAMES = {"price": "price", "budget": "price", "brand": "brand", "make": "br
               "color": "colour", "rating": "rating"}
 
 
+_ANY_STOCK = re.compile(r"\binclude (?:the )?(?:out[- ]of[- ]stock|sold[- ]out)|"
+                        r"\b(?:out[- ]of[- ]stock|sold[- ]out)(?: ones| items| products)? (?:is|are) (?:fine|ok)|"
+                        r"\b(?:stock|availability) (?:doesn'?t|does not) matter", re.I)
+
+
 def relaxations_asked(text: str) -> list[str]:
-    """The constraints a shopper asks to drop: "any colour is fine", "other brands", "price doesn't matter"."""
-    found = []
+    """The constraints a shopper asks to drop: "any colour is fine", "other brands", "price doesn't matter",
+    "include out of stock"."""
+    found = ["stock"] if _ANY_STOCK.search(text) else []
     for m in _ANY.finditer(text):
         word = next(g for g in m.groups() if g).lower()
         name = _ANY_NAMES[word]
