@@ -30,7 +30,7 @@ def create_app(services: Services, log=print) -> FastAPI:
 
     logins = settings.copilot_logins()
     if logins:
-        copilot = build_copilot(agent, registry, settings.index_name).queue(
+        copilot = build_copilot(agent, registry, settings.index_name, settings.turn_log_path).queue(
             default_concurrency_limit=settings.ui_concurrency)
         app = gr.mount_gradio_app(app, copilot, path="/copilot", auth=logins,
                                   auth_message="Aisle staff copilot: sign in")

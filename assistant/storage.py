@@ -199,6 +199,13 @@ class Store:
                               .order_by(last.desc()).limit(limit)).all()
         return [tuple(r) for r in rows]
 
+    def ratings(self, limit: int = 100_000) -> list[tuple[float, int]]:
+        """Every conversation's thumbs as (when, +1 or -1), newest first: the dashboard's thumbs-down rate."""
+        c = t.feedback.c
+        with self.engine.connect() as db:
+            rows = db.execute(select(c.created_at, c.rating).order_by(c.created_at.desc()).limit(limit)).all()
+        return [(float(r[0]), int(r[1])) for r in rows]
+
     def set_feedback(self, session_id: str, turn: int, rating: int) -> None:
         self._put(t.feedback, ("session_id", "turn"), session_id=session_id, turn=turn, rating=rating,
                   created_at=time.time())

@@ -218,6 +218,9 @@ def test_any_colour_or_any_price_drops_that_constraint_and_keeps_the_rest():
     state.remember_search(cheaper, [("c1", 150.0)])
     cleared = state.next_search(SearchProductsArgs(clear=["price"], refine=True))
     assert cleared.filters.max_price is None and cleared.derived == frozenset()
+    name, args = state_guard(state, "search_products", {"cheaper": True, "refine": True, "clear": ["price"]},
+                             "any price", PRODUCT_TYPES)
+    assert "cheaper" not in args and state.next_search(SearchProductsArgs(**args)).filters.max_price is None
     stocked = searched("digital camera", [200, 300], in_stock=True, max_price=500)
     for words in ("include out of stock too", "sold out ones are fine", "availability doesn't matter"):
         name, args = state_guard(stocked, "search_products", {"in_stock": True, "refine": True}, words,

@@ -7,6 +7,7 @@ staff see exactly the tools and facts a reply rests on before they approve it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,9 +15,11 @@ import gradio as gr
 from assistant.agent import ShoppingAgent
 from assistant.copilot import find_products as lookup_products
 from assistant.copilot import suggest_reply
+from assistant.dashboard import read_turn_log, summarize
 from assistant.storage import Store
 from assistant.tools.schemas import POLICY_TOPICS
 from assistant.tools.shop_tools import policies
+from ui.dashboard_view import dashboard_html, dashboard_plot
 from ui.render import CSS, cards_html
 from ui.sessions import SessionRegistry
 
@@ -30,8 +33,14 @@ def _transcript(store: Store, session_id: str | None) -> list[dict[str, str]]:
     return out
 
 
-def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | None) -> gr.Blocks:
+def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | None,
+                  turn_log: Path | None = None) -> gr.Blocks:
     store = registry.store
+
+    def dashboard() -> tuple[Any, str]:
+        records, skipped = read_turn_log(turn_log)
+        board = summarize(records, store.ratings(), skipped_lines=skipped)
+        return dashboard_plot(board), dashboard_html(board)
 
     def conversations() -> gr.Dropdown:
         rows = store.sessions(50)
@@ -104,6 +113,11 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
             order_out = gr.Markdown()
             topic = gr.Dropdown(list(POLICY_TOPICS), label="Policy")
             policy_out = gr.Markdown()
+        with gr.Tab("Dashboard"):
+            board_btn = gr.Button("Refresh dashboard", size="sm", elem_id="dashboard-refresh")
+            board_plot = gr.Plot(label="Over time", elem_id="dashboard-plot")
+            board_html = gr.HTML(elem_id="dashboard")
+        board_btn.click(dashboard, None, [board_plot, board_html])
         refresh.click(conversations, None, conversation)
         demo.load(conversations, None, conversation)
         conversation.change(lambda sid: _transcript(store, sid), conversation, transcript)

@@ -99,8 +99,9 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry, secret: str |
         return cart_html(session.store.cart(session.session_id))
 
     def load_page(browser_id: str, request: gr.Request) -> tuple[Any, ...]:
-        """A new browser gets its id; a known one gets its conversation, cart and constraints back."""
-        browser_id = browser_id or uuid.uuid4().hex
+        """A new browser keeps this connection's session id (a turn sent before this ran used it too); a known
+        one gets its conversation, cart and constraints back."""
+        browser_id = browser_id or request.session_hash or uuid.uuid4().hex
         session = session_of(browser_id, request)
         stored = session.store.turns(session.session_id)
         history = [m for t in stored for m in ({"role": "user", "content": t["user"]},

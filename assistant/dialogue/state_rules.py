@@ -351,6 +351,8 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
     dropped = relaxations_asked(text)
     if dropped and state.query is not None and not types.of_text(parsed.query):
         cleared_keys = {key for name in dropped for key in CLEARED[name]}  # filter names = argument names
+        if "price" in dropped:
+            cleared_keys.add("cheaper")  # "any price" is no request for cheaper ones ("price" reads as a price cue)
         args = {**{k: v for k, v in args.items() if k not in cleared_keys}, "refine": True,
                 "clear": sorted(set(parsed.clear) | set(dropped))}
         parsed = SearchProductsArgs(**args)
