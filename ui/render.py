@@ -15,7 +15,7 @@ CSS = """
 .aisle-card {border:1px solid #ddd; border-radius:8px; padding:10px; width:220px; background:#fff}
 .aisle-card h4 {margin:0 0 6px 0; font-size:14px}
 .aisle-card .price {font-weight:bold; font-size:16px}
-.aisle-card .why {color:#2a7; font-size:12px}
+.aisle-card .why {color:#146c43; font-size:12px}
 .aisle-card img {max-width:100%; max-height:120px}
 .aisle-cart td, .aisle-cart th {padding:2px 8px}
 .aisle-compare {border-collapse:collapse; margin-bottom:10px}
@@ -24,6 +24,11 @@ CSS = """
 .aisle-card .rate {margin-top:6px; margin-left:4px; font-size:12px; padding:2px 6px; border:1px solid #888;
   border-radius:6px; background:#f4f4f4; color:#111; cursor:pointer}
 .aisle-hidden {display:none !important}
+/* contrast at least 4.5:1 (axe-core, tests/test_ui.py): Gradio's orange primary and subdued text are lighter */
+button.primary {background:#c2410c !important; border-color:#c2410c !important; color:#fff !important}
+button[role=tab].selected {color:#9a3412 !important}
+input.subdued {color:#555 !important}
+footer a, footer button, .built-with, .settings, .run-history {color:#444 !important}
 .aisle-chips {display:flex; flex-wrap:wrap; gap:6px; margin:4px 0}
 .aisle-chip {border:1px solid #666; border-radius:14px; padding:2px 4px 2px 10px; background:#eef3ff; color:#111;
   font-size:13px}

@@ -117,7 +117,8 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry, secret: str |
         browser_id = gr.BrowserState("", storage_key="aisle-shopper", secret=secret)
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=420, elem_id="chat", feedback_options=("Like", "Dislike"))
+                chatbot = gr.Chatbot(label="Chat", height=420, elem_id="chat", feedback_options=("Like", "Dislike"),
+                                     buttons=["copy"])  # no "share" (Hugging Face Spaces; an unlabeled icon)
                 with gr.Row():
                     box = gr.Textbox(placeholder="e.g. quiet bluetooth speaker under $50, black", show_label=False,
                                      scale=5, elem_id="message", max_lines=4)
