@@ -77,6 +77,7 @@ class DenseSearch:
         self._path = path if path.exists() else None
         self._matrix: np.ndarray | None = None
         self._ids: np.ndarray | None = None
+        self._row_of: dict[str, int] | None = None  # product id -> row, for the over-fetch's membership test
         self._lock = threading.Lock()
         self.last_plan: Plan | None = None
 
@@ -94,6 +95,12 @@ class DenseSearch:
                 self._matrix, self._ids = matrix, ids
             return self._matrix, self._ids
 
+    def _rows_by_id(self, ids: np.ndarray) -> dict[str, int]:
+        with self._lock:
+            if self._row_of is None:
+                self._row_of = {str(pid): row for row, pid in enumerate(ids.tolist())}
+            return self._row_of
+
     def search(self, vector: np.ndarray, filters: SearchFilters | None = None, k: int = 100) -> list[DenseHit]:
         filters = filters or SearchFilters()
         if filters.chroma_where() is None:
@@ -108,10 +115,13 @@ class DenseSearch:
         self.last_plan = plan
         if plan == "empty":
             return []
-        if plan == "overfetch":
-            allowed = set(ids[rows].tolist())
+        if plan == "overfetch":  # a boolean mask over rows: no per-query set of the (many) allowed ids
+            allowed = np.zeros(len(ids), dtype=bool)
+            allowed[rows] = True
+            row_of = self._rows_by_id(ids)
             fetch = self.planner.fetch_size(k, len(rows), len(ids))
-            kept = [h for h in self.vectors.search(vector, None, fetch) if h.product_id in allowed][:k]
+            kept = [h for h in self.vectors.search(vector, None, fetch)
+                    if (row := row_of.get(h.product_id)) is not None and allowed[row]][:k]
             if len(kept) >= min(k, len(rows)):
                 return kept
             self.last_plan = "exact"
