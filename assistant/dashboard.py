@@ -26,8 +26,8 @@ SEARCH_TOOLS = ("search_products",)
 class HourStats:
     hour: datetime
     turns: int
-    p50_ms: float
-    p95_ms: float
+    p50_ms: float | None  # None: no turn that hour (only thumbs)
+    p95_ms: float | None
     tool_error_rate: float | None  # None: no tool ran that hour
     zero_result_rate: float | None  # None: no search ran
     thumbs_down_rate: float | None  # None: nothing rated
@@ -113,7 +113,7 @@ def summarize(records: Iterable[TurnLogRecord], ratings: Iterable[tuple[float, i
     for hour in sorted(set(by_hour) | set(thumbs)):
         turns = by_hour.get(hour, [])
         f = _figures(turns, thumbs.get(hour, []))
-        hours.append(HourStats(hour, len(turns), f["p50_ms"] or 0.0, f["p95_ms"] or 0.0, f["tool_error_rate"],
+        hours.append(HourStats(hour, len(turns), f["p50_ms"], f["p95_ms"], f["tool_error_rate"],
                                f["zero_result_rate"], f["thumbs_down_rate"]))
     searches = [s for r in records for s in _searches(r)]
     overall = _figures(records, [r for _, r in ratings])

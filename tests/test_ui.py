@@ -66,6 +66,14 @@ def _last_reply_settled(page, timeout_s: float = 150) -> str:
     raise AssertionError(f"no settled reply; last: {last!r}")
 
 
+def _copilot_login(page, server, password: str = "aisle-demo") -> None:
+    page.goto(server + "/copilot/", wait_until="load")
+    page.wait_for_selector("input[type=password]", timeout=60_000)
+    page.fill("input[type=text]", "staff")
+    page.fill("input[type=password]", password)
+    page.keyboard.press("Enter")
+
+
 def test_shopper_finds_products_within_limit_and_confirms_cart(server, browser):
     page = _shopper_page(server, browser)
     _send(page, "bluetooth speaker under $80 in stock only")
@@ -123,11 +131,7 @@ def test_more_like_this_on_a_card_shows_similar_products_with_reasons(server, br
 def test_copilot_login_and_suggested_reply(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(server + "/copilot/", wait_until="load")
-    page.wait_for_selector("input[type=password]", timeout=60_000)
-    page.fill("input[type=text]", "staff")
-    page.fill("input[type=password]", "wrong")
-    page.keyboard.press("Enter")
+    _copilot_login(page, server, "wrong")
     page.wait_for_timeout(1500)
     assert page.locator("#suggest").count() == 0  # a wrong password does not get in
     page.wait_for_selector("input[type=password]", timeout=30_000)
@@ -247,11 +251,7 @@ def test_both_views_pass_axe_at_desktop_and_phone_width(server, browser, width, 
     assert "cheapest first" in page.locator("#chat").inner_text()
     shopper = _serious(page)
     page.screenshot(path=str(ARTIFACTS / f"shopper-{name}.png"), full_page=True)
-    page.goto(server + "/copilot/", wait_until="load")
-    page.wait_for_selector("input[type=password]", timeout=60_000)
-    page.fill("input[type=text]", "staff")
-    page.fill("input[type=password]", "aisle-demo")
-    page.keyboard.press("Enter")
+    _copilot_login(page, server)
     page.wait_for_selector("#suggest", timeout=60_000)
     page.get_by_role("tab", name="Dashboard").click()
     page.click("#dashboard-refresh")

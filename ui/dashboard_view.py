@@ -22,8 +22,9 @@ def dashboard_plot(board: Dashboard):
     hours = [h.hour for h in board.hours]
     axes[0].bar(hours, [h.turns for h in board.hours], width=0.03, color="#3465a4")
     axes[0].set_ylabel("turns / hour")
-    axes[1].plot(hours, [h.p50_ms / 1000 for h in board.hours], "o-", label="p50")
-    axes[1].plot(hours, [h.p95_ms / 1000 for h in board.hours], "s--", label="p95")
+    timed = [h for h in board.hours if h.p50_ms is not None]  # an hour with thumbs only has no latency
+    axes[1].plot([h.hour for h in timed], [h.p50_ms / 1000 for h in timed], "o-", label="p50")
+    axes[1].plot([h.hour for h in timed], [(h.p95_ms or 0) / 1000 for h in timed], "s--", label="p95")
     axes[1].set_ylabel("turn latency (s)")
     axes[1].legend(loc="upper left")
     for name, label in (("tool_error_rate", "tool errors"), ("zero_result_rate", "searches with no result"),

@@ -37,26 +37,23 @@ footer a, footer button, .built-with, .settings, .run-history {color:#444 !impor
 .aisle-card .more-like {margin-top:6px; font-size:12px; padding:2px 8px; border:1px solid #888; border-radius:6px;
   background:#f4f4f4; color:#111; cursor:pointer}
 """
-# "More like this" on a card asks in the chat, as typing it would: the same turn, history and state
-MORE_LIKE_JS = ("const box=document.querySelector('#message textarea');"
-                "box.value='More like '+this.dataset.productId;box.dispatchEvent(new Event('input',{bubbles:true}));"
-                "setTimeout(()=>document.querySelector('#send').click(),80);")
-# a thumb on a card is no chat turn: it fills a hidden box and presses a hidden button, which records the signal
-RATE_JS = ("const box=document.querySelector('#card-event textarea, #card-event input');"
-           "box.value=this.dataset.rating+':'+this.dataset.productId;"
-           "box.dispatchEvent(new Event('input',{bubbles:true}));"
-           "setTimeout(()=>document.querySelector('#card-event-send').click(),80);")
 
-# A chip's × says its phrase in the chat, as typing it would (the dialogue rules read "any price" and the like)
-SAY_JS = ("const box=document.querySelector('#message textarea');"
-          "box.value=this.dataset.say;box.dispatchEvent(new Event('input',{bubbles:true}));"
-          "setTimeout(()=>document.querySelector('#send').click(),80);")
-# a cart button is no chat turn: "<action>:<quantity>:<product id>" goes to a hidden box and button
-CART_JS = ("const box=document.querySelector('#cart-event textarea, #cart-event input');"
-           "box.value=this.dataset.action+':'+this.dataset.quantity+':'+this.dataset.productId;"
-           "box.dispatchEvent(new Event('input',{bubbles:true}));"
-           "setTimeout(()=>document.querySelector('#cart-event-send').click(),80);")
 
+def _fill_and_press(box: str, button: str, value: str) -> str:
+    """The onclick of a button that puts ``value`` (a JS expression over ``this.dataset``) into a Gradio box and
+    presses a Gradio button, as a person would."""
+    return (f"const box=document.querySelector('{box} textarea, {box} input');box.value={value};"
+            "box.dispatchEvent(new Event('input',{bubbles:true}));"
+            f"setTimeout(()=>document.querySelector('{button}').click(),80);")
+
+
+# "More like this" and a chip's × say their phrase in the chat, as typing it would: the same turn, history and
+# state (the dialogue rules read "any price" and the like)
+SAY_JS = _fill_and_press("#message", "#send", "this.dataset.say")
+# a thumb on a card or a cart button is no chat turn: it fills a hidden box and presses a hidden button
+RATE_JS = _fill_and_press("#card-event", "#card-event-send", "this.dataset.rating+':'+this.dataset.productId")
+CART_JS = _fill_and_press("#cart-event", "#cart-event-send",
+                          "this.dataset.action+':'+this.dataset.quantity+':'+this.dataset.productId")
 
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
@@ -78,8 +75,8 @@ def cards_html(cards: list[ProductCard]) -> str:
             f"<div class='aisle-card' data-product-id='{_e(c.id)}' data-price='{_e(c.price)}'>{image}"
             f"<h4>{_e(position)}{_e(c.title)}</h4><div class='price'>{_e(c.display_price)}</div>"
             f"<div>{_e(rating)} · {_e(c.stock)}</div><ul>{specs}</ul>{why}"
-            f"<button type='button' class='more-like' data-product-id='{_e(c.id)}' "
-            f"aria-label='More like {_e(c.title)}' onclick=\"{MORE_LIKE_JS}\">More like this</button>"
+            f"<button type='button' class='more-like' data-product-id='{_e(c.id)}' data-say='More like {_e(c.id)}' "
+            f"aria-label='More like {_e(c.title)}' onclick=\"{SAY_JS}\">More like this</button>"
             + "".join(f"<button type='button' class='rate' data-rating='{r}' data-product-id='{_e(c.id)}' "
                       f"aria-label='{label} {_e(c.title)}' onclick=\"{RATE_JS}\">{icon}</button>"
                       for r, label, icon in (("up", "I like", "Like"), ("down", "Not for me:", "Dislike")))
