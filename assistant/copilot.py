@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from assistant.agent import ShoppingAgent
 from assistant.answers.product_facts import card
+from assistant.dialogue.state_rules import NOT_UNDERSTOOD
 from assistant.events import TurnResult
 from assistant.session import ShopSession
+from assistant.storage import CartLine, Order, Store
 from assistant.tools.results import ProductCard, ToolResult
 from retrieval.filters import SearchFilters
 
@@ -55,3 +57,64 @@ def suggest_reply(agent: ShoppingAgent, session: ShopSession, customer_text: str
     """A reply for staff to edit and approve; nothing is sent to the customer from here."""
     result = agent.turn(session, customer_text)
     return Suggestion(result.reply, facts_markdown(result.artifacts), result)
+
+
+COPILOT_PREFIX = "copilot:"  # the copilot's own sessions (suggestions) are no shopper conversation
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One shopper conversation in the staff queue: newest first; handed-off and unanswered ones stand out."""
+
+    session_id: str
+    turns: int
+    last_at: float
+    last_message: str
+    handed_off: str | None   # the hand-off reason, when staff or the shopper asked for a human
+    unanswered: bool         # the last turn got no answer: not understood, or a thumbs-down on it
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.handed_off is not None or self.unanswered
+
+
+def conversation_queue(store: Store, limit: int = 50) -> list[QueueEntry]:
+    """The shopper conversations, most recent activity first."""
+    handoffs = {sid: reason for sid, reason, _ in store.handoffs()}
+    out = []
+    for sid, n, last in store.sessions(limit + 20):
+        if sid.startswith(COPILOT_PREFIX):
+            continue
+        turns = store.turns(sid)
+        final = turns[-1] if turns else None
+        thumbs = store.feedback(sid)
+        unanswered = final is not None and (final["reply"] == NOT_UNDERSTOOD or thumbs.get(final["turn"]) == -1
+                                            or not final["reply"].strip())
+        out.append(QueueEntry(sid, int(n), float(last), final["user"] if final else "", handoffs.get(sid),
+                              unanswered))
+    return out[:limit]
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """What staff see on opening a conversation: the cart, and orders the shopper verified (number + e-mail) in it."""
+
+    cart: list[CartLine]
+    orders: list[Order]
+
+
+def verified_orders(store: Store, session_id: str) -> list[Order]:
+    """Orders looked up in the conversation with a matching number and e-mail (the shopper's own verification)."""
+    found: dict[str, Order] = {}
+    for turn in store.turns(session_id):
+        for call in turn["tool_calls"]:
+            args = call.get("args") or {}
+            if call.get("name") == "order_status" and isinstance(args, dict):
+                order = store.order(str(args.get("order_id") or ""), str(args.get("email") or ""))
+                if order is not None:
+                    found[order.order_id] = order
+    return list(found.values())
+
+
+def open_conversation(store: Store, session_id: str) -> ConversationView:
+    return ConversationView(store.cart(session_id), verified_orders(store, session_id))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.tools.results import Comparison, ProductCard, ToolResult
+from assistant.answers.replies import recovery_offers
+from assistant.tools.results import Comparison, ProductCard, RecoveryOffer, ToolResult
 
 
 @dataclass
@@ -29,6 +30,12 @@ class TurnResult:
     def comparison(self) -> Comparison | None:
         """The side-by-side table when this turn's last result was a comparison."""
         return self.artifacts[-1].comparison if self.artifacts else None
+
+    @property
+    def recovery(self) -> list[RecoveryOffer]:
+        """After a search with zero results: the ways out to offer (empty otherwise)."""
+        searches = [a for a in self.artifacts if a.tool == "search_products"]
+        return recovery_offers(searches[-1]) if searches else []
 
     @property
     def cards(self) -> list[ProductCard]:

@@ -228,6 +228,15 @@ class Store:
                               .where(c.session_id == session_id).order_by(c.created_at)).all()
         return [{"customer": r[0], "suggested": r[1], "final": r[2], "staff": r[3]} for r in rows]
 
+    def all_approvals(self, limit: int = 100_000) -> list[dict]:
+        """Every approved reply, oldest first, with its conversation: staff edits are training signal."""
+        c = t.approvals.c
+        with self.engine.connect() as db:
+            rows = db.execute(select(c.session_id, c.customer_text, c.suggested, c.final, c.staff, c.created_at)
+                              .order_by(c.created_at).limit(limit)).all()
+        return [{"session": r[0], "customer": r[1], "suggested": r[2], "final": r[3], "staff": r[4],
+                 "at": float(r[5])} for r in rows]
+
     def hand_off(self, session_id: str, reason: str) -> None:
         self._put(t.handoffs, ("session_id",), session_id=session_id, reason=reason, created_at=time.time())
 

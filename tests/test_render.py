@@ -53,3 +53,37 @@ def test_cart_buttons_and_their_events():
     assert parse_cart_event("set:500:P1") == ("P1", 99) and parse_cart_event("set:-1:P1") == ("P1", 0)
     for bad in ("", "set", "set:x:P1", "drop:1:P1", "set:2:"):
         assert parse_cart_event(bad) is None
+
+
+def test_compare_ticks_appear_only_with_two_numbered_cards_and_every_card_has_its_actions():
+    numbered = [ProductCard(i, f"P{i}", f"Speaker {i}", "B", "Audio", 10.0 * i, f"${10 * i}.00", None, None, True,
+                            "in stock") for i in (1, 2, 3)]
+    html = cards_html(numbered)
+    assert html.count("class='compare-pick'") == 3 and "compare-selected" in html
+    assert "data-say='Tell me about P2'" in html and "data-say='Add P3 to my cart'" in html
+    single = cards_html([_card("A", "Speaker A", 20.0)])
+    assert "compare-pick" not in single and "compare-selected" not in single
+    assert "data-say='Add A to my cart'" in single
+
+
+def test_zero_results_offer_the_relaxed_search_then_each_other_filter_as_buttons():
+    from assistant.events import TurnResult
+    from assistant.tools.results import SearchEcho, ToolResult
+    from retrieval.filters import SearchFilters
+    from ui.render import suggestions_html
+
+    filters = SearchFilters(max_price=5, colour="blue", brands=["Sony"])
+    empty = ToolResult("search_products", "empty", "none", [_card("A", "Speaker A", 20.0)],
+                       search=SearchEcho("speaker", filters, "max_price"))
+    offers = TurnResult("t", artifacts=[empty]).recovery
+    assert [(o.label, o.say) for o in offers] == [("Search without the $5 price limit", "yes"),
+                                                   ("Without the brand Sony", "any brand"),
+                                                   ("Without the colour blue", "any colour")]
+    html = suggestions_html(offers)
+    assert "data-offers='3'" in html and "data-say='yes'" in html
+    nothing_close = ToolResult("search_products", "empty", "none", [], search=SearchEcho("speaker", filters))
+    assert [o.say for o in TurnResult("t", artifacts=[nothing_close]).recovery] == ["any price", "any brand",
+                                                                                     "any colour"]
+    found = ToolResult("search_products", "ok", "5", [_card("A", "Speaker A", 20.0)],
+                       search=SearchEcho("speaker", filters))
+    assert TurnResult("t", artifacts=[found]).recovery == [] and suggestions_html([]) == ""

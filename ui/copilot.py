@@ -7,20 +7,21 @@ staff see exactly the tools and facts a reply rests on before they approve it.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.agent import ShoppingAgent
+from assistant.copilot import COPILOT_PREFIX, conversation_queue, open_conversation, suggest_reply
 from assistant.copilot import find_products as lookup_products
-from assistant.copilot import suggest_reply
 from assistant.dashboard import read_turn_log, summarize
 from assistant.storage import Store
 from assistant.tools.schemas import POLICY_TOPICS
 from assistant.tools.shop_tools import policies
 from ui.dashboard_view import dashboard_html, dashboard_plot
-from ui.render import CSS, cards_html
+from ui.render import CSS, cards_html, cart_html, orders_html, queue_html
 from ui.sessions import SessionRegistry
 
 
@@ -42,9 +43,22 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
         board = summarize(records, store.ratings(), skipped_lines=skipped)
         return dashboard_plot(board), dashboard_html(board)
 
+    def queue() -> str:
+        return queue_html(conversation_queue(store), time.time())
+
+    def choices() -> list[tuple[str, str]]:
+        return [(f"{e.session_id[:12]}… ({e.turns} turns)", e.session_id) for e in conversation_queue(store)]
+
     def conversations() -> gr.Dropdown:
-        rows = store.sessions(50)
-        return gr.Dropdown(choices=[(f"{sid[:12]}… ({n} turns)", sid) for sid, n, _ in rows], value=None)
+        return gr.Dropdown(choices=choices(), value=None)
+
+    def open_one(session_id: str | None) -> tuple[Any, ...]:
+        """A conversation opened from the queue or the list: its transcript, the shopper's cart and verified orders."""
+        if not session_id or session_id.startswith(COPILOT_PREFIX):
+            return gr.update(), [], cart_html([], editable=False), orders_html([])
+        view = open_conversation(store, session_id)
+        return (gr.update(choices=choices(), value=session_id),
+                _transcript(store, session_id), cart_html(view.cart, editable=False), orders_html(view.orders))
 
     def suggest(conversation: str | None, customer_text: str) -> tuple[str, str, str, Any]:
         key = f"copilot:{conversation or 'pasted'}"
@@ -83,10 +97,19 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
         gr.HTML(f"<style>{CSS}</style>")
         gr.Markdown("## Aisle copilot")
         with gr.Tab("Suggest a reply"):
+            queue_view = gr.HTML(elem_id="queue")
+            opened = gr.Textbox(elem_id="open-conversation", elem_classes=["aisle-hidden"], show_label=False)
+            opened_send = gr.Button("open", elem_id="open-conversation-send", elem_classes=["aisle-hidden"])
             with gr.Row():
                 conversation = gr.Dropdown(label="Customer conversation", choices=[], elem_id="conversation")
                 refresh = gr.Button("Refresh list", size="sm")
-            transcript = gr.Chatbot(label="Conversation so far", height=220)
+            with gr.Row():
+                transcript = gr.Chatbot(label="Conversation so far", height=220, scale=3)
+                with gr.Column(scale=2):
+                    gr.Markdown("**Shopper's cart**")
+                    shopper_cart = gr.HTML(cart_html([], editable=False), elem_id="shopper-cart")
+                    gr.Markdown("**Verified orders**")
+                    shopper_orders = gr.HTML(orders_html([]), elem_id="shopper-orders")
             customer = gr.Textbox(label="Customer message (paste or type)", elem_id="customer-message")
             suggest_btn = gr.Button("Suggest reply", variant="primary", elem_id="suggest")
             suggestion = gr.Textbox(label="Suggested reply (edit before approving)", lines=3, interactive=True,
@@ -118,9 +141,12 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
             board_plot = gr.Plot(label="Over time", elem_id="dashboard-plot")
             board_html = gr.HTML(elem_id="dashboard")
         board_btn.click(dashboard, None, [board_plot, board_html])
-        refresh.click(conversations, None, conversation)
-        demo.load(conversations, None, conversation)
-        conversation.change(lambda sid: _transcript(store, sid), conversation, transcript)
+        refresh.click(conversations, None, conversation).then(queue, None, queue_view)
+        demo.load(conversations, None, conversation).then(queue, None, queue_view)
+        gr.Timer(5).tick(queue, None, queue_view)  # live: new and handed-off conversations appear on their own
+        view = [conversation, transcript, shopper_cart, shopper_orders]
+        conversation.input(open_one, conversation, view)
+        opened_send.click(open_one, opened, view)
         suggest_btn.click(suggest, [conversation, customer], [suggestion, facts, cards, meta]).then(
             lambda s: s, suggestion, original)
         approve_btn.click(approve, [conversation, customer, original, suggestion], status)

@@ -16,7 +16,7 @@ import gradio as gr
 
 from assistant.agent import ShoppingAgent
 from assistant.events import Done, Failed, Replaced, Token, ToolCalled
-from ui.render import CSS, cards_html, cart_html, comparison_html, constraints_html, parse_cart_event
+from ui.render import CSS, cards_html, cart_html, comparison_html, constraints_html, parse_cart_event, suggestions_html
 from ui.sessions import SessionRegistry
 
 CHIPS = {"Under $50": "under $50 please", "In stock only": "only in stock ones",
@@ -33,7 +33,8 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry, secret: str |
     def respond(message: str, history: list[dict], turns: list[int], browser_id: str, request: gr.Request
                 ) -> Iterator[tuple[Any, ...]]:
         session = session_of(browser_id, request)
-        history = [*history, {"role": "user", "content": message or ""}, {"role": "assistant", "content": ""}]
+        # the reply's place shows a step at once (Enter -> something visible), then the tool being run, then tokens
+        history = [*history, {"role": "user", "content": message or ""}, {"role": "assistant", "content": "Thinking…"}]
         cards = gr.update()
         yield "", history, cards, gr.update(), turns, gr.update()
         for event in agent.stream_turn(session, message):
@@ -49,9 +50,12 @@ def build_shopper(agent: ShoppingAgent, registry: SessionRegistry, secret: str |
             elif isinstance(event, Done):
                 result = event.result
                 history[-1]["content"] = result.reply
+                offers = suggestions_html(result.recovery)
                 if result.cards:
                     table = comparison_html(result.cards, result.comparison) if result.comparison else ""
-                    cards = table + cards_html(result.cards)
+                    cards = offers + table + cards_html(result.cards)
+                elif offers:
+                    cards = offers + cards_html([])
                 turns = [*turns, result.turn]
                 yield ("", history, cards, cart_html(session.store.cart(session.session_id)), turns,
                        constraints_html(session.state))

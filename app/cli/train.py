@@ -172,3 +172,18 @@ def export_agent(
     except (ExportError, FileNotFoundError) as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
+
+
+@export_app.command("staff-edits")
+def export_staff_edits(
+    out_path: Annotated[Path, typer.Option("--out", help="JSONL file to write.")] = Path("artifacts/staff_edits.jsonl"),
+    edited_only: Annotated[bool, typer.Option(help="Only replies staff changed before approving.")] = False,
+) -> None:
+    """Write the copilot approvals as preference pairs (staff's reply chosen, the suggestion rejected), with the
+    conversation each answered: training signal for the agent's reply step."""
+    from finetune.agent.staff_edits import staff_edits, write_staff_edits
+
+    edits = staff_edits(services().store, edited_only=edited_only)
+    n = write_staff_edits(edits, out_path)
+    changed = sum(e.edited for e in edits)
+    out.print(f"[green]wrote {out_path}[/]: {n} approved replies, {changed} edited by staff")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.tools.results import SearchEcho, ToolResult
+from assistant.tools.results import RecoveryOffer, SearchEcho, ToolResult
 from assistant.tools.shown_superlative import implied_property
 
 # Tools whose result text is the reply; the model phrases only the product-facing ones.
@@ -75,6 +75,30 @@ def empty_search_reply(a: ToolResult) -> str:
     what = _relaxed_phrase(search.relaxed, search.applied, list(search.derived))
     return (f"{asked} {what[0].upper() + what[1:]} ruled everything out. Closest matches without it: "
             f"{top.title} at {top.display_price} and the others listed. Say yes to keep searching without it.")
+
+
+# what a shopper says to drop a filter (the dialogue rules read these: state_rules.relaxations_asked)
+_DROP_SAYS = {"max_price": "any price", "min_price": "any price", "brands": "any brand", "exclude_brands": "any brand",
+              "colour": "any colour", "min_rating": "any rating", "in_stock": "include out of stock too"}
+
+
+def recovery_offers(a: ToolResult) -> list[RecoveryOffer]:
+    """Zero results: the relaxed search on offer (a "yes" runs it), then each other filter the shopper can drop,
+    as buttons say them. Empty for a search that found something."""
+    if a.status != "empty" or a.search is None:
+        return []
+    search, offers, says = a.search, [], set()
+    if search.relaxed and a.products:
+        what = _relaxed_phrase(search.relaxed, search.applied, list(search.derived))
+        offers.append(RecoveryOffer(f"Search without {what}", "yes"))
+        says.add(_DROP_SAYS.get(search.relaxed))
+    for name in search.applied:
+        say = _DROP_SAYS.get(name)
+        if say is None or say in says:
+            continue
+        says.add(say)
+        offers.append(RecoveryOffer(f"Without {_relaxed_phrase(name, search.applied, list(search.derived))}", say))
+    return offers
 
 
 def search_reply(a: ToolResult, variant: int = 0) -> str:

@@ -41,6 +41,15 @@ class ProductCard:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RecoveryOffer:
+    """One way out of zero results, as the shopper would say it: label "Search without the $5 price limit",
+    say "yes" (the pending relaxed search) or "any colour"."""
+
+    label: str
+    say: str
+
+
 SORT_WORDS = {"price_asc": "cheapest first", "price_desc": "most expensive first", "rating_desc": "best rated first"}
 
 
