@@ -73,10 +73,6 @@ class QueueEntry:
     handed_off: str | None   # the hand-off reason, when staff or the shopper asked for a human
     unanswered: bool         # the last turn got no answer: not understood, or a thumbs-down on it
 
-    @property
-    def needs_attention(self) -> bool:
-        return self.handed_off is not None or self.unanswered
-
 
 def conversation_queue(store: Store, limit: int = 50) -> list[QueueEntry]:
     """The shopper conversations, most recent activity first."""

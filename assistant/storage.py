@@ -186,10 +186,10 @@ class Store:
     def turns(self, session_id: str) -> list[dict]:
         c = t.turns.c
         with self.engine.connect() as db:
-            rows = db.execute(select(c.turn, c.user_text, c.reply, c.tool_calls, c.products, c.grounded)
+            rows = db.execute(select(c.turn, c.user_text, c.reply, c.tool_calls, c.products, c.grounded, c.created_at)
                               .where(c.session_id == session_id).order_by(c.turn)).all()
         return [{"turn": r[0], "user": r[1], "reply": r[2], "tool_calls": json.loads(r[3]),
-                 "products": json.loads(r[4]), "grounded": bool(r[5])} for r in rows]
+                 "products": json.loads(r[4]), "grounded": bool(r[5]), "at": float(r[6])} for r in rows]
 
     def sessions(self, limit: int = 50) -> list[tuple[str, int, float]]:
         c = t.turns.c

@@ -63,6 +63,8 @@ def test_staff_edits_become_preference_pairs_with_their_conversation(store_url, 
     store.record_turn("s1", "bluetooth speaker", "Here are 5 options.", [], [], True)
     store.approve("s1", "is the first one loud?", "It is 20 W.", "Yes: the first one is rated 20 W.", "ana")
     store.approve("s1", "thanks", "You're welcome!", "You're welcome! ", "ana")
+    time.sleep(0.01)
+    store.record_turn("s1", "a later question", "a later reply", [], [], True)  # after both approvals: not in them
     edits = staff_edits(store)
     assert [e.edited for e in edits] == [True, False]
     first = edits[0]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from assistant.answers.replies import DROP_SAYS
 from assistant.copilot import QueueEntry
 from assistant.dialogue.state import DialogueState
 from assistant.storage import CartLine, Order
 from assistant.tools.results import Comparison, ProductCard, RecoveryOffer
-from retrieval.filters import SearchFilters
 
 CSS = """
 .aisle-cards {display:flex; flex-wrap:wrap; gap:10px}
@@ -153,28 +153,23 @@ def _amount(value: float) -> str:
 
 def constraint_chips(state: DialogueState) -> list[tuple[str, str]]:
     """The running search's constraints as (chip label, what its × says): "under $50" -> "any price"."""
-    return filter_chips(state.filters)
-
-
-def filter_chips(f: SearchFilters) -> list[tuple[str, str]]:
-    """Filters that are on as (label, what removing it says)."""
-    chips: list[tuple[str, str]] = []
+    f, chips = state.filters, []
     if f.min_price is not None and f.max_price is not None:
-        chips.append((f"{_amount(f.min_price)}-{_amount(f.max_price)}", "any price"))
+        chips.append((f"{_amount(f.min_price)}-{_amount(f.max_price)}", DROP_SAYS["max_price"]))
     elif f.max_price is not None:
-        chips.append((f"under {_amount(f.max_price)}", "any price"))
+        chips.append((f"under {_amount(f.max_price)}", DROP_SAYS["max_price"]))
     elif f.min_price is not None:
-        chips.append((f"over {_amount(f.min_price)}", "any price"))
+        chips.append((f"over {_amount(f.min_price)}", DROP_SAYS["min_price"]))
     if f.brands:
-        chips.append((", ".join(f.brands), "any brand"))
+        chips.append((", ".join(f.brands), DROP_SAYS["brands"]))
     if f.exclude_brands:
-        chips.append(("not " + ", ".join(f.exclude_brands), "any brand"))
+        chips.append(("not " + ", ".join(f.exclude_brands), DROP_SAYS["exclude_brands"]))
     if f.colour:
-        chips.append((f.colour, "any colour"))
+        chips.append((f.colour, DROP_SAYS["colour"]))
     if f.min_rating is not None:
-        chips.append((f"{f.min_rating:g}★ and up", "any rating"))
+        chips.append((f"{f.min_rating:g}★ and up", DROP_SAYS["min_rating"]))
     if f.in_stock:
-        chips.append(("in stock", "include out of stock too"))
+        chips.append(("in stock", DROP_SAYS["in_stock"]))
     return chips
 
 

@@ -77,8 +77,9 @@ def empty_search_reply(a: ToolResult) -> str:
             f"{top.title} at {top.display_price} and the others listed. Say yes to keep searching without it.")
 
 
-# what a shopper says to drop a filter (the dialogue rules read these: state_rules.relaxations_asked)
-_DROP_SAYS = {"max_price": "any price", "min_price": "any price", "brands": "any brand", "exclude_brands": "any brand",
+# what a shopper says to drop a filter (the dialogue rules read these: state_rules.relaxations_asked); the
+# constraint chips' × and the zero-result buttons say them
+DROP_SAYS = {"max_price": "any price", "min_price": "any price", "brands": "any brand", "exclude_brands": "any brand",
               "colour": "any colour", "min_rating": "any rating", "in_stock": "include out of stock too"}
 
 
@@ -91,9 +92,9 @@ def recovery_offers(a: ToolResult) -> list[RecoveryOffer]:
     if search.relaxed and a.products:
         what = _relaxed_phrase(search.relaxed, search.applied, list(search.derived))
         offers.append(RecoveryOffer(f"Search without {what}", "yes"))
-        says.add(_DROP_SAYS.get(search.relaxed))
+        says.add(DROP_SAYS.get(search.relaxed))
     for name in search.applied:
-        say = _DROP_SAYS.get(name)
+        say = DROP_SAYS.get(name)
         if say is None or say in says:
             continue
         says.add(say)

@@ -27,13 +27,17 @@ class StaffEdit:
 
 def staff_edits(store: Store, edited_only: bool = False) -> list[StaffEdit]:
     """Every approved reply with its conversation so far; only the changed ones with ``edited_only``."""
-    out = []
+    out, conversations = [], {}
     for a in store.all_approvals():
         edited = a["final"].strip() != a["suggested"].strip()
         if edited_only and not edited:
             continue
+        if a["session"] not in conversations:
+            conversations[a["session"]] = store.turns(a["session"])
         history: list[dict[str, str]] = []
-        for t in store.turns(a["session"]):
+        for t in conversations[a["session"]]:
+            if t["at"] > a["at"]:
+                break  # the shopper's later turns are no part of what staff answered
             history += [{"role": "user", "content": t["user"]}, {"role": "assistant", "content": t["reply"]}]
         prompt = [*history, {"role": "user", "content": a["customer"]}]
         out.append(StaffEdit(a["session"], prompt, a["final"], a["suggested"], a["staff"], edited))
