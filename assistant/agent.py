@@ -41,7 +41,7 @@ from assistant.dialogue.state_rules import (
     unknown_brands_named,
 )
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
-from assistant.safety.argument_guard import order_call_from_text
+from assistant.safety.argument_guard import constraint_words_dropped, order_call_from_text
 from assistant.safety.input_guard import clean_message
 from assistant.session import ShopSession
 from assistant.tools.results import ToolResult
@@ -202,9 +202,14 @@ class ShoppingAgent:
             guarded, args = self._guard_call(tools, name, args, text)
             routed, args = state_guard(session.state, guarded, args, text, tools.types)
             if routed == guarded:
-                return routed, _preference_not_filter(routed, args, text)
+                break
             name = routed
-        return name, _preference_not_filter(name, args, text)
+        else:
+            routed = name
+        args = _preference_not_filter(routed, args, text)
+        # the price and stock words the filters now carry leave the query, whichever rule wrote it
+        return routed, constraint_words_dropped(args) if routed == "search_products" and isinstance(args, dict) \
+            else args
 
     def _guard_call(self, tools: ShopTools, name: str, args: Any, text: str) -> tuple[str, Any]:
         """The shopper's own words win where they are unambiguous (see ``assistant/safety/argument_guard.py``)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from assistant.agent import ShoppingAgent
 from assistant.answers.product_facts import card
+from assistant.dialogue.state import DialogueState
 from assistant.dialogue.state_rules import NOT_UNDERSTOOD
 from assistant.events import TurnResult
 from assistant.session import ShopSession
@@ -62,6 +63,23 @@ def suggest_reply(agent: ShoppingAgent, session: ShopSession, customer_text: str
 COPILOT_PREFIX = "copilot:"  # the copilot's own sessions (suggestions) are no shopper conversation
 
 
+def staff_session(store: Store, conversation: str, index: str | None,
+                  answering_last_turn: bool = False) -> ShopSession:
+    """A copilot session that starts where the shopper's conversation stands (its search, shown list, constraints),
+    so a suggestion for "cheaper" or "the second one" means what it means to the shopper. Staff answering the
+    shopper's last message again start from the state before that turn (its "cheaper" is not applied twice).
+    Each call starts afresh from the stored state: suggestions do not drift the conversation, and the shopper's
+    own session, cart and preference profile are left untouched."""
+    session = ShopSession(store, COPILOT_PREFIX + conversation, index)
+    saved = store.dialogue(conversation)
+    if saved is None:
+        return session
+    session.index = saved[0] or index
+    state = store.dialogue_before_last_turn(conversation) if answering_last_turn else saved[2]
+    session.state = DialogueState.from_json(state) if state else DialogueState()
+    return session
+
+
 @dataclass(frozen=True)
 class QueueEntry:
     """One shopper conversation in the staff queue: newest first; handed-off and unanswered ones stand out."""
@@ -75,34 +93,27 @@ class QueueEntry:
 
 
 def conversation_queue(store: Store, limit: int = 50) -> list[QueueEntry]:
-    """The shopper conversations, most recent activity first."""
+    """The shopper conversations, most recent activity first (one query, however long the queue)."""
     handoffs = {sid: reason for sid, reason, _ in store.handoffs()}
-    out = []
-    for sid, n, last in store.sessions(limit + 20):
-        if sid.startswith(COPILOT_PREFIX):
-            continue
-        turns = store.turns(sid)
-        final = turns[-1] if turns else None
-        thumbs = store.feedback(sid)
-        unanswered = final is not None and (final["reply"] == NOT_UNDERSTOOD or thumbs.get(final["turn"]) == -1
-                                            or not final["reply"].strip())
-        out.append(QueueEntry(sid, int(n), float(last), final["user"] if final else "", handoffs.get(sid),
-                              unanswered))
-    return out[:limit]
+    return [QueueEntry(c.session_id, c.turns, c.last_at, c.last_user, handoffs.get(c.session_id),
+                       c.last_reply == NOT_UNDERSTOOD or c.last_rating == -1 or not c.last_reply.strip())
+            for c in store.conversations(limit, exclude_prefix=COPILOT_PREFIX)]
 
 
 @dataclass(frozen=True)
 class ConversationView:
-    """What staff see on opening a conversation: the cart, and orders the shopper verified (number + e-mail) in it."""
+    """What staff see on opening a conversation: the cart, orders the shopper verified (number + e-mail) in it, and
+    the shopper's last message (what a suggested reply answers)."""
 
     cart: list[CartLine]
     orders: list[Order]
+    last_message: str
 
 
-def verified_orders(store: Store, session_id: str) -> list[Order]:
+def verified_orders(store: Store, session_id: str, turns: list[dict] | None = None) -> list[Order]:
     """Orders looked up in the conversation with a matching number and e-mail (the shopper's own verification)."""
     found: dict[str, Order] = {}
-    for turn in store.turns(session_id):
+    for turn in store.turns(session_id) if turns is None else turns:
         for call in turn["tool_calls"]:
             args = call.get("args") or {}
             if call.get("name") == "order_status" and isinstance(args, dict):
@@ -113,4 +124,6 @@ def verified_orders(store: Store, session_id: str) -> list[Order]:
 
 
 def open_conversation(store: Store, session_id: str) -> ConversationView:
-    return ConversationView(store.cart(session_id), verified_orders(store, session_id))
+    turns = store.turns(session_id)
+    return ConversationView(store.cart(session_id), verified_orders(store, session_id, turns),
+                            turns[-1]["user"] if turns else "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, case, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
@@ -43,6 +43,18 @@ class Order:
     carrier: str | None
     eta: str | None
     items: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    """A conversation's last turn, as the staff queue lists it."""
+
+    session_id: str
+    turns: int
+    last_at: float
+    last_user: str
+    last_reply: str
+    last_rating: int | None  # the shopper's thumbs on the last turn (+1 / -1), if any
 
 
 def database_url(target: str | Path) -> str:
@@ -191,13 +203,22 @@ class Store:
         return [{"turn": r[0], "user": r[1], "reply": r[2], "tool_calls": json.loads(r[3]),
                  "products": json.loads(r[4]), "grounded": bool(r[5]), "at": float(r[6])} for r in rows]
 
-    def sessions(self, limit: int = 50) -> list[tuple[str, int, float]]:
-        c = t.turns.c
-        last = func.max(c.created_at)
+    def conversations(self, limit: int = 50, exclude_prefix: str = "") -> list[ConversationSummary]:
+        """The most recently active conversations with their last turn and its thumbs, in one query."""
+        c, f = t.turns.c, t.feedback.c
+        per = select(c.session_id.label("sid"), func.count().label("n"), func.max(c.turn).label("last_turn"),
+                     func.max(c.created_at).label("last_at")).group_by(c.session_id)
+        if exclude_prefix:
+            per = per.where(~c.session_id.startswith(exclude_prefix, autoescape=True))
+        per = per.order_by(func.max(c.created_at).desc()).limit(limit).subquery()
+        query = (select(per.c.sid, per.c.n, per.c.last_at, c.user_text, c.reply, f.rating)
+                 .join(t.turns, (c.session_id == per.c.sid) & (c.turn == per.c.last_turn))
+                 .outerjoin(t.feedback, (f.session_id == per.c.sid) & (f.turn == per.c.last_turn))
+                 .order_by(per.c.last_at.desc()))
         with self.engine.connect() as db:
-            rows = db.execute(select(c.session_id, func.count(), last).group_by(c.session_id)
-                              .order_by(last.desc()).limit(limit)).all()
-        return [tuple(r) for r in rows]
+            rows = db.execute(query).all()
+        return [ConversationSummary(r[0], int(r[1]), float(r[2]), r[3], r[4], None if r[5] is None else int(r[5]))
+                for r in rows]
 
     def ratings(self, limit: int = 100_000) -> list[tuple[float, int]]:
         """Every conversation's thumbs as (when, +1 or -1), newest first: the dashboard's thumbs-down rate."""
@@ -275,8 +296,23 @@ class Store:
 
     # dialogue state: what a conversation has shown and is waiting for, so another process can continue it
     def save_dialogue(self, session_id: str, index_name: str | None, shopper_id: str | None, state: str) -> None:
-        self._put(t.dialogue_states, ("session_id",), session_id=session_id, index_name=index_name,
-                  shopper_id=shopper_id, state=state, updated_at=time.time())
+        """Store the state; the one it replaces (when it differs) is kept as the state before the last turn."""
+        table = t.dialogue_states
+        statement = self._upsert(table).values(session_id=session_id, index_name=index_name, shopper_id=shopper_id,
+                                               state=state, updated_at=time.time())
+        changed = table.c.state != statement.excluded.state
+        statement = statement.on_conflict_do_update(index_elements=["session_id"], set_={
+            "index_name": statement.excluded.index_name, "shopper_id": statement.excluded.shopper_id,
+            "state": statement.excluded.state, "updated_at": statement.excluded.updated_at,
+            "previous_state": case((changed, table.c.state), else_=table.c.previous_state)})
+        with self.engine.begin() as db:
+            db.execute(statement)
+
+    def dialogue_before_last_turn(self, session_id: str) -> str | None:
+        """The session's state JSON as it was before its last turn (None: no turn before it)."""
+        c = t.dialogue_states.c
+        with self.engine.connect() as db:
+            return db.execute(select(c.previous_state).where(c.session_id == session_id)).scalar_one_or_none()
 
     def dialogue(self, session_id: str) -> tuple[str | None, str | None, str] | None:
         """(index name, shopper id, state JSON) as last saved for the session, or None."""

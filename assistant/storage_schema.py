@@ -62,4 +62,5 @@ events = Table(
 dialogue_states = Table(
     "dialogue_states", metadata,
     Column("session_id", Text, primary_key=True), Column("index_name", Text), Column("shopper_id", Text),
-    Column("state", Text, nullable=False), Column("updated_at", Float, nullable=False))
+    Column("state", Text, nullable=False), Column("updated_at", Float, nullable=False),
+    Column("previous_state", Text))  # the state before the last turn that changed it

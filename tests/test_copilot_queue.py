@@ -76,3 +76,31 @@ def test_staff_edits_become_preference_pairs_with_their_conversation(store_url, 
     assert write_staff_edits(staff_edits(store, edited_only=True), path) == 1
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert rows[0]["chosen"] == first.chosen and rows[0]["staff"] == "ana" and rows[0]["edited"] is True
+
+
+def test_a_suggestion_for_an_opened_conversation_continues_from_the_shoppers_state(agent, demo_index, tmp_path):
+    """Staff open a conversation and ask for "cheaper": the suggestion refines the shopper's own search (same type,
+    under the shown prices); answering the shopper's last message again starts from before it (the same answer the
+    shopper got, not a second "cheaper"); the shopper's state is not moved by either."""
+    from assistant.copilot import staff_session, suggest_reply
+    from assistant.session import ShopSession
+
+    store, index = Store(tmp_path / "queue.sqlite"), demo_index.name
+    shopper = ShopSession(store, "shopper-1", index)
+    first = agent.turn(shopper, "bluetooth speaker")
+    cheaper = agent.turn(shopper, "something cheaper")
+    assert first.cards and cheaper.cards
+    before = shopper.state.to_json()
+    again = suggest_reply(agent, staff_session(store, "shopper-1", index, answering_last_turn=True),
+                          "something cheaper")
+    assert [c.id for c in again.result.cards] == [c.id for c in cheaper.cards]
+    further = suggest_reply(agent, staff_session(store, "shopper-1", index), "something cheaper")
+    prices = [c.price for c in cheaper.cards if c.price is not None]
+    assert further.result.cards, further.reply
+    assert all(c.price is not None and c.price < max(prices) for c in further.result.cards)
+    assert all("speaker" in (c.title + " " + " ".join(c.specs.values())).lower() for c in further.result.cards)
+    assert ShopSession.resume(store, "shopper-1", index).state.to_json() == before
+    assert [e.session_id for e in conversation_queue(store)] == ["shopper-1"]  # the copilot's turns are not queued
+    assert open_conversation(store, "shopper-1").last_message == "something cheaper"
+    fresh = suggest_reply(agent, staff_session(store, "nobody", index), "something cheaper")
+    assert fresh.reply  # an unknown conversation starts from an empty state, with a safe answer

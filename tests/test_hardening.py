@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assistant.safety.argument_guard import guard_search_args, known_brands_only
 from assistant.safety.grounding import unsupported_claims
@@ -105,3 +107,49 @@ def test_aisle_s_own_phrasing_is_no_brand_claim():
     reply = "These 5 products fit coffee maker under $1500. Best match: GROSCHE French Press, $15.99."
     assert reply_problems(reply, [source], "1500 bucks is my ceiling", ["Best", "GROSCHE"]) == ["Best"]
     assert reply_problems(reply, [source, OWN_PHRASING], "1500 bucks is my ceiling", ["Best", "GROSCHE"]) == []
+
+
+@pytest.mark.parametrize("args,query", [
+    ({"query": "bluetooth speaker under $5", "max_price": 5}, "bluetooth speaker"),
+    ({"query": "laptop between $300 and $500", "min_price": 300, "max_price": 500}, "laptop"),
+    ({"query": "headphones, under 100 bucks, in stock", "max_price": 100, "in_stock": True}, "headphones"),
+    ({"query": "usb stick 64 gb under 20 dollars", "max_price": 20}, "usb stick 64 gb"),
+    ({"query": "monitor over 27 inch under $300", "max_price": 300}, "monitor over 27 inch"),  # a size is no price
+    ({"query": "tv under $500", "max_price": 400}, "tv under $500"),  # not the filter's amount: left as typed
+    ({"query": "speaker in stock only"}, "speaker in stock only"),     # no stock filter: left as typed
+    ({"query": "under $50", "max_price": 50}, None),                   # nothing left: the call refines the search
+])
+def test_price_and_stock_words_the_filters_carry_leave_the_query(args, query):
+    from assistant.safety.argument_guard import constraint_words_dropped
+
+    assert constraint_words_dropped(args).get("query") == query
+    assert {k: v for k, v in constraint_words_dropped(args).items() if k != "query"} == {
+        k: v for k, v in args.items() if k != "query"}
+
+
+@given(words=st.lists(st.sampled_from(["wireless", "mouse", "black", "64gb", "usb-c", "27", "inch", "gaming", "x2"]),
+                      min_size=1, max_size=5),
+       price=st.integers(1, 2000),
+       cue=st.sampled_from(["under ${}", "below {} dollars", "less than ${}", "{} bucks max", "up to ${}"]))
+def test_only_the_price_phrase_is_taken_out(words, price, cue):
+    from assistant.safety.argument_guard import constraint_words_dropped
+
+    query = " ".join(words)
+    cleaned = constraint_words_dropped({"query": f"{query} {cue.format(price)}", "max_price": price})
+    assert cleaned["query"] == query
+    assert constraint_words_dropped(cleaned) == cleaned
+
+
+@pytest.mark.parametrize("text,overview", [
+    ("Tell me about AIS-1019", True), ("tell me more about the second one", True), ("details on #2", True),
+    ("more details about it please", True), ("what is the battery life of the second one", False),
+    ("tell me about its battery", False), ("does it have a mic?", False)])
+def test_a_details_request_is_an_overview_not_a_spec_question(text, overview):
+    from assistant.safety.argument_guard import guard_call, overview_asked
+
+    assert overview_asked(text) is overview
+    name, args = guard_call("answer_product_question", {"question": text, "position": 2}, text, [], [],
+                            lambda pid: pid == "AIS-1019")
+    assert name == ("get_product" if overview else "answer_product_question")
+    if overview:
+        assert args == ({"product_id": "AIS-1019"} if "AIS" in text else {"position": 2})

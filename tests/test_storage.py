@@ -34,7 +34,14 @@ def test_sessions_feedback_and_handoffs_are_kept_apart(store_url):
     store.hand_off("s1", "angry customer")
     assert store.handoffs()[0][:2] == ("s1", "angry customer")
     assert store.order("A1001", "someone@else.com") is None
-    assert store.sessions()[0][:2] == ("s1", 1)
+    store.record_turn("copilot:x", "hi", "hello", [], [], True)
+    store.save_dialogue("s1", "demo", None, '{"turns": 1}')
+    assert store.dialogue_before_last_turn("s1") is None  # the first turn had nothing before it
+    store.save_dialogue("s1", "demo", None, '{"turns": 2}')
+    store.save_dialogue("s1", "demo", None, '{"turns": 2}')  # saved again unchanged: the state before stays
+    assert store.dialogue_before_last_turn("s1") == '{"turns": 1}' and store.dialogue("s1")[2] == '{"turns": 2}'
+    (last,) = store.conversations(exclude_prefix="copilot:")
+    assert (last.session_id, last.turns, last.last_user, last.last_rating) == ("s1", 1, "hi", -1)
 
 
 def test_cart_quantities_are_changed_clamped_and_removed_per_session(store_url):
@@ -101,7 +108,7 @@ def test_a_database_made_before_migrations_is_upgraded_and_keeps_its_rows(tmp_pa
     tables = set(inspect(store.engine).get_table_names())
     assert {"dialogue_states", "alembic_version", "orders", "events"} <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
 
 
 def test_two_workers_on_one_database_continue_one_conversation(store_url):

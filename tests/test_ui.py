@@ -150,6 +150,107 @@ def test_copilot_login_and_suggested_reply(server, browser):
     page.close()
 
 
+def _card_ids(page) -> list[str]:
+    return page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => e.dataset.productId)")
+
+
+def test_card_buttons_compare_ticks_and_zero_result_suggestions(server, browser):
+    """Compare by ticking cards, add and open a product from its card, and recover from zero results by a click."""
+    page = _shopper_page(server, browser)
+    _send(page, "bluetooth speaker")
+    page.wait_for_selector("#cards .aisle-card input.compare-pick", timeout=150_000)
+    _last_reply_settled(page)
+    shown = _card_ids(page)
+    titles = [t.split(". ", 1)[-1] for t in page.locator("#cards .aisle-card h4").all_inner_texts()]
+    page.click("#cards .compare-selected")  # nothing ticked: a note, no turn
+    assert "Tick two" in page.inner_text("#cards .compare-note")
+    picks = page.locator("#cards input.compare-pick")
+    picks.nth(0).check()
+    picks.nth(2).check()
+    page.click("#cards .compare-selected")
+    page.wait_for_selector("#cards table.aisle-compare[data-products='2']", timeout=150_000)
+    _last_reply_settled(page)
+    assert "Compare #1 and #3" in page.locator("#chat").inner_text()
+    compared = page.locator("#cards table.aisle-compare thead th[scope=col]").all_inner_texts()
+    assert compared == [titles[0], titles[2]], (compared, titles)  # the ticked ones, in order
+
+    _send(page, "wireless headphones")
+    page.wait_for_function("ids => { const c = [...document.querySelectorAll('#cards .aisle-card')]"
+                           ".map(e => e.dataset.productId); return c.length > 0 && c.join() !== ids.join(); }",
+                           arg=shown, timeout=150_000)
+    _last_reply_settled(page)
+    second = page.locator("#cards .aisle-card").nth(1)
+    second_id = second.get_attribute("data-product-id")
+    second.get_by_role("button", name="Add").click()
+    reply = _last_reply_settled(page)
+    assert "confirm" in reply.lower() and page.eval_on_selector("#cart .aisle-cart", "e => e.dataset.items") == "0"
+    _send(page, "yes")
+    page.wait_for_selector(f"#cart tr[data-product-id='{second_id}']", timeout=150_000)
+    _last_reply_settled(page)
+    first = page.locator("#cards .aisle-card").first
+    first_id, first_title = first.get_attribute("data-product-id"), first.locator("h4").inner_text().split(". ", 1)[-1]
+    first.get_by_role("button", name="Details").click()
+    page.wait_for_function("id => (document.querySelector('#chat')?.innerText || '').includes('Tell me about ' + id)",
+                           arg=first_id, timeout=60_000)
+    reply = _last_reply_settled(page)
+    assert first_title[:20] in reply or first_title[:20] in page.inner_text("#cards"), (reply, first_title)
+
+    _send(page, "bluetooth speaker under $5")
+    page.wait_for_selector("#cards .aisle-suggestions button.offer", timeout=150_000)
+    _last_reply_settled(page)
+    labels = page.locator("#cards .aisle-suggestions button.offer").all_inner_texts()
+    assert any("$5" in label for label in labels), labels
+    page.screenshot(path=str(ARTIFACTS / "shopper-zero-results.png"), full_page=True)
+    page.locator("#cards .aisle-suggestions button.offer").first.click()  # search without the price limit
+    page.wait_for_function("() => !document.querySelector('#cards .aisle-suggestions') && "
+                           "document.querySelectorAll('#cards .aisle-card').length > 0", timeout=150_000)
+    _last_reply_settled(page)
+    prices = page.eval_on_selector_all("#cards .aisle-card", "els => els.map(e => parseFloat(e.dataset.price))")
+    assert prices and any(p > 5 for p in prices), prices
+    page.close()
+
+
+def test_copilot_queue_opens_a_conversation_with_cart_orders_and_a_suggestion(server, browser, services):
+    """A shopper verifies an order, fills the cart and asks for something cheaper; staff open the conversation from
+    the live queue, see the cart, the verified order and a suggested reply, edit it and approve: the edit is stored."""
+    page = _shopper_page(server, browser)
+    _send(page, "where is my order A1001? my email is maria@example.com")
+    _last_reply_settled(page)
+    _send(page, "gaming mouse in stock only")
+    page.wait_for_selector("#cards .aisle-card", timeout=150_000)
+    _last_reply_settled(page)
+    _send(page, "add the first one to my cart")
+    _last_reply_settled(page)
+    _send(page, "yes")
+    page.wait_for_selector("#cart .aisle-cart[data-items='1']", timeout=150_000)
+    last = "is there a cheaper gaming mouse than these?"
+    _send(page, last)
+    _last_reply_settled(page)
+
+    staff = browser.new_page(viewport={"width": 1280, "height": 1000})
+    _copilot_login(staff, server)
+    row = f"#queue tr:has-text('{last}')"
+    staff.wait_for_selector(row, timeout=60_000)  # the live queue lists it, newest first
+    assert staff.locator("#queue tbody tr").first.inner_text().count(last[:30]) == 1
+    staff.locator(row).get_by_role("button", name="Open").click()
+    staff.wait_for_selector("#shopper-cart .aisle-cart[data-items='1']", timeout=60_000)
+    staff.wait_for_selector("#shopper-orders li[data-order='A1001']", timeout=30_000)
+    assert staff.input_value("#customer-message textarea") == last
+    staff.wait_for_function("() => (document.querySelector('#suggestion textarea')?.value || '').length > 0",
+                            timeout=150_000)
+    assert "search" in staff.inner_text("#facts").lower()
+    staff.screenshot(path=str(ARTIFACTS / "copilot-queue.png"), full_page=True)
+    suggested = staff.input_value("#suggestion textarea")
+    staff.fill("#suggestion textarea", suggested + " Happy to help further!")
+    staff.click("#approve")
+    staff.wait_for_function("() => (document.querySelector('#status')?.innerText || '').includes('Approved')",
+                            timeout=30_000)
+    edits = [a for a in services.store.all_approvals() if a["customer"] == last]
+    assert edits and edits[-1]["suggested"] == suggested and edits[-1]["final"].endswith("Happy to help further!")
+    staff.close()
+    page.close()
+
+
 def test_api_sessions_stay_separate_under_concurrency(server):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from gradio_client import Client

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.agent import ShoppingAgent
-from assistant.copilot import COPILOT_PREFIX, conversation_queue, open_conversation, suggest_reply
+from assistant.copilot import COPILOT_PREFIX, conversation_queue, open_conversation, staff_session, suggest_reply
 from assistant.copilot import find_products as lookup_products
 from assistant.dashboard import read_turn_log, summarize
 from assistant.storage import Store
@@ -53,16 +53,25 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
         return gr.Dropdown(choices=choices(), value=None)
 
     def open_one(session_id: str | None) -> tuple[Any, ...]:
-        """A conversation opened from the queue or the list: its transcript, the shopper's cart and verified orders."""
+        """A conversation opened from the queue or the list: its transcript, the shopper's cart and verified orders,
+        and the shopper's last message ready for a suggested reply."""
         if not session_id or session_id.startswith(COPILOT_PREFIX):
-            return gr.update(), [], cart_html([], editable=False), orders_html([])
+            return gr.update(), [], cart_html([], editable=False), orders_html([]), gr.update()
         view = open_conversation(store, session_id)
-        return (gr.update(choices=choices(), value=session_id),
-                _transcript(store, session_id), cart_html(view.cart, editable=False), orders_html(view.orders))
+        return (gr.update(choices=choices(), value=session_id), _transcript(store, session_id),
+                cart_html(view.cart, editable=False), orders_html(view.orders), view.last_message)
 
     def suggest(conversation: str | None, customer_text: str) -> tuple[str, str, str, Any]:
-        key = f"copilot:{conversation or 'pasted'}"
-        session = registry.get(key)
+        if not customer_text.strip():
+            return "", "_Type or paste the customer's message first._", cards_html([]), "{}"
+        # an opened conversation: from the shopper's state (before the last turn, when answering that one again);
+        # a pasted message: the copilot's own session
+        if conversation:
+            turns = store.turns(conversation)
+            last = bool(turns) and turns[-1]["user"].strip() == customer_text.strip()
+            session = staff_session(store, conversation, index, answering_last_turn=last)
+        else:
+            session = registry.get(COPILOT_PREFIX + "pasted")
         s = suggest_reply(agent, session, customer_text)
         return s.reply, s.facts, cards_html(s.result.cards), json.dumps(
             {"tool_calls": s.result.tool_calls, "grounded": s.grounded})
@@ -144,11 +153,11 @@ def build_copilot(agent: ShoppingAgent, registry: SessionRegistry, index: str | 
         refresh.click(conversations, None, conversation).then(queue, None, queue_view)
         demo.load(conversations, None, conversation).then(queue, None, queue_view)
         gr.Timer(5).tick(queue, None, queue_view)  # live: new and handed-off conversations appear on their own
-        view = [conversation, transcript, shopper_cart, shopper_orders]
-        conversation.input(open_one, conversation, view)
-        opened_send.click(open_one, opened, view)
-        suggest_btn.click(suggest, [conversation, customer], [suggestion, facts, cards, meta]).then(
-            lambda s: s, suggestion, original)
+        view = [conversation, transcript, shopper_cart, shopper_orders, customer]
+        suggested = [suggestion, facts, cards, meta]
+        for opening in (conversation.input(open_one, conversation, view), opened_send.click(open_one, opened, view)):
+            opening.then(suggest, [conversation, customer], suggested).then(lambda s: s, suggestion, original)
+        suggest_btn.click(suggest, [conversation, customer], suggested).then(lambda s: s, suggestion, original)
         approve_btn.click(approve, [conversation, customer, original, suggestion], status)
         handoff_btn.click(hand_off, [conversation, reason], status)
         q_btn.click(find_products, [q, maxp], found)

@@ -122,14 +122,19 @@ def search_reply(a: ToolResult, variant: int = 0) -> str:
     return options[variant % len(options)]
 
 
+_OVERVIEW_FACTS = ("price:", "brand:", "rating:", "availability:", "category:")
+
+
 def product_reply(a: ToolResult, variant: int = 0) -> str:
+    """A product's overview: price, rating, stock, then its first specs as the catalog states them."""
     p = a.products[0]
     rating = f"rated {p.rating:g} out of 5" if p.rating is not None else "not yet rated"
     options = [
         f"{p.title} costs {p.display_price}, is {rating} and is {p.stock}.",
         f"The {p.title} is {p.display_price} and {rating}; it is {p.stock}.",
     ]
-    return options[variant % len(options)]
+    specs = [f for f in a.facts if not f.startswith(_OVERVIEW_FACTS)][:4]
+    return options[variant % len(options)] + (f" Specs: {'; '.join(specs)}." if specs else "")
 
 
 def compare_reply(a: ToolResult, variant: int = 0) -> str:

@@ -93,6 +93,41 @@ def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
+_STOCK_WORDS = re.compile(r"\s*,?\s*\b(?:that (?:is|are) |which (?:is|are) )?in[- ]stock(?: only)?\b|"
+                          r"\s*,?\s*\bonly (?:the ones )?in[- ]stock\b", re.I)
+
+
+def constraint_words_dropped(args: dict[str, Any]) -> dict[str, Any]:
+    """The price and stock words a call already carries as filters leave its query ("bluetooth speaker under $5",
+    max_price 5 -> "bluetooth speaker"): they match nothing in a product's text, and the reply that echoes the query
+    would state the limit twice. A query left with no words of its own is dropped (the call adjusts the running
+    search)."""
+    query = args.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return args
+    prices = {float(v) for k, v in args.items() if k in ("max_price", "min_price") and isinstance(v, int | float)}
+    cleaned = query
+    if prices:
+        specs = [m.span() for m in SPEC.finditer(cleaned)]
+
+        def spare(m: re.Match[str]) -> str:
+            amounts_in = {float(g.replace(",", "")) for g in m.groups() if g}
+            clash = any(a < m.end() and m.start() < b for a, b in specs)
+            return " " if amounts_in and amounts_in <= prices and not clash else m.group(0)
+
+        for pattern in (RANGE_CUE, MAX_CUE, MIN_CUE, MAX_AFTER, MIN_AFTER):
+            cleaned = pattern.sub(spare, cleaned)
+            specs = [m.span() for m in SPEC.finditer(cleaned)]
+    if args.get("in_stock") is True:
+        cleaned = _STOCK_WORDS.sub(" ", cleaned)
+    cleaned = re.sub(r"\s+", " ", re.sub(r"[\s,;]+$|^[\s,;]+", "", cleaned)).strip()
+    if cleaned == query.strip():
+        return args
+    if not re.search(r"\w", cleaned):
+        return {k: v for k, v in args.items() if k != "query"}
+    return {**args, "query": cleaned}
+
+
 def known_brands_only(args: dict[str, Any], brands: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """Drop brand filters that name no catalog brand ("headphones" read as a brand empties a search);
     a brand is matched case- and accent-insensitively and given its catalog spelling."""
@@ -262,6 +297,24 @@ def is_policy_question(text: str) -> bool:
     return bool(_POLICY_CUE.search(text))
 
 
+# "tell me about AIS-1019", "more details on the second one": the product's overview, not one spec question
+_OVERVIEW = re.compile(r"^\W*(?:(?:can you |could you |please )?(?:tell|show) me (?:more )?(?:about|on)|"
+                       r"(?:give me |show me |i'?d like |i want )?(?:more |the |full )?(?:details|info(?:rmation)?|"
+                       r"specs|specifications)(?: please)? (?:on|about|for|of)|describe|what about|more about|"
+                       r"details:?)\s+(.*)$", re.I)
+_REFERENCE_WORDS = re.compile(r"^(?:the|this|that|it|one|item|product|number|no|#?\d|first|second|third|fourth|fifth|"
+                              r"last|top|1st|2nd|3rd|4th|5th|please|pls|[a-z]+-\d+|[a-z]*\d[a-z\d-]*)$", re.I)
+
+
+def overview_asked(text: str) -> bool:
+    """A request for a product's details as a whole: the cue, then only words that point at the product."""
+    m = _OVERVIEW.match(text.strip())
+    if not m:
+        return False
+    rest = re.findall(r"#?[\w-]+", m.group(1))
+    return bool(rest) and all(_REFERENCE_WORDS.match(w) for w in rest)
+
+
 # words that ask to add or buy ("i'll take AIS-1042", "can you add the second one?")
 ADD_CUE = re.compile(r"\badd\b|cart|basket|\bbuy\b|purchase|\bi'?ll (?:take|have|get|go with)\b|\bgrab\b|"
                      r"\bi want (?:the|this|that|it|#|number|one)\b", re.I)
@@ -291,6 +344,9 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         args = rating_only_when_asked(known_colours_only(args, colours), text)
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
         args = amounts_kept(brands_only_when_named(known_brands_only(args, brands), text), text)
+    elif name == "answer_product_question" and overview_asked(text):
+        name, args = "get_product", {k: v for k, v in args.items() if k in ("position", "product_id")}
+        args = product_id_from_text(args, text, product_exists)
     elif name in REFERENCE_TOOLS:
         args = product_id_from_text(args, text, product_exists)
     if name == "similar_products":  # "similar but under $40, not Sony, in black": the search constraints
