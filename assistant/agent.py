@@ -29,12 +29,14 @@ from assistant.dialogue.state_rules import (
     NO_TOOL,
     NOT_UNDERSTOOD,
     THANKED,
+    about_the_product,
     accessories_asked,
     brand_reference,
     compare_asked,
     pending_answer,
     similar_asked,
     single_reference,
+    small_talk,
     state_guard,
     superlative_asked,
     thanked,
@@ -167,6 +169,10 @@ class ShoppingAgent:
                         result.notices.append(f"The catalog has no products from {' or '.join(missing)}.")
                     call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
                     call["args"] = _amount_referenced(tools, call["name"], call["args"], text)
+                if call["name"] == "answer_product_question" and isinstance(call["args"], dict) and \
+                        not about_the_product(text, tools.product_words(call["args"].get("position"),
+                                                                         call["args"].get("product_id"))):
+                    call["name"] = NO_TOOL  # "who won the game last night?" is no question about the product shown
                 if call["name"] == NO_TOOL:  # after a brand we don't carry, the list on screen simply stays
                     result.reply = LIST_KEPT if result.notices and session.state.shown else NOT_UNDERSTOOD
                     result.fixed_reply = True
@@ -188,6 +194,9 @@ class ShoppingAgent:
             return
         result.model_reply = str(ai.content).strip()
         result.reply = result.model_reply
+        if not result.artifacts and not small_talk(text):  # a poem or trivia in the model's words: not ours to say
+            result.reply, result.fixed_reply, result.used_template = NOT_UNDERSTOOD, True, True
+            return
         result.ungrounded = self._check(tools, result)
         if result.ungrounded or not result.reply or (not result.artifacts and ai.response_metadata.get("raw", "")
                                                       .lstrip().startswith("{")):

@@ -393,3 +393,39 @@ def test_other_brand_words_are_not_a_brand_reference(text):
     from assistant.dialogue.state_rules import brand_reference
 
     assert brand_reference(text, DialogueState(query="x", shown=["a", "b", "c"])) is None
+
+
+@pytest.mark.parametrize("text,allowed", [
+    ("hi there", True), ("Hello!", True), ("good morning", True), ("what can you do?", True), ("who are you", True),
+    ("help", True), ("write a haiku about rain", False), ("what is the capital of peru", False),
+    ("tell me a joke", False), ("hmm ok", False), ("i had pasta for lunch", False)])
+def test_only_greetings_and_questions_about_the_assistant_get_a_reply_without_a_tool(text, allowed):
+    from assistant.dialogue.state_rules import small_talk
+
+    assert small_talk(text) is allowed
+
+
+SPEAKER = frozenset("jbl ultra 900 outdoor rugged speaker pink connectivity bluetooth battery life hours output "
+                    "power".split())
+
+
+@pytest.mark.parametrize("text,about", [
+    ("does it have a mic?", True),            # points at it
+    ("is the battery any good?", True),       # the product's own word
+    ("how much is the second one", True),     # a position
+    ("what's the price", True),               # what shoppers ask of any product
+    ("how loud does the output power get", True),
+    ("who won the football game last night?", False),
+    ("what is the capital of peru", False),
+    ("hmm ok", False)])
+def test_a_product_question_must_be_about_the_product(text, about):
+    from assistant.dialogue.state_rules import about_the_product
+
+    assert about_the_product(text, SPEAKER) is about
+
+
+@pytest.mark.parametrize("text", ["hold off", "wait", "not yet", "maybe later", "let me think"])
+def test_not_yet_is_no_confirmation(text):
+    from assistant.dialogue.state_rules import yes_or_no
+
+    assert yes_or_no(text) is False

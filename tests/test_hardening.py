@@ -153,3 +153,18 @@ def test_a_details_request_is_an_overview_not_a_spec_question(text, overview):
     assert name == ("get_product" if overview else "answer_product_question")
     if overview:
         assert args == ({"product_id": "AIS-1019"} if "AIS" in text else {"position": 2})
+
+
+def test_a_colour_must_be_one_the_shopper_wrote_and_drop_excludes_a_brand():
+    from assistant.safety.argument_guard import guard_call
+
+    colours = ["a", "s", "Black", "Snow"]
+    _, args = guard_call("search_products", {"query": "movie", "colour": "a"}, "recommend a good movie", [], colours,
+                         lambda pid: False)
+    assert "colour" not in args  # a free-text catalog's colour "a" is no colour the shopper asked for
+    _, args = guard_call("search_products", {"query": "mouse", "colour": "black"}, "a black mouse", [], colours,
+                         lambda pid: False)
+    assert args["colour"] == "Black"
+    _, args = guard_call("search_products", {"brands": ["brother"], "refine": True}, "drop Brother", ["Brother"], [],
+                         lambda pid: False)
+    assert args.get("exclude_brands") == ["Brother"] and not args.get("brands")

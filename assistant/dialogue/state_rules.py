@@ -38,6 +38,41 @@ _THANKS = re.compile(r"^\W*(?:ok(?:ay)?[,.!\s]+|great[,.!\s]+|cool[,.!\s]+|perfe
                      r"thx|thnx|thnks|ty|tysm|cheers|much appreciated|appreciate it)\W*(?:bye\W*)?$", re.I)
 
 
+# what the assistant may answer in its own words, without a tool: a greeting, or a question about the assistant
+_SMALL_TALK = re.compile(
+    r"^\W*(?:hi|hello|hey|heya|hiya|howdy|yo|hallo|greetings|good (?:morning|afternoon|evening|day))\b|"
+    r"\bwhat (?:can|do|else can) you (?:do|help|sell|offer|carry)|\bwho are you\b|\bwhat are you\b|"
+    r"\bhow (?:does|do) (?:this|you|it) work|^\W*(?:help|help me|can you help(?: me)?)\W*$|\bwhat is (?:this|aisle)\b",
+    re.I)
+
+
+def small_talk(text: str) -> bool:
+    """A greeting or a question about the assistant: the only messages the model answers without a tool. Anything
+    else it answers without one (a poem, the weather, trivia) gets the plain what-I-can-do answer instead."""
+    return bool(_SMALL_TALK.search(text.strip()))
+
+
+# words that point at a product already on screen ("does *it* have …", "the second one", "#2", "these")
+_POINTS_AT = re.compile(r"\b(?:it|its|it's|this|that|these|those|them|they|their|one|ones|both|either|each|item|"
+                        r"product|1st|2nd|3rd|4th|5th)\b|#\s*\d|\b[A-Z]+-\d+\b|\bnumber \d\b|"
+                        r"\b(?:the|that|this) (?:first|second|third|fourth|fifth|last|top|cheapest|priciest)\b", re.I)
+# what shoppers ask about any product, whether or not its catalog text uses the word
+_ANY_PRODUCT = re.compile(r"price|cost|cheap|expensive|much|rating|rated|review|star|stock|availab|ship|deliver|"
+                          r"brand|make|colou?r|size|big|small|weigh|heavy|light|dimension|warrant|guarantee|"
+                          r"battery|spec|feature|material|model|compatib|work with|fit|support|include|come with|"
+                          r"waterproof|wireless|bluetooth|return", re.I)
+_WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+def about_the_product(text: str, product_words: frozenset[str]) -> bool:
+    """Could a product question be about the product on screen? It points at it, asks what shoppers ask of any
+    product, or shares a word with the product's own text. "who won the game last night?" does none of these:
+    answered as "the catalog doesn't say that about <product>" it would only look like a glitch."""
+    if _POINTS_AT.search(text) or _ANY_PRODUCT.search(text):
+        return True
+    return any(w in product_words or w.rstrip("s") in product_words for w in _WORD.findall(text.lower()))
+
+
 def thanked(text: str) -> bool:
     """The whole message is a thank-you ("thx!", "ok thanks a lot", "cheers"): it never runs a tool."""
     return bool(_THANKS.match(text.strip()))
@@ -71,7 +106,10 @@ _YES = frozenset({"yes", "y", "yeah", "yea", "yep", "yup", "sure", "ok", "okay",
                   "absolutely", "of course", "definitely", "yes do it", "ok do it", "sure thing", "alright", "si",
                   "oui", "ja"})
 _NO = frozenset({"no", "n", "nope", "nah", "no thanks", "no thank you", "cancel", "don't", "dont", "never mind",
-                 "nevermind", "not now", "no way", "forget it", "skip it", "no don't", "nein", "non"})
+                 "nevermind", "not now", "no way", "forget it", "skip it", "no don't", "nein", "non",
+                 # not yet: a pending cart is never confirmed by a "wait"
+                 "hold off", "hold on", "wait", "not yet", "maybe later", "later", "let me think", "i'll pass",
+                 "pass", "no need", "not really", "rather not", "i'd rather not", "actually no", "no wait"})
 
 
 def yes_or_no(text: str) -> bool | None:

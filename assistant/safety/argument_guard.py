@@ -173,15 +173,19 @@ def brands_only_when_named(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
-def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """A colour filter must name a catalog colour ("prefer white tbh" read as colour "tbh" empties a search);
-    with no catalog colours known, the model's colour stands."""
+def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str], text: str = "") -> dict[str, Any]:
+    """A colour filter must name a catalog colour ("prefer white tbh" read as colour "tbh" empties a search) and,
+    when the shopper's words are given, one they wrote as a word of three letters or more (free-text catalogs list
+    "a" and "s" as colours: "recommend a good movie" is no colour "a"); with no catalog colours known, the model's
+    colour stands. The running search keeps its own colour."""
     colour = args.get("colour")
     if not colours or not isinstance(colour, str):
         return args
     catalog = {c.lower(): c for c in colours}
-    if colour.strip().lower() in catalog:
-        return {**args, "colour": catalog[colour.strip().lower()]}
+    wanted = colour.strip().lower()
+    written = not text or (len(wanted) >= 3 and bool(re.search(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])", text, re.I)))
+    if wanted in catalog and written:
+        return {**args, "colour": catalog[wanted]}
     return {k: v for k, v in args.items() if k != "colour"}
 
 
@@ -207,7 +211,8 @@ def _misspelt(text: str, name: str) -> list[re.Match[str]]:
 
 _IN_STOCK_CUE = re.compile(r"(?<!out of )(?<!not )\bin[- ]stock\b|available (?:now|today)|ships? (?:now|today)",
                            re.I)
-_NEGATION = re.compile(r"(?:not|no|except|without|anything but|but not|skip|avoid|hate|don't like)\s+"
+_NEGATION = re.compile(r"(?:not|no|except|without|anything but|but not|skip|avoid|hate|don't like|drop|remove|ditch|"
+                       r"exclude|lose|leave out|get rid of|no more|nothing from|none from|none of)\s+"
                        r"(?:from\s+|by\s+)?$", re.I)
 
 
@@ -240,7 +245,7 @@ def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ..
     if "in_stock" not in fixed and _IN_STOCK_CUE.search(text):
         fixed["in_stock"] = True
     if not fixed.get("colour"):
-        named = [c for c in colours if _mentions(text, c)]
+        named = [c for c in colours if len(c) >= 3 and _mentions(text, c)]
         if len(named) == 1:
             fixed["colour"] = named[0]
     return fixed
@@ -341,7 +346,7 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         if typed:
             return "add_to_cart", typed  # "I'll take AIS-1042": a typed product id to buy is not a search
     if name == "search_products":
-        args = rating_only_when_asked(known_colours_only(args, colours), text)
+        args = rating_only_when_asked(known_colours_only(args, colours, text), text)
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
         args = amounts_kept(brands_only_when_named(known_brands_only(args, brands), text), text)
     elif name == "answer_product_question" and overview_asked(text):

@@ -9,6 +9,7 @@ later turn, and an order is only shown when its id and e-mail match.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -132,6 +133,21 @@ class ShopTools:
             raise LookupError(f"there is no product {pid!r} in the catalog")
         self.state.focus = product.id
         return product
+
+    def product_words(self, position: int | None, product_id: str | None) -> frozenset[str]:
+        """The words of the product a reference means (title, brand, category, attribute names and values), or
+        none when the reference resolves to nothing."""
+        try:
+            pid = self.state.resolve_focus(position, product_id)
+        except (LookupError, ValueError):
+            return frozenset()
+        product = self.searcher.get_product(pid)
+        if product is None:
+            return frozenset()
+        text = " ".join([product.title, product.brand or "", *product.category,
+                         *(f"{k.replace('_', ' ')} {v}" for k, v in product.attributes.items()),
+                         product.description[:500]])
+        return frozenset(re.findall(r"[a-z0-9]{3,}", text.lower()))
 
     def brand_at(self, position: int) -> str | None:
         """The brand of the product at a shown position (None when it has none or the position is not shown)."""
