@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     llm_workers: int = Field(default=4, ge=1, le=64, description="llamacpp: turns decoded together in one batch "
                              "(continuous batching); more wait for a free place.")
     llm_threads: int = Field(default=0, ge=0, description="CPU threads for llama.cpp (0: all cores).")
+    llm_draft_tokens: int = Field(
+        default=0, ge=0, le=32, description="llamacpp: prompt-lookup drafting, tokens copied from the prompt and "
+        "checked in one pass (greedy output unchanged; 0: off, the default: on 2 cores it saved no time, see "
+        "BENCHMARKS, prompt-lookup drafting).")
     llm_merge_adapter: bool = Field(
         default=True, description="llamacpp: merge the LoRA into a quantised copy of the model once (cached; as fast "
         "as the bare model); false: apply the adapter's GGUF export at run time (exact, ~0.8x decode speed).")

@@ -124,21 +124,22 @@ class ShoppingAgent:
         result.timings["total_s"] = time.perf_counter() - started
         yield from self._finish(session, result, started, failure)
 
-    def _run(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> Iterator[AgentEvent]:
-        messages = tool_step_messages(session.state.summary(), text, served=not self.local)
-        bound = self._bound(tools)
+    def route(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> AIMessage | None:
+        """The turn's first step as it will run: a fixed answer from the rules (``result.reply``, and None
+        back), or the tool calls of a direct route or of the model, each through every guard. ``aisle eval
+        agent`` scores what this returns ("served"), the same code the shopper's turn runs."""
         if forget_asked(text) or why_asked(text):  # about the shopper's profile: answered from the session
             result.reply, result.fixed_reply = (forget_reply if forget_asked(text) else why_reply)(session), True
-            return
+            return None
         for signal in stated_brand_signals(text, tools.vocabulary.brands):  # "i prefer sony": the turn goes on
             session.learn(signal)
         if thanked(text):
             result.reply, result.fixed_reply = THANKED, True
-            return
+            return None
         answer = pending_answer(session.state, text)
         if answer.reply is not None:
             result.reply, result.fixed_reply = answer.reply, True
-            return
+            return None
         direct = answer.call
         if direct is None and (order := order_call_from_text(text)) is not None:  # the guard would make it so anyway
             direct = {"name": "order_status", "args": order, "id": "order-in-text", "type": "tool_call"}
@@ -156,27 +157,47 @@ class ShoppingAgent:
             direct = {"name": "search_products", "args": {"query": english}, "id": "foreign-terms", "type": "tool_call"}
             result.notices.append(f'I read your message as "{english}" (I understand English best).')
         t0 = time.perf_counter()
-        ai = AIMessage("", tool_calls=[direct]) if direct else bound.invoke(messages)
+        if direct:
+            ai = AIMessage("", tool_calls=[direct])
+        else:
+            ai = self._bound(tools).invoke(tool_step_messages(session.state.summary(), text, served=not self.local))
         result.timings["tool_step_s"] = time.perf_counter() - t0
-        for _ in range(self.settings.agent_max_tool_rounds):
+        return ai if self._guard_calls(session, tools, ai, text, result) else None
+
+    def _guard_calls(self, session: ShopSession, tools: ShopTools, ai: AIMessage, text: str,
+                     result: TurnResult) -> bool:
+        """Every guard on each of ``ai``'s calls, in place; False when one turned out to be no tool call at
+        all (``result.reply`` then holds the fixed answer)."""
+        for call in ai.tool_calls:
+            if call.get("id") not in UNGUARDED_CALLS:
+                missing = unknown_brands_named(call["args"], text, tools.vocabulary.brands)
+                if missing:
+                    result.notices.append(f"The catalog has no products from {' or '.join(missing)}.")
+                call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
+                call["args"] = _amount_referenced(tools, call["name"], call["args"], text)
+            if call["name"] == "answer_product_question" and isinstance(call["args"], dict) and \
+                    not about_the_product(text, tools.product_words(call["args"].get("position"),
+                                                                     call["args"].get("product_id"))):
+                call["name"] = NO_TOOL  # "who won the game last night?" is no question about the product shown
+            if call["name"] == NO_TOOL:  # after a brand we don't carry, the list on screen simply stays
+                result.reply = LIST_KEPT if result.notices and session.state.shown else NOT_UNDERSTOOD
+                result.fixed_reply = True
+                return False
+        return True
+
+    def _run(self, session: ShopSession, tools: ShopTools, text: str, result: TurnResult) -> Iterator[AgentEvent]:
+        ai = self.route(session, tools, text, result)
+        if ai is None:
+            return
+        messages = tool_step_messages(session.state.summary(), text, served=not self.local)
+        bound = self._bound(tools)
+        for round_ in range(self.settings.agent_max_tool_rounds):
             if not ai.tool_calls:
                 break
+            if round_ and not self._guard_calls(session, tools, ai, text, result):  # the reply step's own calls
+                return
             ran: list[tuple[str, str, str, ToolResult]] = []
             for call in ai.tool_calls:
-                if call.get("id") not in UNGUARDED_CALLS:
-                    missing = unknown_brands_named(call["args"], text, tools.vocabulary.brands)
-                    if missing:
-                        result.notices.append(f"The catalog has no products from {' or '.join(missing)}.")
-                    call["name"], call["args"] = self._guards(session, tools, call["name"], call["args"], text)
-                    call["args"] = _amount_referenced(tools, call["name"], call["args"], text)
-                if call["name"] == "answer_product_question" and isinstance(call["args"], dict) and \
-                        not about_the_product(text, tools.product_words(call["args"].get("position"),
-                                                                         call["args"].get("product_id"))):
-                    call["name"] = NO_TOOL  # "who won the game last night?" is no question about the product shown
-                if call["name"] == NO_TOOL:  # after a brand we don't carry, the list on screen simply stays
-                    result.reply = LIST_KEPT if result.notices and session.state.shown else NOT_UNDERSTOOD
-                    result.fixed_reply = True
-                    return
                 yield ToolCalled(call["name"], call["args"])
                 content, art = tools.run(call["name"], call["args"])
                 result.sources.append(content)

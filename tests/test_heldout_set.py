@@ -136,3 +136,8 @@ def test_eval_agent_reports_the_handwritten_set_separately(demo_index):
     lora = summary["handwritten"]["lora"]
     assert lora["unknown_tool_calls"] == 0 and lora["json_valid"] == 1.0
     assert 0.5 <= lora["tool_accuracy"] <= 1.0
+    served = summary["handwritten"]["served"]  # routed by the agent on sessions in each item's state
+    assert served["n_items"] == len(load_handwritten()) == len(served["per_item"])
+    assert served["states_as_labelled"] >= 0.9  # the demo search fills the shown lists the state lines describe
+    assert served["unknown_tool_calls"] == 0
+    assert served["tool_accuracy"] >= lora["guarded"]["tool_accuracy"] - 0.02  # the routes add to the guard

@@ -100,6 +100,43 @@ def test_greedy_outputs_match_the_transformers_path(settings, hf_generator):
     assert same >= len(CHATS) - 1
 
 
+def test_prompt_lookup_copies_what_followed_the_latest_earlier_ngram():
+    from assistant.runtime.continuous_batching import prompt_lookup
+
+    assert prompt_lookup([5, 1, 2, 3, 7, 8, 9, 4, 1, 2, 3], 3) == [7, 8, 9]  # the 3-gram [1, 2, 3]
+    assert prompt_lookup([1, 2, 9, 1, 2, 8, 1, 2], 4) == [8, 1, 2]  # no earlier [8, 1, 2]; the latest [1, 2]
+    assert prompt_lookup([1, 2, 3, 4], 4) == []  # nothing repeats
+    assert prompt_lookup([1, 2, 1, 2], 0) == []
+
+
+@given(st.lists(st.integers(0, 4), max_size=40), st.integers(0, 6))
+def test_prompt_lookup_drafts_a_slice_of_the_context_after_its_last_tokens(context, limit):
+    from assistant.runtime.continuous_batching import prompt_lookup
+
+    draft = prompt_lookup(context, limit)
+    assert len(draft) <= limit
+    if draft:  # some earlier place ends with the context's last 2 tokens and goes on with the draft
+        assert any(context[i - 2:i] == context[-2:] and context[i:i + len(draft)] == draft
+                   for i in range(2, len(context)))
+
+
+def test_prompt_lookup_drafting_changes_no_output(settings):
+    """Drafted tokens only ever confirm the greedy choice: the same text with and without drafting, with the
+    tool grammar and without it, and on the tool step most drafted tokens are confirmed."""
+    from assistant.tools.shop_tools import tool_definitions
+
+    grammar = tool_grammar(tool_definitions(names=MODEL_TOOLS))
+    plain, drafting = _generator(settings, llm_draft_tokens=0), _generator(settings, llm_draft_tokens=8)
+    steps, accepted = drafting.scheduler.steps, drafting.scheduler.draft_accepted  # shared with other tests
+    for chat in CHATS:
+        for g in (grammar, None):
+            assert drafting.complete(chat, 48, 60, g) == plain.complete(chat, 48, 60, g)
+    assert plain.scheduler.drafted == 0
+    assert drafting.scheduler.draft_accepted > accepted
+    assert drafting.scheduler.steps - steps < plain.scheduler.steps  # passes saved
+    plain.close()
+
+
 def test_corrupt_or_stale_export_names_the_rebuild_command(tmp_path, shipped_adapter, settings):
     folder = tmp_path / "adapter"
     shutil.copytree(shipped_adapter, folder)

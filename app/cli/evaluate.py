@@ -387,15 +387,19 @@ def eval_agent(
         "--set", help="generated held-out dialogues, the hand-written held-out turns, or both.")] = AgentEvalSet.both,
     errors: Annotated[int, typer.Option(
         min=0, help="Print up to this many failed turns per set and model, as written and after the guard.")] = 0,
+    handwritten_file: Annotated[Path | None, typer.Option(
+        help="Another hand-written set in the same format (default: the packaged one).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
 ) -> None:
     """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues.
 
+    The hand-written turns are also scored as served: routed by the shopping agent on the demo index
+    (the direct routes and every guard), the first call that would run against the label.
     The JSON holds the generated set's results per model at the top level and the hand-written
-    set's under "handwritten"."""
+    set's under "handwritten" (as served under "handwritten"."served")."""
     from assistant.runtime.loader import resolve_adapter
-    from finetune.agent.heldout_set import handwritten_examples
-    from finetune.agent.pipeline import eval_model_sets, held_out_examples
+    from finetune.agent.heldout_set import handwritten_examples, load_handwritten
+    from finetune.agent.pipeline import eval_model_sets, eval_served, held_out_examples
 
     svc = services()
     settings = svc.settings
@@ -413,14 +417,29 @@ def eval_agent(
     sets = {}
     if eval_set in (AgentEvalSet.generated, AgentEvalSet.both):
         sets["generated"] = held_out_examples(svc.indexes, dialogues, progress=not as_json)
+    items = []
     if eval_set in (AgentEvalSet.handwritten, AgentEvalSet.both):
         ensure_default_index(svc, "demo")
-        sets["handwritten"] = handwritten_examples()
+        try:
+            items = load_handwritten(handwritten_file)
+        except (OSError, ValueError) as exc:
+            err.print(f"[red]cannot use the hand-written set {handwritten_file}: {exc}[/]")
+            raise typer.Exit(2) from exc
+        sets["handwritten"] = handwritten_examples(items)
     results = eval_model_sets(settings, svc.indexes, sets, adapter_path, base, err)
+    served = eval_served(settings, svc.indexes, items, adapter_path) if items and adapter_path else None
+    name = handwritten_file.name if handwritten_file else "hand-written turns"
     titles = {"generated": "held-out agent evaluation (generated dialogues)",
-              "handwritten": f"held-out agent evaluation (hand-written turns, {len(sets.get('handwritten', []))})"}
+              "handwritten": f"held-out agent evaluation ({name}, {len(items)})"}
     for set_name, by_model in results.items():
         print_agent_eval(by_model, titles[set_name])
+        if set_name == "handwritten" and served is not None:
+            err.print(f"as served (routes and every guard, lora): tool acc {served['tool_accuracy']:.4f}, "
+                      f"arg F1 {served['arg_f1']:.4f}, arg exact {served['arg_exact_match']:.4f}, unknown tools "
+                      f"{served['unknown_tool_calls']}, states as labelled {served['states_as_labelled']:.3f}")
+            for e in served["errors"][:errors]:
+                err.print(f"{set_name}/served [{e['id']}] {e['input']!r} ({e['state']})\n  expected {e['gold']}\n"
+                          f"  served   {e['served']}", markup=False, highlight=False)
         for model, metrics in by_model.items():
             failed = [("", e) for e in metrics["errors"][:errors]]
             failed += [(" + guard", e) for e in metrics.get("guarded", {}).get("errors", [])[:errors]]
@@ -431,6 +450,8 @@ def eval_agent(
         payload = {name: _without_errors(m) for name, m in results.get("generated", {}).items()}
         if "handwritten" in results:
             payload["handwritten"] = {name: _without_errors(m) for name, m in results["handwritten"].items()}
+            if served is not None:
+                payload["handwritten"]["served"] = _without_errors(served)
         print(json.dumps(payload))
 
 

@@ -369,10 +369,15 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
     position = single_reference(text, len(state.shown))
     if name in MISROUTED_QUESTION_TOOLS and position is not None:
         return "answer_product_question", {"position": position, "question": text[:500]}
+    if name in _FOCUS_TOOLS and args.get("position") is not None and not args.get("product_id") \
+            and state.focus in state.shown and _IT.search(text) and not _ORDINAL.search(text) \
+            and not _BARE_REF.search(text) and not re.search(r"\b[1-5]\b", text):
+        # "tell me more about it" after a question about #3: the product last asked about, not the model's guess
+        args = {**{k: v for k, v in args.items() if k != "position"}, "product_id": state.focus}
     named = types.of_text(text)
     if named is not None and named != state.product_type and name not in ("search_products", "store_policy",
                                                                           "order_status") \
-            and position is None and not named_positions:
+            and position is None and not named_positions and not _asks_about_it(name, text):
         return "search_products", {"query": _without_filler(text)[:300]}  # another kind of product: a search
     if name == "search_products" and named is None and (topic := policy_topic(text)) is not None \
             and not re.search(r"\d", text):
@@ -425,6 +430,16 @@ _QUESTION_CUE = re.compile(r"\?|^(?:is|are|does|do|has|have|can|will|what|how|wh
 # "does number 2 come with a lens?"); a message that asks to add or buy is never such a question
 MISROUTED_QUESTION_TOOLS = frozenset({"compare_products", "order_status", "search_products", "add_to_cart",
                                       "view_cart"})
+
+
+_FOCUS_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart"})
+_IT = re.compile(r"\b(?:it|its|it's|this|that)\b", re.I)
+
+
+def _asks_about_it(name: str, text: str) -> bool:
+    """A question about the product on screen that names a part or a kind ("does that have a mic?")."""
+    return name in ("answer_product_question", "get_product") and bool(_IT.search(text)) \
+        and bool(_QUESTION_CUE.search(text.strip()))
 
 
 _STRONG_COMPARE = re.compile(r"compar|side[- ]by[- ]side|\bvs\.?\b|versus|differ|next to each other|"

@@ -12,6 +12,16 @@ scheduler owns one llama.cpp context with ``sequences`` KV-cache sequences (each
 3. decode it, pick each finished position's greedy token (under its grammar, if any) and hand the
    text to the waiting caller.
 
+Prompt-lookup drafting: a tool call mostly copies words that are already in its prompt (the tool and
+argument names from the tool list, the shopper's query). While few sequences decode, each one's next
+token goes into the pass together with up to ``draft_tokens`` tokens that followed the latest earlier
+occurrence of its last 2-3 tokens (``prompt_lookup``). The drafted tokens are checked in order against
+the greedy choice at their position (under the grammar, as always); the first mismatch and everything
+after it leave the KV cache, so the output is the one plain greedy decoding gives, and every accepted
+draft token is a forward pass saved. It is off by default (``draft_tokens=0``): on the 2-core CPU a pass
+over 1 + 4-8 tokens costs more than the ~10-20% of drafted tokens the tuned model confirms saves
+(BENCHMARKS.md, "Prompt-lookup drafting").
+
 Callers never touch the context; a request's results come back through its own queue, so
 sequences cannot see each other's tokens. A caller that stops reading (time-out, closed stream)
 cancels its request and frees the sequence at the next step.
@@ -39,6 +49,8 @@ class BatchConfig:
     seq_ctx: int = 4096
     threads: int = 1
     n_batch: int = 512
+    draft_tokens: int = 0  # prompt-lookup draft per decoding step; 0: off (it saved no time on 2 cores)
+    draft_max_sequences: int = 2  # draft only while at most this many sequences decode (batch passes are not free)
 
 
 @dataclass
@@ -96,6 +108,21 @@ def common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
+def prompt_lookup(context: list[int], limit: int, max_ngram: int = 3, min_ngram: int = 2) -> list[int]:
+    """Up to ``limit`` tokens that followed the latest earlier occurrence of the last ``n`` tokens of
+    ``context`` (the longest ``n`` from ``max_ngram`` down to ``min_ngram`` that occurs); [] if none."""
+    if limit <= 0 or len(context) <= min_ngram:
+        return []
+    arr = np.asarray(context, dtype=np.int64)
+    for n in range(min(max_ngram, len(arr) - 1), min_ngram - 1, -1):
+        windows = np.lib.stride_tricks.sliding_window_view(arr[:-1], n)  # every n-gram that has a successor
+        hits = np.flatnonzero((windows == arr[-n:]).all(axis=1))
+        if hits.size:
+            start = int(hits[-1]) + n
+            return arr[start:start + limit].tolist()
+    return []
+
+
 def _complete_utf8(data: bytes) -> tuple[str, bytes]:
     """Decode the longest prefix of whole UTF-8 characters; keep the rest for the next token."""
     for cut in range(len(data), max(len(data) - 4, -1), -1):
@@ -146,6 +173,8 @@ class BatchScheduler:
         self.prompt_tokens = 0  # prompt tokens admitted
         self.reused_tokens = 0  # of which their sequence's KV cache already held
         self.max_batch_sequences = 0  # most sequences advanced in one pass
+        self.drafted = 0  # prompt-lookup tokens put into passes
+        self.draft_accepted = 0  # of which the greedy choice confirmed
         self._thread = threading.Thread(target=self._loop, name="llamacpp-batch", daemon=True)
         self._thread.start()
 
@@ -243,7 +272,8 @@ class BatchScheduler:
 
     def _step(self) -> None:
         batch, budget = self._batch, self.config.n_batch
-        rows: list[tuple[_Sequence, int]] = []  # sequences whose logits this pass produces, and their row
+        # sequences whose logits this pass produces: (sequence, first row, drafted tokens after that row)
+        rows: list[tuple[_Sequence, int, list[int]]] = []
         n = 0
 
         def add(seq: _Sequence, token: int, logits: bool) -> None:
@@ -251,22 +281,29 @@ class BatchScheduler:
             batch.token[n], batch.pos[n], batch.n_seq_id[n] = token, len(seq.cached), 1
             batch.seq_id[n][0], batch.logits[n] = seq.seq_id, logits
             seq.cached.append(token)
-            if logits:
-                rows.append((seq, n))
             n += 1
 
         for seq in self._active():
             if seq.request.cancelled.is_set():
                 self._finish(seq, None)
-        for seq in self._active():
-            if seq.next_token is not None:  # decoding: one token each, first
-                add(seq, seq.next_token, True)
-                seq.next_token = None
+        decoding = [s for s in self._active() if s.next_token is not None]
+        drafting = len(decoding) <= self.config.draft_max_sequences
+        for seq in decoding:  # decoding: one token each (and its draft), first
+            token, seq.next_token = seq.next_token, None
+            draft = self._draft(seq, token, budget - n - len(decoding)) if drafting else []
+            rows.append((seq, n, draft))
+            add(seq, token, True)
+            for drafted in draft:
+                add(seq, drafted, True)
+            self.drafted += len(draft)
         for seq in self._active():
             if seq.pending and n < budget:  # prompt chunks fill the rest of the pass
                 chunk, seq.pending = seq.pending[:budget - n], seq.pending[budget - n:]
                 for i, token in enumerate(chunk):
-                    add(seq, token, not seq.pending and i == len(chunk) - 1)
+                    last = not seq.pending and i == len(chunk) - 1
+                    if last:
+                        rows.append((seq, n, []))
+                    add(seq, token, last)
         if n == 0:
             return
         batch.n_tokens = n
@@ -274,33 +311,60 @@ class BatchScheduler:
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
         self.steps += 1
-        self.max_batch_sequences = max(self.max_batch_sequences, len({id(s) for s, _ in rows}))
-        for seq, row in rows:
-            logits = np.ctypeslib.as_array(self._lc.llama_get_logits_ith(self.context.ctx, row),
-                                           shape=(self.n_vocab,))
-            self._advance(seq, logits)
+        self.max_batch_sequences = max(self.max_batch_sequences, len({id(s) for s, _, _ in rows}))
+        for seq, row, draft in rows:
+            self._advance(seq, row, draft)
 
-    def _advance(self, seq: _Sequence, logits: np.ndarray) -> None:
+    def _draft(self, seq: _Sequence, token: int, room: int) -> list[int]:
+        """The prompt-lookup draft after ``token``, within the request's token limit, the sequence's
+        context and ``room`` batch slots."""
+        limit = min(self.config.draft_tokens, room, seq.request.max_new_tokens - seq.generated - 1,
+                    self.seq_ctx - len(seq.cached) - 2)
+        if limit <= 0 or seq.request.logits_only:
+            return []
+        return prompt_lookup([*seq.cached, token], limit)
+
+    def _logits(self, row: int) -> np.ndarray:
+        return np.ctypeslib.as_array(self._lc.llama_get_logits_ith(self.context.ctx, row), shape=(self.n_vocab,))
+
+    def _keep(self, seq: _Sequence, length: int) -> None:
+        """Drop the cached tokens after ``length`` (drafted tokens the greedy choice did not confirm)."""
+        if len(seq.cached) > length:
+            if not self._lc.llama_memory_seq_rm(self.context.memory, seq.seq_id, length, -1):
+                raise RuntimeError("llama.cpp could not drop unconfirmed draft tokens")
+            del seq.cached[length:]
+
+    def _advance(self, seq: _Sequence, row: int, draft: list[int]) -> None:
+        """Greedy tokens from the rows of this pass: the first, then one more per confirmed draft token."""
         request = seq.request
         if request.logits_only:
-            request.out.put(logits.astype(np.float32, copy=True))
+            request.out.put(self._logits(row).astype(np.float32, copy=True))
             self._finish(seq, None)
             return
-        token = request.choose(logits) if request.choose else int(np.argmax(logits))
-        if self._lc.llama_vocab_is_eog(self.vocab, token) or seq.generated >= request.max_new_tokens:
-            self._finish(seq, None)
-            return
-        if request.accept:
-            request.accept(token)
-        seq.generated += 1
-        seq.utf8 += self.model.detokenize([token])
-        text, seq.utf8 = _complete_utf8(seq.utf8)
-        if text:
-            request.out.put(text)
-        if seq.generated >= request.max_new_tokens or len(seq.cached) + 1 >= self.seq_ctx:
-            self._finish(seq, None)
-        else:
+        base = len(seq.cached) - len(draft)  # the cache length with the evaluated token and no draft
+        for i in range(len(draft) + 1):
+            token = request.choose(self._logits(row + i)) if request.choose else int(np.argmax(self._logits(row + i)))
+            if self._lc.llama_vocab_is_eog(self.vocab, token) or seq.generated >= request.max_new_tokens:
+                self._keep(seq, base + i)
+                self._finish(seq, None)
+                return
+            if request.accept:
+                request.accept(token)
+            seq.generated += 1
+            seq.utf8 += self.model.detokenize([token])
+            text, seq.utf8 = _complete_utf8(seq.utf8)
+            if text:
+                request.out.put(text)
+            if seq.generated >= request.max_new_tokens or base + i + 1 >= self.seq_ctx:
+                self._keep(seq, base + i)
+                self._finish(seq, None)
+                return
+            if i < len(draft) and token == draft[i]:  # the draft token's KV entry is the right one: go on
+                self.draft_accepted += 1
+                continue
+            self._keep(seq, base + i)
             seq.next_token = token
+            return
 
     def _finish(self, seq: _Sequence, error: BaseException | None) -> None:
         """Hand back the result; the sequence keeps its evaluated tokens for the next prompt's prefix."""

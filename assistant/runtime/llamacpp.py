@@ -87,6 +87,7 @@ class LlamaCppConfig:
     workers: int = 4  # sequences decoded together
     threads: int = 0  # 0: all cores
     n_ctx: int = 4096  # per sequence
+    draft_tokens: int = 0  # prompt-lookup drafting (continuous_batching.prompt_lookup); 0: off
 
     @property
     def total_threads(self) -> int:
@@ -107,7 +108,8 @@ class LlamaCppGenerator:
         self.tokenizer = tokenizer
         self.adapter = adapter
         self.scheduler = BatchScheduler(BatchConfig(config.model_path, config.lora_path, max(1, config.workers),
-                                                    config.n_ctx, config.total_threads))
+                                                    config.n_ctx, config.total_threads,
+                                                    draft_tokens=config.draft_tokens))
         atexit.register(self.close)  # stop the decoding thread before the interpreter tears down ctypes
 
     def close(self) -> None:

@@ -195,7 +195,8 @@ def load_generator(settings: Settings, adapter: str | None | bool = True) -> Tex
             model = runtime_merged_gguf(adapter_path, settings.llm_path, settings)
         elif adapter_path:
             lora = runtime_adapter_gguf(adapter_path, settings.llm_path, settings)
-        config = LlamaCppConfig(model, lora, settings.llm_workers, settings.llm_threads)
+        config = LlamaCppConfig(model, lora, settings.llm_workers, settings.llm_threads,
+                                draft_tokens=settings.llm_draft_tokens)
         if config not in _generators:
             _generators[config] = LlamaCppGenerator(config, cached_tokenizer(settings.llm_path, settings),
                                                     adapter_path)

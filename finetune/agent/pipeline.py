@@ -78,6 +78,19 @@ def eval_model_sets(settings: Settings, indexes: Indexes, sets: dict[str, list[E
     return results
 
 
+def eval_served(settings: Settings, indexes: Indexes, items: list, adapter: str | None) -> dict[str, Any]:
+    """Hand-written items routed by a shopping agent on the demo index as it serves (the model with
+    ``adapter``, its direct routes and guards): `finetune.agent.served_eval`."""
+    from assistant.agent import ShoppingAgent, build_chat_model, writes_template_replies
+    from finetune.agent.served_eval import score_served, served_turns
+
+    products = demo_setup(indexes)
+    model, local = build_chat_model(settings, adapter=adapter if adapter else False)
+    agent = ShoppingAgent(model, settings, indexes, local=local,
+                          template_replies=writes_template_replies(settings, model, local))
+    return score_served(served_turns(agent, items, products))
+
+
 def train_agent(settings: Settings, indexes: Indexes, out: Path, config: AgentTrainConfig, n_train: int,
                 n_held_out: int, console: Console, include_base: bool = True) -> dict[str, Any]:
     from tqdm import tqdm
