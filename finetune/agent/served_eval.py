@@ -61,7 +61,7 @@ def session_for(item: HandwrittenItem, agent: ShoppingAgent, store: Store, produ
 
 def served_turns(agent: ShoppingAgent, items: list[HandwrittenItem], products: list[Product]) -> list[ServedTurn]:
     """Each item routed by the agent on its own fresh session (a throw-away store: nothing is kept)."""
-    by_id = {p.product_id: p for p in products}
+    by_id = {p.id: p for p in products}
     out = []
     with tempfile.TemporaryDirectory(prefix="aisle-served-eval-") as folder:
         store = Store(Path(folder) / "eval.sqlite")
