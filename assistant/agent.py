@@ -25,14 +25,18 @@ from assistant.dialogue.preferences import (
     why_asked,
     why_reply,
 )
+from assistant.dialogue.query_words import with_shopper_words
 from assistant.dialogue.state_rules import (
     NO_TOOL,
     NOT_UNDERSTOOD,
+    ORDER_QUESTION,
     THANKED,
     about_the_product,
     accessories_asked,
     brand_reference,
+    cart_view_asked,
     compare_asked,
+    order_help_asked,
     pending_answer,
     similar_asked,
     single_reference,
@@ -41,6 +45,7 @@ from assistant.dialogue.state_rules import (
     superlative_asked,
     thanked,
     unknown_brands_named,
+    words_call,
 )
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.argument_guard import constraint_words_dropped, order_call_from_text
@@ -159,8 +164,19 @@ class ShoppingAgent:
         t0 = time.perf_counter()
         if direct:
             ai = AIMessage("", tool_calls=[direct])
+        elif cart_view_asked(text):
+            ai = AIMessage("", tool_calls=[{"name": "view_cart", "args": {}, "id": "cart-view", "type": "tool_call"}])
+        elif order_help_asked(text):  # rule 14: both the order number and the e-mail, in one message
+            ai = AIMessage("", tool_calls=[{"name": "ask_clarification", "args": {"question": ORDER_QUESTION},
+                                            "id": "order-help", "type": "tool_call"}])
         else:
             ai = self._bound(tools).invoke(tool_step_messages(session.state.summary(), text, served=not self.local))
+            for call in ai.tool_calls:  # a new search: the shopper's words, not the model's copy of them
+                if call["name"] == "search_products" and isinstance(call["args"], dict):
+                    call["args"] = with_shopper_words(call["args"], text)
+            if not ai.tool_calls and (words := words_call(session.state, text)) is not None:
+                ai = AIMessage("", tool_calls=[{"name": words[0], "args": words[1], "id": "words",
+                                                "type": "tool_call"}])
         result.timings["tool_step_s"] = time.perf_counter() - t0
         return ai if self._guard_calls(session, tools, ai, text, result) else None
 

@@ -390,6 +390,8 @@ def eval_agent(
     handwritten_file: Annotated[Path | None, typer.Option(
         help="Another hand-written set in the same format (default: the packaged one).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on the last line.")] = False,
+    served_only: Annotated[bool, typer.Option(
+        "--served-only", help="Hand-written turns as served only (skip scoring the model's raw calls).")] = False,
 ) -> None:
     """Tool accuracy, argument F1, JSON validity and ungrounded facts on held-out dialogues.
 
@@ -426,13 +428,19 @@ def eval_agent(
             err.print(f"[red]cannot use the hand-written set {handwritten_file}: {exc}[/]")
             raise typer.Exit(2) from exc
         sets["handwritten"] = handwritten_examples(items)
-    results = eval_model_sets(settings, svc.indexes, sets, adapter_path, base, err)
+    if served_only and (not items or adapter_path is None):
+        err.print("[red]--served-only scores the hand-written set with an adapter: use --set handwritten[/]")
+        raise typer.Exit(2)
+    results = {} if served_only else eval_model_sets(settings, svc.indexes, sets, adapter_path, base, err)
     served = eval_served(settings, svc.indexes, items, adapter_path) if items and adapter_path else None
+    if served_only:
+        results = {"handwritten": {}}
     name = handwritten_file.name if handwritten_file else "hand-written turns"
     titles = {"generated": "held-out agent evaluation (generated dialogues)",
               "handwritten": f"held-out agent evaluation ({name}, {len(items)})"}
     for set_name, by_model in results.items():
-        print_agent_eval(by_model, titles[set_name])
+        if by_model:
+            print_agent_eval(by_model, titles[set_name])
         if set_name == "handwritten" and served is not None:
             err.print(f"as served (routes and every guard, lora): tool acc {served['tool_accuracy']:.4f}, "
                       f"arg F1 {served['arg_f1']:.4f}, arg exact {served['arg_exact_match']:.4f}, unknown tools "

@@ -113,13 +113,27 @@ def search_reply(a: ToolResult, variant: int = 0) -> str:
         options = [f"Here is 1 option for {search.query}{where}: {top.title} at {top.display_price}.",
                    f"I found 1 match for {search.query}{where}: {top.title} ({top.display_price}).",
                    f"One product fits {search.query}{where}: {top.title}, {top.display_price}."]
-        return options[variant % len(options)]
+        return options[variant % len(options)] + stock_unknown_note(a)
     options = [
         f"Here are {n} options for {search.query}{where}. The top match is {top.title} at {top.display_price}.",
         f"I found {n} matches for {search.query}{where}. My first pick is {top.title} ({top.display_price}).",
         f"These {n} products fit {search.query}{where}. Best match: {top.title}, {top.display_price}.",
     ]
-    return options[variant % len(options)]
+    return options[variant % len(options)] + stock_unknown_note(a)
+
+
+def stock_unknown_note(a: ToolResult) -> str:
+    """With "in stock" asked, the shown products whose stock the catalog does not list are said to be so (the
+    filter drops only products known to be out of stock)."""
+    search = _search(a)
+    if not search.applied.get("in_stock"):
+        return ""
+    unknown = [n for n, p in enumerate(a.products, 1) if p.in_stock is None]
+    if not unknown:
+        return ""
+    if len(unknown) == len(a.products):
+        return " The catalog doesn't list stock for these, so availability is not confirmed."
+    return f" The catalog doesn't list stock for {', '.join(f'#{n}' for n in unknown)}."
 
 
 _OVERVIEW_FACTS = ("price:", "brand:", "rating:", "availability:", "category:")

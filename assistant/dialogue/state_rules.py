@@ -18,8 +18,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from assistant.dialogue.query_words import shopper_words
 from assistant.dialogue.state import CLEARED, DialogueState
-from assistant.safety.argument_guard import ADD_CUE, order_call_from_text, policy_topic, shopper_spelling, spec_phrases
+from assistant.safety.argument_guard import (
+    ADD_CUE,
+    order_call_from_text,
+    overview_asked,
+    policy_topic,
+    shopper_spelling,
+    spec_phrases,
+)
 from assistant.tools.schemas import SearchProductsArgs
 from assistant.tools.shown_superlative import asked_superlative
 from retrieval.filters import norm
@@ -33,6 +41,8 @@ NOTHING_PENDING = ("There's nothing waiting for a yes or no right now. Tell me w
                    "one of the products shown.")
 OFFER_DECLINED = "Okay, I'll keep your filters as they are. Tell me what you'd like to change."
 THANKED = "You're welcome! Is there anything else I can help you find?"
+ORDER_QUESTION = "Please give me the order number and the e-mail address used for the order."
+CLARIFY_QUESTION = "What kind of product are you looking for, and what is your budget?"
 _THANKS = re.compile(r"^\W*(?:ok(?:ay)?[,.!\s]+|great[,.!\s]+|cool[,.!\s]+|perfect[,.!\s]+|nice[,.!\s]+)?(?:thanks?(?: "
                      r"(?:a lot|so much|very much|again|mate|man|heaps|a bunch))?|thank you(?: so much| very much)?|"
                      r"thx|thnx|thnks|ty|tysm|cheers|much appreciated|appreciate it)\W*(?:bye\W*)?$", re.I)
@@ -174,6 +184,14 @@ _SORTS = (
     ("relevance", re.compile(r"\b(?:sort|order)(?:ed)?\s+by\s+relevance\b|\bbest match(?:es)? first\b", re.I)),
 )
 _CHEAPER_WORD = re.compile(r"cheaper|less expensive|lower price|more affordable", re.I)
+_NOT_PRICEY = re.compile(r"\bnot (?:too|very|that|so|super|overly) (?:pricey|expensive|costly|dear|spendy)|"
+                         r"\b(?:affordable|inexpensive|budget[- ]friendly|on a budget)\b|"
+                         r"\b(?:won'?t|doesn'?t|not) break the bank\b", re.I)
+
+
+def cheaper_asked(text: str) -> bool:
+    """"cheaper", "not too pricey", "something affordable": lower prices than those shown (no amount named)."""
+    return bool(_CHEAPER_WORD.search(text) or _NOT_PRICEY.search(text))
 
 
 def sort_asked(text: str) -> str | None:
@@ -399,6 +417,10 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         args = {**{k: v for k, v in args.items() if k not in cleared_keys}, "refine": True,
                 "clear": sorted(set(parsed.clear) | set(dropped))}
         parsed = SearchProductsArgs(**args)
+    if (parsed.refine or not parsed.query) and not parsed.cheaper and parsed.max_price is None \
+            and state.query is not None and cheaper_asked(text):
+        args = {**args, "cheaper": True}  # "not too pricey though": the model left the price out
+        parsed = SearchProductsArgs(**args)
     if parsed.refine or parsed.cheaper:
         args = backed_by_words(args, text)
         parsed = SearchProductsArgs(**args)
@@ -415,7 +437,18 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
             and (parsed.refine or parsed.cheaper or not parsed.query):
         fresh = {k: v for k, v in args.items() if k not in ("refine", "cheaper", "query")}
         return name, {"query": _without_filler(text)[:300], **fresh}
-    return name, args
+    return name, refine_as_meant(state, args)
+
+
+def refine_as_meant(state: DialogueState, args: dict[str, Any]) -> dict[str, Any]:
+    """``refine`` says what the call does: a search call with no words of its own refines the running search,
+    and with no running search there is nothing to refine (the search runs the same either way; the call as
+    logged and scored says so)."""
+    if state.query is None:
+        return {k: v for k, v in args.items() if k != "refine"}
+    if not args.get("query") and not args.get("refine") and not args.get("cheaper"):
+        return {**args, "refine": True}
+    return args
 
 
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -531,13 +564,53 @@ def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
-_LEAD_IN = re.compile(r"^(?:(?:now|ok(?:ay)?|and|also|actually|so|hmm+|well|then|instead|forget (?:that|it)|"
-                      r"never ?mind|different thing|switching gears|change of plan)\b[\s,:;.!-]*)*"
-                      r"(?:(?:can you |could you |please )?(?:show me|find me|look for|search for|"
-                      r"i (?:also |really |just )?(?:want|need)|i'?d (?:also )?like|how about|what about|got any|"
-                      r"do you have|give me)\b\s*)?", re.I)
-
-
 def _without_filler(text: str) -> str:
-    """The shopper's words without lead-ins ("forget that, i want a mouse" -> "a mouse")."""
-    return _LEAD_IN.sub("", text.strip()).strip(" ,.!?") or text
+    """The shopper's words without lead-ins ("forget that, i want a mouse" -> "mouse")."""
+    return shopper_words(text) or text
+
+
+_ORDER_HELP = re.compile(r"\b(?:where(?:'?s| is| are)|track(?:ing)?|status|update|happened to|has(?:n'?t| not) "
+                         r"(?:arrived|come|shipped)|(?:not|never) (?:arrived|came|here)|still waiting|check on)\b",
+                         re.I)
+_ORDER_THING = re.compile(r"\b(?:my|the|our) (?:order|package|parcel|delivery|shipment|stuff|purchase)s?\b|"
+                          r"\border (?:status|number)\b", re.I)
+
+
+def order_help_asked(text: str) -> bool:
+    """"where is my package??": an order lookup without the order number and e-mail it needs (rule 14)."""
+    return bool(_ORDER_HELP.search(text) and _ORDER_THING.search(text)) and order_call_from_text(text) is None
+
+
+_CART_VIEW = re.compile(r"^\W*(?:(?:can i |could i |let me |please )?(?:see|view|show(?: me)?|check|open|review)|"
+                        r"what'?s|whats|what is|what do i have|how much is|"
+                        r"how many (?:things|items) (?:are|do i have))\b"
+                        r"[^.?!]*\b(?:my|the) (?:cart|basket|bag|trolley)\b", re.I)
+_CART_CHANGE = re.compile(r"\b(?:add|put|remove|delete|take out|drop|empty|clear|buy|checkout|check out)\b", re.I)
+
+
+def cart_view_asked(text: str) -> bool:
+    """"whats in my basket rn": the cart as it is, nothing added or removed."""
+    return bool(_CART_VIEW.search(text)) and not _CART_CHANGE.search(text)
+
+
+def _one_position(text: str, shown: int) -> int | None:
+    refs = {_position(m, shown) for m in _ORDINAL.finditer(text)}
+    if len(refs) != 1:
+        return None
+    position = refs.pop()
+    return position if 1 <= position <= shown else None
+
+
+def words_call(state: DialogueState, text: str) -> tuple[str, dict[str, Any]] | None:
+    """The call the shopper's words make when the model made none ("open the 2nd", "gimme the last one",
+    "only ones I can get right away" after a search); None when the words make no call either."""
+    if small_talk(text):
+        return None
+    position = _one_position(text, len(state.shown))
+    if position is not None and overview_asked(text):
+        return "get_product", {"position": position}
+    if position is not None and ADD_CUE.search(text):
+        return "add_to_cart", {"position": position}
+    if state.query is not None:
+        return "search_products", {"refine": True}  # the filters the words name, or nothing to run (rule 3)
+    return None

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from assistant.dialogue.query_words import tidy
+from assistant.safety.spelled_amounts import spelled_amounts
 from retrieval.spec_match import amounts, asked_amounts
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
@@ -31,7 +33,10 @@ MAX_AFTER = re.compile(r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?\s*(?:o
 MIN_AFTER = re.compile(r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?\s*(?:or more|or above|or higher|and up\b|"
                        r"and above|minimum\b|at (?:the )?least)", re.I)
 RANGE_CUE = re.compile(r"(?:between\s*)?\$\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)"
-                       r"|between\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)", re.I)
+                       r"|between\s*(\d+(?:[.,]\d+)?)\s*(?:and|to|-)\s*\$?\s*(\d+(?:[.,]\d+)?)"
+                       # "in the 30 to 80 dollar range", "50-100 bucks"
+                       r"|(?:(?:something|anything) )?(?:in the |around the )?(\d+(?:[.,]\d+)?)\s*(?:to|-)\s*"
+                       r"(\d+(?:[.,]\d+)?)\s*(?:(?:dollars?|bucks|usd)(?:\s*range)?|range|price range)", re.I)
 
 
 # a number with a unit is a spec, not a price: "64 gigabytes", "15 inch", "20000 mAh", "1080p" ("1k" stays a price)
@@ -41,6 +46,28 @@ SPEC = re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(?:-\s*)?(?:gb|gigabytes?|gigs?|tb|ter
                   r"(?:hours?|hrs?)\b|m\b|meters?|metres?)"
                   r"(?:\s+(?:or (?:bigger|more|larger|higher|better|above|up)|and (?:up|above|bigger)|plus|\+))?",
                   re.I)
+
+
+_RATING_CUE = re.compile(r"star|rated|rating|review|\bscore", re.I)
+# a rating the shopper asks for: "rated 4+", "4.5 stars and up", "well reviewed ones, like 4.5 and up"
+_RATING_AMOUNT = re.compile(
+    r"(?:rated|ratings?|reviews?|reviewed|stars?|score)\b[^\d$]{0,15}?(?:at least |over |above |of )?"
+    r"(?<![$\d.])([1-5](?:\.\d)?)(?![\d.]|\s*(?:dollars|bucks|usd|%))(?:\s*(?:\+|stars?\b|and up\b|or (?:more|better|"
+    r"higher|above)\b|plus\b))*"
+    r"|(?<![$\d.])\b([1-5](?:\.\d)?)\s*(?:\+\s*)?(?:stars?\b|★)(?:\s*(?:and up|or (?:more|better|higher|above)|plus))?"
+    r"|(?<![$\d.])\b([1-5](?:\.\d)?)\s*(?:\+|and up\b|or (?:more|better|higher|above)\b|plus\b)", re.I)
+
+
+def rating_asked(text: str) -> float | None:
+    """The lowest rating a message asks for, if its words speak of ratings at all."""
+    if not _RATING_CUE.search(text):
+        return None
+    found = [float(next(g for g in m.groups() if g)) for m in _RATING_AMOUNT.finditer(text)]
+    return found[-1] if found else None
+
+
+def _without_ratings(text: str) -> str:
+    return _RATING_AMOUNT.sub(" ", text) if _RATING_CUE.search(text) else text
 
 
 def spec_phrases(text: str) -> list[str]:
@@ -65,8 +92,9 @@ def _values(pattern: re.Pattern[str], text: str) -> list[float]:
 
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     """Price arguments made consistent with the shopper's text (other arguments untouched); a number
-    with a unit ("64 gigabytes") is never a price."""
-    text = SPEC.sub(" ", text)
+    with a unit ("64 gigabytes") or a rating ("4.5 and up", with rating words) is never a price; money in
+    words ("under a grand") is read as digits."""
+    text = _without_ratings(SPEC.sub(" ", spelled_amounts(text)))
     maxes = _values(MAX_CUE, text) + _values(MAX_AFTER, text)
     mins = _values(MIN_CUE, text) + _values(MIN_AFTER, text)
     for m in RANGE_CUE.finditer(text):
@@ -93,18 +121,44 @@ def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
-_STOCK_WORDS = re.compile(r"\s*,?\s*\b(?:that (?:is|are) |which (?:is|are) )?in[- ]stock(?: only)?\b|"
-                          r"\s*,?\s*\bonly (?:the ones )?in[- ]stock\b", re.I)
+_STOCK_WORDS = re.compile(r"\s*,?\s*\b(?:(?:anything|something|any|ones?) )?(?:that (?:is|are) |which (?:is|are) |"
+                          r"currently |still )?in[- ]stock(?: only)?\b|"
+                          r"\s*,?\s*\bonly (?:the ones )?in[- ]stock\b|"
+                          r"\s*,?\s*\b(?:and|if|only|that'?s|that are|which are) available\b|"
+                          r"\s*,?\s*\bavailable (?:now|today|right away)\b|"
+                          r"\s*,?\s*\b(?:i can get |you can ship |that ships? )?(?:right away|immediately)\b", re.I)
+
+
+def _filter_names_dropped(query: str, args: dict[str, Any]) -> str:
+    """The brands and the colour the call filters on leave the words ("55 inch samsung tv", brand Samsung ->
+    "55 inch tv"; "mechanical keyboard, no razer" -> "mechanical keyboard"), with the word that negated them."""
+    names = [b for key in ("brands", "exclude_brands") if isinstance(args.get(key), list)
+             for b in args[key] if isinstance(b, str) and b.strip()]
+    colour = args.get("colour")
+    for name in sorted(names, key=len, reverse=True):
+        spelt = shopper_spelling(name, query)
+        if spelt:
+            query = re.sub(rf"(?:\b(?:no|not|except|without|anything but|but not|nothing from|drop|remove|exclude|"
+                           rf"skip|avoid|ditch|lose)\s+(?:(?:the|any|all)\s+)?)?(?<![\w-])"
+                           rf"{re.escape(spelt)}(?:'s)?(?![\w-])", " ", query, flags=re.I)
+    if isinstance(colour, str) and colour.strip():
+        for spelling in colour_spellings(colour):
+            query = re.sub(rf"(?<![\w-]){re.escape(spelling)}(?:\s+(?:colou?r(?:ed)?|one))?(?![\w-])", " ", query,
+                           flags=re.I)
+    return query
 
 
 def constraint_words_dropped(args: dict[str, Any]) -> dict[str, Any]:
-    """The price and stock words a call already carries as filters leave its query ("bluetooth speaker under $5",
-    max_price 5 -> "bluetooth speaker"): they match nothing in a product's text, and the reply that echoes the query
-    would state the limit twice. A query left with no words of its own is dropped (the call adjusts the running
-    search)."""
+    """The price, stock, brand and colour words a call already carries as filters leave its query ("bluetooth
+    speaker under $5", max_price 5 -> "bluetooth speaker"): they match nothing in a product's text (a brand is a
+    filter, not a word to rank by), and the reply that echoes the query would state the limit twice; the words
+    left dangling go with them ("rain jacket, or"). A query left with no words of its own once the price and
+    stock words are gone is dropped (the call adjusts the running search); one that would be left with no
+    words once the brand or colour is gone keeps them ("sony" alone is a search)."""
     query = args.get("query")
     if not isinstance(query, str) or not query.strip():
         return args
+    query = spelled_amounts(query)
     prices = {float(v) for k, v in args.items() if k in ("max_price", "min_price") and isinstance(v, int | float)}
     cleaned = query
     if prices:
@@ -120,12 +174,16 @@ def constraint_words_dropped(args: dict[str, Any]) -> dict[str, Any]:
             specs = [m.span() for m in SPEC.finditer(cleaned)]
     if args.get("in_stock") is True:
         cleaned = _STOCK_WORDS.sub(" ", cleaned)
-    cleaned = re.sub(r"\s+", " ", re.sub(r"[\s,;]+$|^[\s,;]+", "", cleaned)).strip()
-    if cleaned == query.strip():
-        return args
+    if args.get("min_rating") is not None:
+        cleaned = _without_ratings(cleaned)
+    cleaned = tidy(cleaned) if cleaned != query else cleaned  # a query no filter took a word from stays as typed
+    named = _filter_names_dropped(cleaned, args)
+    without_names = tidy(named) if named != cleaned else named
     if not re.search(r"\w", cleaned):
         return {k: v for k, v in args.items() if k != "query"}
-    return {**args, "query": cleaned}
+    if re.search(r"\w", without_names):
+        cleaned = without_names
+    return args if cleaned == args["query"] else {**args, "query": cleaned}
 
 
 def known_brands_only(args: dict[str, Any], brands: tuple[str, ...] | list[str]) -> dict[str, Any]:
@@ -173,6 +231,22 @@ def brands_only_when_named(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
+_COLOUR_SPELLINGS = (("grey", "gray"),)
+
+
+def colour_spellings(colour: str) -> tuple[str, ...]:
+    """A colour as shoppers spell it ("grey" and "gray")."""
+    low = colour.strip().lower()
+    for pair in _COLOUR_SPELLINGS:
+        if low in pair:
+            return pair
+    return (low,)
+
+
+def _catalog_colour(wanted: str, catalog: dict[str, str]) -> str | None:
+    return next((catalog[s] for s in colour_spellings(wanted) if s in catalog), None)
+
+
 def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str], text: str = "") -> dict[str, Any]:
     """A colour filter must name a catalog colour ("prefer white tbh" read as colour "tbh" empties a search) and,
     when the shopper's words are given, one they wrote as a word of three letters or more (free-text catalogs list
@@ -183,20 +257,28 @@ def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str
         return args
     catalog = {c.lower(): c for c in colours}
     wanted = colour.strip().lower()
-    written = not text or (len(wanted) >= 3 and bool(re.search(rf"(?<![\w-]){re.escape(wanted)}(?![\w-])", text, re.I)))
-    if wanted in catalog and written:
-        return {**args, "colour": catalog[wanted]}
+    written = not text or (len(wanted) >= 3 and any(
+        re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", text, re.I) for s in colour_spellings(wanted)))
+    known = _catalog_colour(wanted, catalog)
+    if known and written:
+        return {**args, "colour": known}
     return {k: v for k, v in args.items() if k != "colour"}
-
-
-_RATING_CUE = re.compile(r"star|rated|rating|review|\bscore", re.I)
 
 
 def rating_only_when_asked(args: dict[str, Any], text: str) -> dict[str, Any]:
     """A minimum rating the shopper never asked for ("keep it under 80" read as rating 5) is dropped."""
     if "min_rating" in args and not _RATING_CUE.search(text):
         return {k: v for k, v in args.items() if k != "min_rating"}
-    return args
+    asked = rating_asked(text)
+    if asked is None:
+        return args
+    # "only the well reviewed ones, like 4.5 and up" read as a price of 4.5: the number is the rating
+    fixed = {k: v for k, v in args.items()
+             if not (k in ("min_price", "max_price") and isinstance(v, int | float) and float(v) == asked
+                     and not re.search(rf"\$\s*{re.escape(str(v))}", text))}
+    if fixed.get("min_rating") is None:
+        fixed["min_rating"] = int(asked) if asked == int(asked) else asked
+    return fixed
 
 
 def _misspelt(text: str, name: str) -> list[re.Match[str]]:
@@ -209,11 +291,12 @@ def _misspelt(text: str, name: str) -> list[re.Match[str]]:
             and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85]
 
 
-_IN_STOCK_CUE = re.compile(r"(?<!out of )(?<!not )\bin[- ]stock\b|available (?:now|today)|ships? (?:now|today)",
-                           re.I)
+_IN_STOCK_CUE = re.compile(r"(?<!out of )(?<!not )\bin[- ]stock\b|available (?:now|today|right away)|"
+                           r"ships? (?:now|today|right away)|\b(?:and|if|only|that'?s|that are|which are) available\b|"
+                           r"\bavailable\W*$|\b(?:get|have|ship)\b.{0,20}\b(?:right away|immediately)\b", re.I)
 _NEGATION = re.compile(r"(?:not|no|except|without|anything but|but not|skip|avoid|hate|don't like|drop|remove|ditch|"
                        r"exclude|lose|leave out|get rid of|no more|nothing from|none from|none of)\s+"
-                       r"(?:from\s+|by\s+)?$", re.I)
+                       r"(?:(?:the|any|all)\s+)?(?:from\s+|by\s+)?$", re.I)
 
 
 def _mentions(text: str, name: str) -> list[re.Match[str]]:
@@ -245,14 +328,28 @@ def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ..
     if "in_stock" not in fixed and _IN_STOCK_CUE.search(text):
         fixed["in_stock"] = True
     if not fixed.get("colour"):
-        named = [c for c in colours if len(c) >= 3 and _mentions(text, c)]
+        named = [c for c in colours if len(c) >= 3 and any(_mentions(text, s) for s in colour_spellings(c))]
         if len(named) == 1:
             fixed["colour"] = named[0]
+    return nested_brands_dropped(fixed)
+
+
+def nested_brands_dropped(args: dict[str, Any]) -> dict[str, Any]:
+    """A brand whose name is part of another brand the call names is the same mention ("anker soundcore" is
+    Anker Soundcore, not also Anker)."""
+    fixed = dict(args)
+    for key in ("brands", "exclude_brands"):
+        value = fixed.get(key)
+        if isinstance(value, list) and len(value) > 1:
+            names = [b for b in value if isinstance(b, str)]
+            fixed[key] = [b for b in names if not any(
+                o != b and len(o) > len(b) and re.search(rf"(?<![\w-]){re.escape(b.lower())}(?![\w-])", o.lower())
+                for o in names)]
     return fixed
 
 
 _ORDER_ID = re.compile(r"\b([A-Z]\d{4,5})\b")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # "li.wei@example.net." ends the sentence
 
 
 def order_call_from_text(text: str) -> dict[str, Any] | None:
@@ -263,13 +360,22 @@ def order_call_from_text(text: str) -> dict[str, Any] | None:
     return None
 
 
+def product_ids_in_text(text: str, exists) -> list[str]:
+    """The catalog product ids a message types ("compare AIS-1007 and AIS-1022"), in order."""
+    found: list[str] = []
+    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]{3,}", text):
+        if any(ch.isdigit() for ch in token) and token not in found and exists(token):
+            found.append(token)
+    return found
+
+
 def product_id_from_text(args: dict[str, Any], text: str, exists) -> dict[str, Any]:
     """A product id the shopper typed ("add AIS-1042") wins over a list position the model guessed."""
-    for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]{3,}", text):
-        if any(ch.isdigit() for ch in token) and exists(token):
-            fixed = {k: v for k, v in args.items() if k != "position"}
-            fixed["product_id"] = token
-            return fixed
+    typed = product_ids_in_text(text, exists)
+    if typed:
+        fixed = {k: v for k, v in args.items() if k != "position"}
+        fixed["product_id"] = typed[0]
+        return fixed
     return args
 
 
@@ -281,13 +387,21 @@ _POLICY_CUE = re.compile(
 
 
 _POLICY_TOPICS = (
-    ("price_match", r"price ?match|cheaper elsewhere|competitor|for less (?:at|somewhere)"),
+    ("price_match", r"price ?match|cheaper elsewhere|competitor|for less (?:at|somewhere)|match (?:it|that|the price|"
+                    r"their price)|(?:another|a different|other) (?:shop|store|site|website|retailer)"),
     ("returns", r"\breturn|refund|send (?:\w+ )?back|money back|exchange|change my mind"),
     ("warranty", r"warrant|guarantee|\bbreaks?\b|broke|stops? working|stopped working|\bdies\b|died|repair"),
     ("shipping", r"\bship|deliver|arriv|get (?:it |here |to me)|gets here|express|how long .* take"),
     ("payment", r"\bpay\b|paypal|credit card|debit card|\bcard\b|visa|amex|mastercard|gift card|installment"),
     ("privacy", r"privacy|my data|personal (?:data|info)|store about me|share my"),
 )
+
+
+# a price-match request, whatever else the message mentions ("found the same blender for $20 less at another
+# shop, can you match it?")
+_PRICE_MATCH = re.compile(r"price[- ]?match|\bmatch (?:it|that|this|the price|their price|a price)\b|"
+                          r"\bbeat (?:that|their|the other) price|"
+                          r"cheaper (?:elsewhere|at (?:another|a different|other))", re.I)
 
 
 def policy_topic(text: str) -> str | None:
@@ -306,23 +420,29 @@ def is_policy_question(text: str) -> bool:
 _OVERVIEW = re.compile(r"^\W*(?:(?:can you |could you |please )?(?:tell|show) me (?:more )?(?:about|on)|"
                        r"(?:give me |show me |i'?d like |i want )?(?:more |the |full )?(?:details|info(?:rmation)?|"
                        r"specs|specifications)(?: please)? (?:on|about|for|of)|describe|what about|more about|"
+                       r"what'?s the (?:deal|story|lowdown) (?:with|on)|(?:open|pull up|bring up|expand)|"
                        r"details:?)\s+(.*)$", re.I)
-_REFERENCE_WORDS = re.compile(r"^(?:the|this|that|it|one|item|product|number|no|#?\d|first|second|third|fourth|fifth|"
+# the cue after the product: "what's the top result like?", "AIS-1190 details please"
+_OVERVIEW_AFTER = re.compile(r"^\W*(?:(?:what|how)(?:'?s| is| are)\s+(.*?)\s+like|(.*?)\s+(?:details|info|specs|"
+                             r"overview)(?:\s+(?:please|pls|plz))?)\W*$", re.I)
+_REFERENCE_WORDS = re.compile(r"^(?:the|this|that|it|one|item|product|result|pick|option|choice|number|no|#?\d|first|"
+                              r"second|third|fourth|fifth|"
                               r"last|top|1st|2nd|3rd|4th|5th|please|pls|[a-z]+-\d+|[a-z]*\d[a-z\d-]*)$", re.I)
 
 
 def overview_asked(text: str) -> bool:
     """A request for a product's details as a whole: the cue, then only words that point at the product."""
-    m = _OVERVIEW.match(text.strip())
+    m = _OVERVIEW.match(text.strip()) or _OVERVIEW_AFTER.match(text.strip())
     if not m:
         return False
-    rest = re.findall(r"#?[\w-]+", m.group(1))
+    rest = re.findall(r"#?[\w-]+", next((g for g in m.groups() if g), ""))
     return bool(rest) and all(_REFERENCE_WORDS.match(w) for w in rest)
 
 
 # words that ask to add or buy ("i'll take AIS-1042", "can you add the second one?")
 ADD_CUE = re.compile(r"\badd\b|cart|basket|\bbuy\b|purchase|\bi'?ll (?:take|have|get|go with)\b|\bgrab\b|"
-                     r"\bi want (?:the|this|that|it|#|number|one)\b", re.I)
+                     r"\bi want (?:the|this|that|it|#|number|one)\b|\b(?:gimme|give me) (?:the |that |this |#|number )?"
+                     r"(?:first|second|third|fourth|fifth|last|top|1st|2nd|3rd|4th|5th|[1-5]\b|one\b)", re.I)
 REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart", "remove_from_cart",
                              "similar_products", "find_accessories"})
 
@@ -339,12 +459,23 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
     order = order_call_from_text(text)
     if order and name != "order_status":
         return "order_status", order
+    if name != "store_policy" and _PRICE_MATCH.search(text):
+        return "store_policy", {"topic": "price_match"}
     if name == "store_policy" and not is_policy_question(text):
         name, args = "search_products", {"query": text[:300]}
-    if name == "search_products" and ADD_CUE.search(text):
-        typed = product_id_from_text({}, text, product_exists)
-        if typed:
-            return "add_to_cart", typed  # "I'll take AIS-1042": a typed product id to buy is not a search
+    if name == "store_policy" and (topic := policy_topic(text)) is not None:
+        args = {"topic": topic}  # "is there a guarantee on refurbished stuff": the words name the topic
+    typed_ids = product_ids_in_text(text, product_exists)
+    if name == "search_products" and typed_ids:
+        if ADD_CUE.search(text):
+            return "add_to_cart", {"product_id": typed_ids[0]}  # "I'll take AIS-1042": to buy, not a search
+        if len(typed_ids) >= 2:
+            return "compare_products", {"product_ids": typed_ids[:4]}
+        return "get_product", {"product_id": typed_ids[0]}  # "AIS-1190 details please": a typed id is no search
+    if name == "compare_products" and len(typed_ids) >= 2:
+        return name, {"product_ids": typed_ids[:4]}  # "compare AIS-1007 and AIS-1022" read as positions 1007, 1022
+    if name == "answer_product_question":
+        args = {**args, "question": text.strip()[:500]}  # the shopper's question, as they asked it
     if name == "search_products":
         args = rating_only_when_asked(known_colours_only(args, colours, text), text)
         args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)

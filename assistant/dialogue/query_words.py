@@ -1,0 +1,73 @@
+"""The search words of a shopper's message: their own words, in their own order, without the lead-in
+("ok forget speakers, show me", "hey can u find me a"), the politeness ("pls", "thanks") and the words
+left dangling once a filter took its part ("mirrorless camera from , or" -> "mirrorless camera").
+
+The 135M model rewrites a request's words when it copies them into a search ("27 inch gaming monitor"
+-> "gaming monitor 27 inch", "DSLR" -> "DSR", "noise cancelling" -> "cancellation"); a new search
+uses the shopper's words instead. Which words the filters carry (price, stock, brand, colour) is the
+argument guard's part (``assistant.safety.argument_guard.constraint_words_dropped``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.safety.spelled_amounts import spelled_amounts
+
+_OPENERS = (r"ok(?:ay)?|hey|heya|hiya|hi|hello|howdy|yo|now|and|also|actually|so|hmm+|um+|uh+|well|then|instead|alright|oh|"
+            r"new search|start over|different thing|switching gears|change of plan|never ?mind|scratch that|"
+            r"one more thing|next|forget (?:about )?(?:that|it|this)|"
+            r"forget (?:about )?(?:the |those |these |all the )?[\w' -]{1,30}?(?=\s*[,;:.!-])")
+_REQUEST = (r"(?:(?:can|could|would|will) (?:u|you|ya) (?:please |pls )?(?:help me )?|please |pls |help me |"
+            r"i'?d like (?:you )?to )?(?:show me|find me|find|get me|look for|search for|search|recommend|suggest|"
+            r"point me to)|"
+            r"i(?:'m| am) (?:looking for|after|searching for|shopping for|in the market for|hunting for)|"
+            r"looking for|in the market for|"
+            r"i (?:also |really |just |kinda |now )?(?:want|need)(?: to (?:buy|get|find))?|"
+            r"i'?d (?:also |really )?like|how about|what about|got any|have you got|give me|"
+            r"(?:do|does) (?:u|you|ya) (?:guys )?(?:have|sell|carry|stock|got)(?: any)?|"
+            r"is there|are there|need|want|any")
+_LEAD_IN = re.compile(rf"^(?:(?:{_OPENERS})\b[\s,:;.!-]*)*(?:(?:{_REQUEST})\b\s*)?(?:(?:a|an|some|any)\s+)?", re.I)
+
+_EDGE_WORDS = (r"pls|plz|please|thanks|thank you|thx|ty|too|as well|instead|rn|right now|asap|for me|if possible|"
+               r"if you have (?:any|them|one)|anything|something|any|or|and|from|by|made by|with|for|in|of|at|but|no|"
+               r"not|except|without|the|a|an|some|that|which|is|are|only|just|like|ones?|stuff|brand|brands|if|they'?re|"
+               r"they are|well|those|these|them")
+_TRAILING = re.compile(rf"(?:[\s,;:?!.&/-]+|(?<![\w-])(?:{_EDGE_WORDS})(?![\w-]))+$", re.I)
+_LEADING = re.compile(r"^(?:[\s,;:?!.&/-]+|(?:from|by|made by|or|and|with|but|the|a|an|some|any|no|not|except|"
+                      r"without|in)(?![\w-]))+", re.I)
+_POLITE_END = re.compile(r"(?:[\s,;:?!.]+|(?<![\w-])(?:pls|plz|please|thanks|thank you|thx|ty|rn|asap)(?![\w-]))+$",
+                         re.I)
+_INNER_PUNCT = re.compile(r"\s*(?:[,;]\s*(?:(?:or|and)\s+)?)+(?=[,;]|$)|\s+(?:or|and)\s*(?=[,;])", re.I)
+
+
+def shopper_words(text: str) -> str:
+    """The words a shopper asks to search for ("hey can u find me a french press for less than twenty bucks"
+    -> "french press for less than 20 bucks"): lead-in and politeness off, money in words as digits. The
+    price, stock, brand and colour words stay until the call's filters take them. Empty when nothing
+    is left."""
+    words = _LEAD_IN.sub("", spelled_amounts(text.strip()))
+    return _POLITE_END.sub("", re.sub(r"\s+", " ", words)).strip()
+
+
+def with_shopper_words(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """A new search the model wrote ("query" and no ``refine``/``cheaper``) searches the shopper's own words."""
+    query = args.get("query")
+    if not isinstance(query, str) or not query.strip() or args.get("refine") or args.get("cheaper"):
+        return args
+    words = shopper_words(text)[:300]
+    return {**args, "query": words} if words else args
+
+
+def tidy(query: str) -> str:
+    """Words and marks left dangling at the edges ("rain jacket, or", "from , or", "headphones? pls") off."""
+    cleaned = re.sub(r"\s+", " ", query).strip()
+    for _ in range(3):
+        before = cleaned
+        cleaned = _INNER_PUNCT.sub("", cleaned)
+        cleaned = _LEADING.sub("", _TRAILING.sub("", cleaned)).strip()
+        cleaned = re.sub(r"\s+([,;?!.])", r"\1", re.sub(r"\s+", " ", cleaned))
+        if cleaned == before:
+            break
+    return cleaned
