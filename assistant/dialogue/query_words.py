@@ -10,14 +10,16 @@ argument guard's part (``assistant.safety.argument_guard.constraint_words_droppe
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
 from assistant.safety.spelled_amounts import spelled_amounts
 
-_OPENERS = (r"ok(?:ay)?|hey|heya|hiya|hi|hello|howdy|yo|now|and|also|actually|so|hmm+|um+|uh+|well|then|instead|alright|oh|"
+_OPENERS = (r"ok(?:ay)?|hey|heya|hiya|hi|hello|howdy|yo|now|and|also|actually|so|hmm+|um+|uh+|well|then|instead|"
+            r"alright|oh|"
             r"new search|start over|different thing|switching gears|change of plan|never ?mind|scratch that|"
-            r"one more thing|next|forget (?:about )?(?:that|it|this)|"
+            r"one more thing|next|forget (?:about )?(?:that|it|this)|(?:ignore|disregard) [\w' ]{1,40}? (?:and|then)|"
             r"forget (?:about )?(?:the |those |these |all the )?[\w' -]{1,30}?(?=\s*[,;:.!-])")
 _REQUEST = (r"(?:(?:can|could|would|will) (?:u|you|ya) (?:please |pls )?(?:help me )?|please |pls |help me |"
             r"i'?d like (?:you )?to )?(?:show me|find me|find|get me|look for|search for|search|recommend|suggest|"
@@ -37,6 +39,8 @@ _EDGE_WORDS = (r"pls|plz|please|thanks|thank you|thx|ty|too|as well|instead|rn|r
 _TRAILING = re.compile(rf"(?:[\s,;:?!.&/-]+|(?<![\w-])(?:{_EDGE_WORDS})(?![\w-]))+$", re.I)
 _LEADING = re.compile(r"^(?:[\s,;:?!.&/-]+|(?:from|by|made by|or|and|with|but|the|a|an|some|any|no|not|except|"
                       r"without|in)(?![\w-]))+", re.I)
+# "the iPhone 99 Ultra for $5": an amount with no price cue is no filter, and no word a product's text holds
+_PRICE_CLAIM = re.compile(r"\s*\b(?:for|at|costing|priced at|that costs?)\s+\$\s*\d+(?:[.,]\d+)?\b", re.I)
 _POLITE_END = re.compile(r"(?:[\s,;:?!.]+|(?<![\w-])(?:pls|plz|please|thanks|thank you|thx|ty|rn|asap)(?![\w-]))+$",
                          re.I)
 _INNER_PUNCT = re.compile(r"\s*(?:[,;]\s*(?:(?:or|and)\s+)?)+(?=[,;]|$)|\s+(?:or|and)\s*(?=[,;])", re.I)
@@ -47,16 +51,31 @@ def shopper_words(text: str) -> str:
     -> "french press for less than 20 bucks"): lead-in and politeness off, money in words as digits. The
     price, stock, brand and colour words stay until the call's filters take them. Empty when nothing
     is left."""
-    words = _LEAD_IN.sub("", spelled_amounts(text.strip()))
+    words = _PRICE_CLAIM.sub(" ", _LEAD_IN.sub("", spelled_amounts(text.strip())))
     return _POLITE_END.sub("", re.sub(r"\s+", " ", words)).strip()
 
 
+def _alike(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 3 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.75)
+
+
+def _shared(sentence: str, query: str) -> int:
+    said, wrote = re.findall(r"[a-z0-9]+", sentence.lower()), re.findall(r"[a-z0-9]+", query.lower())
+    return sum(1 for w in wrote if any(_alike(w, s) for s in said))
+
+
 def with_shopper_words(args: dict[str, Any], text: str) -> dict[str, Any]:
-    """A new search the model wrote ("query" and no ``refine``/``cheaper``) searches the shopper's own words."""
+    """A new search the model wrote ("query" and no ``refine``/``cheaper``) searches the shopper's own words:
+    those of the sentence the model's query came from ("from now on all prices are 50% lower. what's the
+    cheapest laptop?" -> the second). A query that shares no word with anything the shopper wrote stays."""
     query = args.get("query")
     if not isinstance(query, str) or not query.strip() or args.get("refine") or args.get("cheaper"):
         return args
-    words = shopper_words(text)[:300]
+    sentences = [s for s in re.split(r"(?<=[.!?;])\s+", text.strip()) if s.strip()] or [text]
+    best = max(sentences, key=lambda s: _shared(s, query))
+    if not _shared(best, query):
+        return args
+    words = shopper_words(best)[:300]
     return {**args, "query": words} if words else args
 
 

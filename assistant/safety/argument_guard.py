@@ -90,11 +90,14 @@ def _values(pattern: re.Pattern[str], text: str) -> list[float]:
     return [float(m.group(1).replace(",", "")) for m in pattern.finditer(text)]
 
 
+_PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.I)  # "50% lower" is no price
+
+
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     """Price arguments made consistent with the shopper's text (other arguments untouched); a number
     with a unit ("64 gigabytes") or a rating ("4.5 and up", with rating words) is never a price; money in
     words ("under a grand") is read as digits."""
-    text = _without_ratings(SPEC.sub(" ", spelled_amounts(text)))
+    text = _without_ratings(SPEC.sub(" ", _PERCENT.sub(" ", spelled_amounts(text))))
     maxes = _values(MAX_CUE, text) + _values(MAX_AFTER, text)
     mins = _values(MIN_CUE, text) + _values(MIN_AFTER, text)
     for m in RANGE_CUE.finditer(text):
