@@ -173,7 +173,7 @@ class ShoppingAgent:
             ai = self._bound(tools).invoke(tool_step_messages(session.state.summary(), text, served=not self.local))
             for call in ai.tool_calls:  # a new search: the shopper's words, not the model's copy of them
                 if call["name"] == "search_products" and isinstance(call["args"], dict):
-                    call["args"] = with_shopper_words(call["args"], text)
+                    call["args"] = with_shopper_words(call["args"], text, tools.types.of_text)
             if not ai.tool_calls and (words := words_call(session.state, text)) is not None:
                 ai = AIMessage("", tool_calls=[{"name": words[0], "args": words[1], "id": "words",
                                                 "type": "tool_call"}])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from assistant.safety.spelled_amounts import spelled_amounts
@@ -25,7 +26,8 @@ _REQUEST = (r"(?:(?:can|could|would|will) (?:u|you|ya) (?:please |pls )?(?:help 
             r"i'?d like (?:you )?to )?(?:show me|find me|find|get me|look for|search for|search|recommend|suggest|"
             r"point me to)|"
             r"i(?:'m| am) (?:looking for|after|searching for|shopping for|in the market for|hunting for)|"
-            r"looking for|in the market for|"
+            r"looking for|in the market for|(?:i'?m )?shopping for|(?:any )?(?:recommendations?|suggestions?|ideas|"
+            r"options) for|"
             r"i (?:also |really |just |kinda |now )?(?:want|need)(?: to (?:buy|get|find))?|"
             r"i'?d (?:also |really )?like|how about|what about|got any|have you got|give me|"
             r"(?:do|does) (?:u|you|ya) (?:guys )?(?:have|sell|carry|stock|got)(?: any)?|"
@@ -64,7 +66,8 @@ def _shared(sentence: str, query: str) -> int:
     return sum(1 for w in wrote if any(_alike(w, s) for s in said))
 
 
-def with_shopper_words(args: dict[str, Any], text: str) -> dict[str, Any]:
+def with_shopper_words(args: dict[str, Any], text: str, type_of: Callable[[str], str | None] | None = None
+                       ) -> dict[str, Any]:
     """A new search the model wrote ("query" and no ``refine``/``cheaper``) searches the shopper's own words:
     those of the sentence the model's query came from ("from now on all prices are 50% lower. what's the
     cheapest laptop?" -> the second). A query that shares no word with anything the shopper wrote stays."""
@@ -76,7 +79,9 @@ def with_shopper_words(args: dict[str, Any], text: str) -> dict[str, Any]:
     if not _shared(best, query):
         return args
     words = shopper_words(best)[:300]
-    return {**args, "query": words} if words else args
+    if not words or (type_of is not None and type_of(words) != type_of(query)):
+        return args  # "shopping for a iRobot vacuum today" names no kind the model's "iRobot vacuum" does: as written
+    return {**args, "query": words}
 
 
 def tidy(query: str) -> str:
