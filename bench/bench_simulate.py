@@ -3,7 +3,7 @@
     python bench/bench_simulate.py run OUT.json demo=200 chorus_icecat=150 esci_opensearch_subset=150
     python bench/bench_simulate.py compare BEFORE.json AFTER.json
 
-``run`` plays the given number of conversations per index (seed 11: the same shoppers every time; the
+``run`` plays the given number of conversations per index (seed 11 unless ``--seed``: the same shoppers every time; the
 shared catalogs must be indexed first with ``aisle index --catalog ../shared/data/<name>``) and writes
 the report plus one pass/fail row per conversation. ``compare`` pairs two runs conversation by
 conversation (same index and seed: the same target product and opening) and reports the difference in
@@ -29,7 +29,7 @@ from retrieval.evaluation.significance import paired_interval  # noqa: E402
 SEED = 11
 
 
-def run(out: Path, plan: list[tuple[str, int]]) -> None:
+def run(out: Path, plan: list[tuple[str, int]], seed: int = SEED) -> None:
     from app.services import current_services
     from harness.simulator.run import Simulator, demo_orders, markdown, merge
 
@@ -39,7 +39,7 @@ def run(out: Path, plan: list[tuple[str, int]]) -> None:
     for name, n in plan:
         simulator = Simulator(agent, services.indexes.searcher(name), name,
                               orders=demo_orders() if name == "demo" else [])
-        reports.append(simulator.run(n, SEED, lambda c: print(c.index, c.seed, "PASS" if c.passed else "FAIL",
+        reports.append(simulator.run(n, seed, lambda c: print(c.index, c.seed, "PASS" if c.passed else "FAIL",
                                                               flush=True)))
     merged = merge(reports)
     rows = [{"index": c.index, "seed": c.seed, "passed": c.passed,
@@ -81,12 +81,13 @@ def main() -> None:
     r = sub.add_parser("run")
     r.add_argument("out", type=Path)
     r.add_argument("plan", nargs="+", help="index=conversations")
+    r.add_argument("--seed", type=int, default=SEED, help="other shoppers than the ones rules were written on")
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
     args = parser.parse_args()
     if args.cmd == "run":
-        run(args.out, [(name, int(n)) for name, n in (p.split("=") for p in args.plan)])
+        run(args.out, [(name, int(n)) for name, n in (p.split("=") for p in args.plan)], args.seed)
     else:
         print(json.dumps(compare(args.before, args.after), indent=1))
 

@@ -99,6 +99,9 @@ ACCESSORIES = frozenset({
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
     "remote control", "lens", "tripod", "lamp", "memory card", "housing"})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
+# "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
+_LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
+                          "recommendation", "suggestion", "idea", "option", "pick", "rec"})
 _NOT_PLURAL = frozenset({"yes", "has", "was", "its", "his", "this", "us", "is", "as",
                          "lens", "bus", "series", "glass", "access", "wireless", "less", "stainless", "gps", "ups",
                          "chassis", "news", "status", "plus", "various", "canvas", "citrus", "express"})
@@ -150,7 +153,7 @@ class ProductTypes:
     def named(self, text: str | None) -> list[str]:
         """The types a text names, in order, up to the first "for"/"with"/"compatible"."""
         words, kinds, i = tokens(text or ""), [], 0
-        while i < len(words) and words[i] not in _STOP:
+        while i < len(words) and (words[i] not in _STOP or (words[i] == "for" and i and words[i - 1] in _LEAD_IN_FOR)):
             match = self._match_at(words, i)
             if match is None:
                 i += 1

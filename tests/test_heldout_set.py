@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from assistant.runtime.prompts import shopper_text
 from finetune.agent import phrasing as ph
-from finetune.agent.heldout_set import HandwrittenItem, handwritten_examples, load_handwritten
+from finetune.agent.heldout_set import HandwrittenItem, default_path, handwritten_examples, load_handwritten
 
 TRAIN_DIALOGUES = 100  # a few seconds; the 1000 dialogues (seed 11) of the shipped adapter were checked once too
 
@@ -20,9 +20,10 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@pytest.fixture(scope="module")
-def items() -> list[HandwrittenItem]:
-    return load_handwritten()
+@pytest.fixture(scope="module", params=["handwritten.yaml", "handwritten_b.yaml"])
+def items(request) -> list[HandwrittenItem]:
+    """Each hand-written set: A (tuned against) and B (written later, blind)."""
+    return load_handwritten(default_path().with_name(request.param))
 
 
 def test_file_loads_validates_and_is_large_enough(items):

@@ -542,7 +542,7 @@ def relaxations_asked(text: str) -> list[str]:
 
 _CHEAPER_CUE = re.compile(r"cheap|less|lower|afford|budget|pricey|expensive|cost|price|money|save|bargain|deal|"
                           r"too much|spend", re.I)
-_STOCK_CUE = re.compile(r"stock|availab|ships?\b|shipping today|right now|today", re.I)
+_STOCK_CUE = re.compile(r"stock|availab|ships?\b|shipping today|right now|right away|immediately|today", re.I)
 
 
 def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
