@@ -46,6 +46,7 @@ from assistant.dialogue.state_rules import (
     thanked,
     unknown_brands_named,
     words_call,
+    world_question,
 )
 from assistant.events import AgentEvent, Done, Failed, Replaced, Token, ToolCalled, ToolFinished, TurnResult
 from assistant.safety.argument_guard import constraint_words_dropped, order_call_from_text
@@ -140,6 +141,9 @@ class ShoppingAgent:
             session.learn(signal)
         if thanked(text):
             result.reply, result.fixed_reply = THANKED, True
+            return None
+        if world_question(text, tools.types):  # rule 35: not the shop's business, and no search
+            result.reply, result.fixed_reply = NOT_UNDERSTOOD, True
             return None
         answer = pending_answer(session.state, text)
         if answer.reply is not None:

@@ -80,7 +80,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "lamp": ("lamp", "projector lamp", "bulb"),
     "server": ("server",),
     "desktop": ("desktop", "desktop pc", "desktop computer", "all-in-one", "workstation", "mini pc"),
-    "coffee maker": ("coffee maker", "coffee machine", "espresso machine"),
+    "coffee maker": ("coffee maker", "coffee machine", "espresso machine", "french press", "pod machine",
+                     "espresso maker", "cafetiere", "coffee brewer", "bean-to-cup machine"),
     "vacuum": ("vacuum", "vacuum cleaner", "robot vacuum", "hoover"),
     "blender": ("blender", "smoothie maker"),
     "jacket": ("jacket", "coat", "parka"),
@@ -161,6 +162,10 @@ class ProductTypes:
             i, kind = match
             kinds.append(kind)
         return kinds
+
+    def words(self) -> frozenset[str]:
+        """Every word of the lexicon's phrases ("sound", "bar", "earbud"): words a shopper's typo may mean."""
+        return frozenset(w for phrase in self.phrases for w in phrase if w.isalpha())
 
     def of_text(self, text: str | None) -> str | None:
         """The type a text is about: an accessory named beside a device, else the first type named."""

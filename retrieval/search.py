@@ -142,7 +142,7 @@ class Searcher:
     @cached_property
     def speller(self) -> SpellingCorrector:
         """The catalog's own words (titles, brands, categories), read once per generation."""
-        return SpellingCorrector.from_texts(self.lexical.texts(), self.encoder.vocabulary_words())
+        return SpellingCorrector.from_texts(self.lexical.texts(), self.encoder.vocabulary_words(), self.types.words())
 
     @cached_property
     def vocabulary(self) -> CatalogVocabulary:

@@ -42,12 +42,15 @@ class SpellingCorrector:
         self.words = [w for w, _ in word_counts.most_common()]
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], known: frozenset[str] = frozenset()) -> SpellingCorrector:
+    def from_texts(cls, texts: Iterable[str], known: frozenset[str] = frozenset(),
+                   shop_words: Iterable[str] = ()) -> SpellingCorrector:
         """Document frequencies of the lower-cased words (two letters or more) of the given texts; ``known``
-        are words that are right although the catalog lacks them."""
+        are words that are right although the catalog lacks them; ``shop_words`` (the product-type lexicon's) are
+        also corrections, once each: "suond bar" means a sound bar on a catalog that sells none."""
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update({w for w in _WORD.findall(text.lower()) if len(w) >= 2})
+        counts.update({w for w in shop_words if len(w) >= MIN_LENGTH and w not in counts})
         return cls(counts, known)
 
     def is_known(self, word: str) -> bool:

@@ -52,9 +52,14 @@ def stated_brand_signals(text: str, brands: tuple[str, ...] | list[str]) -> list
     return [s for s in signals if s.kind is SignalKind.STATED_NOT_BRAND or s.brand not in disliked]
 
 
+_ONLY = re.compile(r"\b(?:only|exclusively|nothing but|nothing else|none other)\b", re.I)
+
+
 def preferred_only(text: str, brands: list[str]) -> list[str]:
     """The brands the message names only as a liking ("I prefer Sony. speakers under $100"): a preference the
     profile ranks up, not a filter that hides every other brand."""
+    if _ONLY.search(text):
+        return []  # "i trust Cuisinart, only them": a liking and a filter
     liked = {s.brand for s in stated_brand_signals(text, brands) if s.kind is SignalKind.STATED_BRAND}
     soft = []
     for brand in brands:

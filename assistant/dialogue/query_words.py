@@ -26,7 +26,8 @@ _REQUEST = (r"(?:(?:can|could|would|will) (?:u|you|ya) (?:please |pls )?(?:help 
             r"i'?d like (?:you )?to )?(?:show me|find me|find|get me|look for|search for|search|recommend|suggest|"
             r"point me to)|"
             r"i(?:'m| am) (?:looking for|after|searching for|shopping for|in the market for|hunting for)|"
-            r"looking for|in the market for|(?:i'?m )?shopping for|(?:any )?(?:recommendations?|suggestions?|ideas|"
+            r"looking for|in the market for|(?:i'?m )?shopping for|hunting for|on the hunt for|searching for|"
+            r"(?:any )?(?:recommendations?|suggestions?|ideas|"
             r"options) for|"
             r"i (?:also |really |just |kinda |now )?(?:want|need)(?: to (?:buy|get|find))?|"
             r"i'?d (?:also |really )?like|how about|what about|got any|have you got|give me|"
@@ -34,17 +35,21 @@ _REQUEST = (r"(?:(?:can|could|would|will) (?:u|you|ya) (?:please |pls )?(?:help 
             r"is there|are there|need|want|any")
 _LEAD_IN = re.compile(rf"^(?:(?:{_OPENERS})\b[\s,:;.!-]*)*(?:(?:{_REQUEST})\b\s*)?(?:(?:a|an|some|any)\s+)?", re.I)
 
+# "... in your shop", "... - what have you got": words about the shop, not the product
+_SHOP_TAIL = (r"in (?:your|the|this|ur) (?:shop|store|catalog(?:ue)?|range)|on (?:your|the|this) (?:site|website)|"
+              r"what (?:have|do) (?:you|u|ya) (?:got|have|carry|sell)|what (?:have )?(?:you|u|ya) got|"
+              r"(?:do|have) (?:you|u|ya) (?:got|have) (?:any|one|some)|if (?:you have|there is|there are) (?:any|one)")
 _EDGE_WORDS = (r"pls|plz|please|thanks|thank you|thx|ty|too|as well|instead|rn|right now|asap|for me|if possible|"
                r"if you have (?:any|them|one)|anything|something|any|or|and|from|by|made by|with|for|in|of|at|but|no|"
                r"not|except|without|the|a|an|some|that|which|is|are|only|just|like|ones?|stuff|brand|brands|if|they'?re|"
-               r"they are|well|those|these|them")
+               r"they are|well|those|these|them|" + _SHOP_TAIL)
 _TRAILING = re.compile(rf"(?:[\s,;:?!.&/-]+|(?<![\w-])(?:{_EDGE_WORDS})(?![\w-]))+$", re.I)
 _LEADING = re.compile(r"^(?:[\s,;:?!.&/-]+|(?:from|by|made by|or|and|with|but|the|a|an|some|any|no|not|except|"
                       r"without|in)(?![\w-]))+", re.I)
 # "the iPhone 99 Ultra for $5": an amount with no price cue is no filter, and no word a product's text holds
 _PRICE_CLAIM = re.compile(r"\s*\b(?:for|at|costing|priced at|that costs?)\s+\$\s*\d+(?:[.,]\d+)?\b", re.I)
-_POLITE_END = re.compile(r"(?:[\s,;:?!.]+|(?<![\w-])(?:pls|plz|please|thanks|thank you|thx|ty|rn|asap)(?![\w-]))+$",
-                         re.I)
+_POLITE_END = re.compile(rf"(?:[\s,;:?!.-]+|(?<![\w-])(?:pls|plz|please|thanks|thank you|thx|ty|rn|asap|{_SHOP_TAIL})"
+                         r"(?![\w-]))+$", re.I)
 _INNER_PUNCT = re.compile(r"\s*(?:[,;]\s*(?:(?:or|and)\s+)?)+(?=[,;]|$)|\s+(?:or|and)\s*(?=[,;])", re.I)
 
 

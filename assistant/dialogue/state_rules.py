@@ -22,6 +22,7 @@ from assistant.dialogue.query_words import shopper_words
 from assistant.dialogue.state import CLEARED, DialogueState
 from assistant.safety.argument_guard import (
     ADD_CUE,
+    constraint_words_dropped,
     order_call_from_text,
     overview_asked,
     policy_topic,
@@ -81,6 +82,24 @@ def about_the_product(text: str, product_words: frozenset[str]) -> bool:
     if _POINTS_AT.search(text) or _ANY_PRODUCT.search(text):
         return True
     return any(w in product_words or w.rstrip("s") in product_words for w in _WORD.findall(text.lower()))
+
+
+# questions about the world, not the shop: the weather, the news and sports, trivia, sums, something to write
+_WORLD = re.compile(
+    r"(?:what'?s|how'?s|what is|how is) the weather|\bweather (?:today|tomorrow|forecast|like|in [a-z]+)|"
+    r"\bforecast for\b|(?:going to|gonna|will it|is it|did it) (?:rain|snow|storm|hail|be (?:sunny|hot|cold|windy))\b|"
+    r"\bis it (?:raining|snowing)\b|\bwho (?:won|is winning|will win|scored)\b|\bscore of (?:the|last)\b|"
+    r"\b(?:latest|today'?s) (?:news|headlines)\b|\bcapital (?:city )?of\b|\bwho is the (?:president|prime minister|"
+    r"king|queen|ceo)\b|\bpopulation of\b|\bmeaning of life\b|\bwhat (?:time|day|year) is it\b|"
+    r"\bsolve (?:for|this|the equation|x)\b|\b(?:square root|derivative|integral) of\b|"
+    r"\b(?:write|tell|compose|make up) (?:me |us )?(?:a |an |another )?(?:short |little |funny )?"
+    r"(?:poem|joke|story|haiku|song|essay|limerick|riddle)s?\b", re.I)
+
+
+def world_question(text: str, types: ProductTypes) -> bool:
+    """A question about the world ("is it going to snow in denver?", "who won the match?"), naming no product
+    type: the what-I-can-do answer, never a search ("snow" is an ESCI colour and "Denver" a brand)."""
+    return bool(_WORLD.search(text)) and not types.named(text)
 
 
 def thanked(text: str) -> bool:
@@ -427,6 +446,12 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
     elif state.product_type is not None and parsed.query and types.of_text(parsed.query) is None and named is None:
         args = {**args, "refine": True}  # "just show Samsung" narrows the running search, it is not a new one
         parsed = SearchProductsArgs(**args)
+    if state.query is not None and (parsed.refine or parsed.cheaper or not parsed.query) \
+            and _SOMETHING_ELSE.search(text):
+        fresh = {k: v for k, v in args.items() if k not in ("refine", "cheaper", "query", "clear")}
+        words = constraint_words_dropped({"query": _without_filler(text)[:300], **fresh}).get("query")
+        if words:  # "different thing: a Bose erabud, $450 max" is a new search, whatever the model refined
+            return name, {"query": _without_filler(text)[:300], **fresh}
     if state.is_replay(parsed):
         if named:
             return name, {"query": _without_filler(text)[:300]}
@@ -438,6 +463,12 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         fresh = {k: v for k, v in args.items() if k not in ("refine", "cheaper", "query")}
         return name, {"query": _without_filler(text)[:300], **fresh}
     return name, refine_as_meant(state, args)
+
+
+# the shopper says the request is a new one: nothing of the running search is meant to stay
+_SOMETHING_ELSE = re.compile(r"^\W*(?:ok(?:ay)?\W+|so\W+|and\W+|now\W+)?(?:(?:a )?different thing|something else|"
+                             r"something different|another thing|switching gears|change of plans?|new search|"
+                             r"start over|unrelated|on another note)\b", re.I)
 
 
 def refine_as_meant(state: DialogueState, args: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.dialogue.query_words import tidy
 from assistant.safety.spelled_amounts import spelled_amounts
+from retrieval.product_types import PRODUCT_TYPES
 from retrieval.spec_match import amounts, asked_amounts
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
@@ -220,7 +221,15 @@ def shopper_spelling(brand: str, text: str) -> str | None:
 
 
 def named_by_shopper(brand: str, text: str) -> bool:
-    return shopper_spelling(brand, text) is not None
+    return shopper_spelling(brand, without_greeting(text)) is not None
+
+
+_GREETING = re.compile(r"^\W*(?:hi|hello|hey|heya|hiya|howdy|yo|greetings)\b(?:\s+there)?[\s,!.:;-]*", re.I)
+
+
+def without_greeting(text: str) -> str:
+    """The message after its greeting ("hello, a cooling fan": the brand Hello is not asked for)."""
+    return _GREETING.sub("", text, count=1)
 
 
 def brands_only_when_named(args: dict[str, Any], text: str) -> dict[str, Any]:
@@ -261,11 +270,30 @@ def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str
     catalog = {c.lower(): c for c in colours}
     wanted = colour.strip().lower()
     written = not text or (len(wanted) >= 3 and any(
-        re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", text, re.I) for s in colour_spellings(wanted)))
+        re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", text, re.I) and not names_a_kind(s, text)
+        for s in colour_spellings(wanted)))
     known = _catalog_colour(wanted, catalog)
     if known and written:
-        return {**args, "colour": known}
+        return {**args, "colour": longest_colour_written(known, colours, text)}
     return {k: v for k, v in args.items() if k != "colour"}
+
+
+def names_a_kind(colour: str, text: str) -> bool:
+    """Is the colour word part of a product type's name ("coffee maker", "white noise machine")? It is when the
+    word and the next make a type the next word alone does not ("black speaker" is a speaker either way)."""
+    for m in re.finditer(rf"(?<![\w-]){re.escape(colour)}\s+([\w-]+(?:\s+[\w-]+)?)", text, re.I):
+        rest = m.group(1)
+        kinds = PRODUCT_TYPES.named(f"{colour} {rest}")
+        if kinds and kinds[:1] != PRODUCT_TYPES.named(rest)[:1]:
+            return True
+    return False
+
+
+def longest_colour_written(known: str, colours: tuple[str, ...] | list[str], text: str) -> str:
+    """The catalog colour the shopper wrote that holds the model's one ("black/silver", "rose gold" for "gold")."""
+    low = known.lower()
+    longer = [c for c in colours if len(c) > len(known) and low in c.lower() and _mentions(text, c)]
+    return max(longer, key=len) if longer else known
 
 
 def rating_only_when_asked(args: dict[str, Any], text: str) -> dict[str, Any]:
@@ -285,11 +313,11 @@ def rating_only_when_asked(args: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def _misspelt(text: str, name: str) -> list[re.Match[str]]:
-    """A one-word brand typed with a slip ("Viatmix" for Vitamix): a word of the same first letter that
-    is at least 85% alike; short names are never guessed."""
+    """A one-word brand typed with a slip ("Viatmix" for Vitamix): a word of five letters or more, of the same
+    first letter, that is at least 85% alike; short names are never guessed ("like" is no LiKee)."""
     if len(name) < 5 or " " in name:
         return []
-    return [m for m in re.finditer(r"[A-Za-z][\w-]{3,}", text)
+    return [m for m in re.finditer(r"[A-Za-z][\w-]{4,}", text)
             if m.group().lower()[0] == name.lower()[0] and name.lower() not in m.group().lower()
             and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85]
 
@@ -314,6 +342,7 @@ def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ..
     the call left out are added: the 135M model often keeps such words in the query text only."""
     fixed = dict(args)
     colour_words = {c.lower() for c in colours}
+    text = without_greeting(text)
     for brand in sorted(brands, key=len, reverse=True):
         if len(brand) < 2 or brand.lower() in colour_words:
             continue
@@ -331,10 +360,24 @@ def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ..
     if "in_stock" not in fixed and _IN_STOCK_CUE.search(text):
         fixed["in_stock"] = True
     if not fixed.get("colour"):
-        named = [c for c in colours if len(c) >= 3 and any(_mentions(text, s) for s in colour_spellings(c))]
+        named = [c for c in colours if len(c) >= 3 and any(_mentions(text, s) and not names_a_kind(s, text)
+                                                           for s in colour_spellings(c))]
+        named = [c for c in named if not any(c.lower() in o.lower() and len(o) > len(c) for o in named)]
         if len(named) == 1:
             fixed["colour"] = named[0]
     return nested_brands_dropped(fixed)
+
+
+_CART_WORD = re.compile(r"\b(?:cart|basket|trolley)\b", re.I)
+
+
+def negated_brand(text: str, brands: tuple[str, ...] | list[str]) -> str | None:
+    """A catalog brand the shopper's words rule out ("leave out HERMA", "no more Sony")."""
+    for brand in brands:
+        hits = _mentions(text, brand) if len(brand) >= 2 else []
+        if hits and _NEGATION.search(text[: hits[0].start()][-30:]):
+            return brand
+    return None
 
 
 def nested_brands_dropped(args: dict[str, Any]) -> dict[str, Any]:
@@ -468,6 +511,8 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         name, args = "search_products", {"query": text[:300]}
     if name == "store_policy" and (topic := policy_topic(text)) is not None:
         args = {"topic": topic}  # "is there a guarantee on refurbished stuff": the words name the topic
+    if name == "remove_from_cart" and not _CART_WORD.search(text) and negated_brand(text, brands):
+        name, args = "search_products", {"refine": True}  # "leave out HERMA": a brand out of the list, not the cart
     typed_ids = product_ids_in_text(text, product_exists)
     if name == "search_products" and typed_ids:
         if ADD_CUE.search(text):

@@ -1,0 +1,134 @@
+"""Words that broke a rule when simulated shoppers used them (session 37), each checked in other phrasings too:
+shop talk left in the query, a colour that is part of a product's name, a greeting or a common word read as a
+brand, a request that starts over, a brand left out of the list (not the cart), a question about the world."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.dialogue.preferences import preferred_only
+from assistant.dialogue.query_words import shopper_words, tidy
+from assistant.dialogue.state import DialogueState, SearchRequest
+from assistant.dialogue.state_rules import state_guard, world_question
+from assistant.safety.argument_guard import (
+    guard_call,
+    known_colours_only,
+    named_by_shopper,
+    names_a_kind,
+    shopper_named_filters,
+)
+from retrieval.filters import SearchFilters
+from retrieval.product_types import PRODUCT_TYPES
+from retrieval.spelling import SpellingCorrector
+
+BRANDS = ["Cuisinart", "Bose", "Sony", "HERMA", "Hello", "LiKee", "Vitamix", "Denver"]
+COLOURS = ["Black", "Silver", "Coffee", "Snow", "Black/Silver", "Black,Silver", "Rose Gold", "Gold"]
+
+
+def _guard(name: str, args: dict, text: str) -> tuple[str, dict]:
+    return guard_call(name, args, text, BRANDS, COLOURS, lambda pid: False)
+
+
+def _searched(query: str, n: int = 5) -> DialogueState:
+    state = DialogueState()
+    state.remember_search(SearchRequest(query=query, filters=SearchFilters()), [(f"P-{i}", 10.0 * i) for i in range(n)])
+    return state
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("is there a blender under $80 in your shop", "blender under $80"),
+    ("tv mount - what have you got", "tv mount"),
+    ("a desk lamp, what do you have?", "desk lamp"),
+    ("noise cancelling headphones on your site", "noise cancelling headphones"),
+    ("got any usb hubs in the store?", "usb hubs"),
+    ("on the hunt for a webcam", "webcam"),
+    ("duck hunting gear", "duck hunting gear"),
+    ("shop vacuum", "shop vacuum"),                     # a word of a product's name stays
+    ("a store brand coffee maker", "store brand coffee maker"),
+])
+def test_words_about_the_shop_leave_the_query(text, words):
+    assert tidy(shopper_words(text)) == words
+
+
+def test_a_colour_word_inside_a_product_name_is_no_colour():
+    assert names_a_kind("coffee", "a coffee maker under $60")
+    assert not names_a_kind("black", "a black speaker")
+    assert known_colours_only({"query": "maker", "colour": "coffee"}, COLOURS, "any coffee machine?") == {
+        "query": "maker"}
+    assert known_colours_only({"colour": "coffee"}, COLOURS, "a mug in coffee brown") == {"colour": "Coffee"}
+    assert "colour" not in shopper_named_filters({"query": "x"}, "need a coffee maker", [], COLOURS)
+
+
+def test_the_colour_is_the_longest_catalog_colour_the_shopper_wrote():
+    assert known_colours_only({"colour": "black"}, COLOURS, "a black/silver earbud")["colour"] == "Black/Silver"
+    assert known_colours_only({"colour": "gold"}, COLOURS, "rose gold phone case")["colour"] == "Rose Gold"
+    assert known_colours_only({"colour": "gold"}, COLOURS, "a gold watch")["colour"] == "Gold"
+    assert shopper_named_filters({"query": "x"}, "the black,silver one", [], COLOURS)["colour"] == "Black,Silver"
+
+
+def test_a_greeting_or_a_common_word_is_no_brand():
+    assert "brands" not in shopper_named_filters({"query": "fan"}, "hello, a cooling fan please", BRANDS, [])
+    assert "brands" not in shopper_named_filters({"query": "fan"}, "Hello there! need a desk fan", BRANDS, [])
+    assert shopper_named_filters({"query": "x"}, "hi, any Hello kitty stuff?", BRANDS, [])["brands"] == ["Hello"]
+    assert not named_by_shopper("LiKee", "anything like the second one but cheaper?")
+    assert named_by_shopper("Vitamix", "a Viatmix blender")  # a slip in a longer word is still the brand
+    assert _guard("similar_products", {"position": 1, "brands": ["likee"]}, "more like #1")[1].get("brands") == []
+
+
+def test_only_them_makes_a_liked_brand_a_filter():
+    assert preferred_only("i trust Cuisinart, only them", ["Cuisinart"]) == []
+    assert preferred_only("i really like Sony. headphones under $100", ["Sony"]) == ["Sony"]
+    assert _guard("search_products", {"refine": True, "brands": []}, "i trust Cuisinart, only them")[1]["brands"] == [
+        "Cuisinart"]
+
+
+@pytest.mark.parametrize("text", ["leave out HERMA", "no more Sony please", "drop bose from the list"])
+def test_a_brand_left_out_is_left_out_of_the_list_not_the_cart(text):
+    name, args = _guard("remove_from_cart", {"position": 1}, text)
+    assert name == "search_products" and args["refine"] is True and len(args["exclude_brands"]) == 1
+
+
+def test_removing_from_the_cart_stays_a_cart_change():
+    assert _guard("remove_from_cart", {"position": 1}, "take the Sony out of my cart")[0] == "remove_from_cart"
+    assert _guard("remove_from_cart", {"position": 2}, "remove the second item")[0] == "remove_from_cart"
+
+
+@pytest.mark.parametrize("text", ["different thing: a Bose erabud, $450 max", "something else - a usb hub",
+                                  "switching gears, i need a tripod", "new search: lamps under 30"])
+def test_a_request_that_starts_over_is_a_new_search(text):
+    name, args = state_guard(_searched("french press"), "search_products", {"refine": True}, text, PRODUCT_TYPES)
+    assert name == "search_products" and "refine" not in args and args["query"]
+
+
+def test_a_refinement_without_a_start_over_stays_a_refinement():
+    name, args = state_guard(_searched("french press"), "search_products", {"refine": True, "max_price": 40},
+                             "something under 40", PRODUCT_TYPES)
+    assert args.get("refine") is True
+
+
+@pytest.mark.parametrize("text", ["is it going to snow in denver", "will it rain tomorrow?",
+                                  "how's the weather in paris", "who won the game last night", "tell me a joke",
+                                  "what is the capital of australia", "write me a haiku about autumn",
+                                  "what time is it"])
+def test_a_question_about_the_world_is_no_search(text):
+    assert world_question(text, PRODUCT_TYPES)
+
+
+@pytest.mark.parametrize("text", ["is it waterproof?", "snow boots under $80", "a rain jacket",
+                                  "will it work with my laptop?", "a joke book for kids", "weatherproof speaker",
+                                  "who makes the best headphones"])
+def test_shopping_words_are_no_world_question(text):
+    assert not world_question(text, PRODUCT_TYPES)
+
+
+def test_shopping_for_a_thing_names_the_thing():
+    assert PRODUCT_TYPES.of_text("shopping for a vacuum today") == "vacuum"
+    assert PRODUCT_TYPES.of_text("looking for a case for my iphone") == "case"
+    assert PRODUCT_TYPES.of_text("a charger for my laptop") == "charger"
+
+
+def test_a_typo_of_a_product_type_word_is_corrected_on_a_catalog_without_it():
+    speller = SpellingCorrector.from_texts(["French press 9 bar", "Party speaker"], shop_words=PRODUCT_TYPES.words())
+    assert speller.correct("suond bar").text == "sound bar"
+    assert speller.correct("erabuds").text == "earbuds" or speller.suggest("erabud") == "earbud"
+    assert speller.suggest("speaker") is None  # a catalog word is never corrected
