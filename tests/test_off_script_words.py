@@ -132,3 +132,53 @@ def test_a_typo_of_a_product_type_word_is_corrected_on_a_catalog_without_it():
     assert speller.correct("suond bar").text == "sound bar"
     assert speller.correct("erabuds").text == "earbuds" or speller.suggest("erabud") == "earbud"
     assert speller.suggest("speaker") is None  # a catalog word is never corrected
+
+
+@pytest.mark.parametrize(("text", "order"), [("list them starting with the cheapest", "price_asc"),
+                                             ("sort these from most expensive", "price_desc"),
+                                             ("put them from best rated", "rating_desc"),
+                                             ("which one is the cheapest?", None)])
+def test_an_order_asked_as_where_to_start(text, order):
+    from assistant.dialogue.state_rules import sort_asked
+
+    assert sort_asked(text) == order
+
+
+def test_a_price_is_no_shown_position_for_accessories():
+    from assistant.dialogue.state_rules import accessories_asked
+
+    state = _searched("daypack")
+    assert not accessories_asked("now show me a grey case for 75 dollars tops", state)
+    assert not accessories_asked("any phone case for 25 bucks?", state)
+    assert accessories_asked("a case for 2?", state) and accessories_asked("is there a strap for the 3rd one", state)
+
+
+@pytest.mark.parametrize(("text", "words"), [("which tablet do you recommend under 300", "tablet under 300"),
+                                             ("what kind of kettle would you suggest?", "kettle"),
+                                             ("what should i get", "what should i get")])
+def test_a_request_for_advice_searches_the_product_it_names(text, words):
+    assert shopper_words(text) == words
+
+
+def test_grey_and_gray_are_one_colour_in_the_shoppers_spelling():
+    colours = ["black", "gray", "grey"]
+    assert shopper_named_filters({"query": "x"}, "a grey daypack", [], colours)["colour"] == "grey"
+    assert shopper_named_filters({"query": "x"}, "a gray daypack", [], colours)["colour"] == "gray"
+
+
+def test_the_shoppers_words_replace_a_query_that_names_no_kind():
+    from assistant.dialogue.query_words import with_shopper_words
+
+    args = with_shopper_words({"query": "amazon basi"}, "hi! i'm after a Amazon Basics rack", PRODUCT_TYPES.of_text)
+    assert args["query"] == "Amazon Basics rack"
+    same = with_shopper_words({"query": "robot vacuum"}, "any good robot hoovers today", PRODUCT_TYPES.of_text)
+    assert same["query"] == "good robot hoovers today"  # the same kind in the shopper's words
+    other = with_shopper_words({"query": "robot vacuum"}, "something for cleaning my floors", PRODUCT_TYPES.of_text)
+    assert other["query"] == "robot vacuum"  # the words name no kind the model's query does
+
+
+def test_a_misspelt_kind_is_the_searchs_product_type(tools):
+    tools.search_products(query="eaprhones")
+    assert tools.state.product_type == "headphones"
+    tools.search_products(query="french press")
+    assert tools.state.product_type == "coffee maker"

@@ -53,12 +53,19 @@ _POLITE_END = re.compile(rf"(?:[\s,;:?!.-]+|(?<![\w-])(?:pls|plz|please|thanks|t
 _INNER_PUNCT = re.compile(r"\s*(?:[,;]\s*(?:(?:or|and)\s+)?)+(?=[,;]|$)|\s+(?:or|and)\s*(?=[,;])", re.I)
 
 
+# "what a grey daypack would you suggest", "which tablet do you recommend": the product is in the middle
+_ASKED_ADVICE = re.compile(r"^\W*(?:so\W+|ok(?:ay)?\W+|hi\W+|hey\W+|hello\W+)*(?:what|which)\s+"
+                           r"(?:(?:a|an|kind of|sort of|type of)\s+)?(.+?)\s+(?:would|do|could|can|should|will) "
+                           r"(?:you|u|ya|i) (?:suggest|recommend|advise|propose|pick|go for|get|buy)\b", re.I)
+
+
 def shopper_words(text: str) -> str:
     """The words a shopper asks to search for ("hey can u find me a french press for less than twenty bucks"
     -> "french press for less than 20 bucks"): lead-in and politeness off, money in words as digits. The
     price, stock, brand and colour words stay until the call's filters take them. Empty when nothing
     is left."""
-    words = _PRICE_CLAIM.sub(" ", _LEAD_IN.sub("", spelled_amounts(text.strip())))
+    text = _ASKED_ADVICE.sub(r"\1", text.strip(), count=1)
+    words = _PRICE_CLAIM.sub(" ", _LEAD_IN.sub("", spelled_amounts(text)))
     return _POLITE_END.sub("", re.sub(r"\s+", " ", words)).strip()
 
 
@@ -84,7 +91,7 @@ def with_shopper_words(args: dict[str, Any], text: str, type_of: Callable[[str],
     if not _shared(best, query):
         return args
     words = shopper_words(best)[:300]
-    if not words or (type_of is not None and type_of(words) != type_of(query)):
+    if not words or (type_of is not None and type_of(query) is not None and type_of(words) != type_of(query)):
         return args  # "shopping for a iRobot vacuum today" names no kind the model's "iRobot vacuum" does: as written
     return {**args, "query": words}
 

@@ -187,18 +187,24 @@ def pending_answer(state: DialogueState, text: str) -> PendingAnswer:
 _UP_TO_3 = r"(?:(?!and\b|or\b|with\b|to\b|vs\b)[\w-]+\s+){0,3}"
 _FIRST = r"(?:first|on top|at the top)\b"
 _BY = r"\b(?:sort|order|rank)(?:ed)?\s+(?:them\s+|it\s+|these\s+|those\s+|the list\s+)?by\s+(?:the\s+)?"
+# "arrange them from cheapest", "list these starting with the priciest"
+_ARRANGED = (r"\b(?:arrange|sort|order|list|rank|put|show)\s+(?:them|these|those|the results|the list|it)?\s*"
+             r"(?:from|by|starting (?:with|from)|beginning (?:with|from))\s+(?:the\s+)?")
 _SORTS = (
     ("price_asc", re.compile(
         r"\b(?:cheapest|lowest[- ]priced?|least expensive|low(?:est)? price)\s+" + _UP_TO_3 + _FIRST
         + r"|\bprice\s*:?\s*low(?:est)?\s+to\s+high(?:est)?\b|\b(?:start|begin)\s+(?:with|from)\s+the\s+cheapest\b|"
+        + _ARRANGED + r"(?:cheapest|lowest[- ]priced?|least expensive|low(?:est)? price)\b|"
         + _BY + r"(?:lowest\s+)?price\b(?!\s*,?\s*(?:high|desc|from high))", re.I)),
     ("price_desc", re.compile(
         r"\b(?:most expensive|highest[- ]priced?|priciest|dearest)\s+" + _UP_TO_3 + _FIRST
         + r"|\bprice\s*:?\s*high(?:est)?\s+to\s+low(?:est)?\b|"
+        + _ARRANGED + r"(?:most expensive|priciest|highest[- ]priced?|dearest)\b|"
         + r"\bsort(?:ed)?\s+by\s+price\s*,?\s*(?:descending|high(?:est)? first|from high)", re.I)),
     ("rating_desc", re.compile(
         r"\b(?:best|top|highest)[- ]rated\s+" + _UP_TO_3 + _FIRST
         + r"|\b(?:best|highest|top)\s+(?:ratings?|reviews?|stars)\s+(?:first|on top)\b|"
+        + _ARRANGED + r"(?:best|top|highest)[- ]rated\b|"
         + _BY + r"(?:customer\s+)?(?:ratings?|reviews?|stars|score)\b", re.I)),
     ("relevance", re.compile(r"\b(?:sort|order)(?:ed)?\s+by\s+relevance\b|\bbest match(?:es)? first\b", re.I)),
 )
@@ -253,7 +259,7 @@ _OWN_WORDS = re.compile(r"\b(?:similar|like)\b\s+(?:to\s+)?(?:a|an|some)\b", re.
 
 
 _THIS = (r"(?:it|this(?: one)?|that(?: one)?|these|those|them|the (?:first|second|third|fourth|fifth|last|final|top|"
-         r"[1-5](?:st|nd|rd|th))\b|number|no\.?|#|\d)")
+         r"[1-5](?:st|nd|rd|th))\b|number|no\.?|#|[1-5](?![\d.,]?\d)(?!\s*(?:dollars?|bucks|usd|%)))")
 _ACCESSORY_WORDS = (r"accessor(?:y|ies)|add-?ons?|extras|supplies|spares?|spare parts?|replacement \w+(?: \w+)?|parts|"
                     r"toner|ink|cartridges?|refills?|batter(?:y|ies)|chargers?|cables?|adapters?|cases?|covers?|"
                     r"sleeves?|bags?|stands?|mounts?|docks?|straps?|bands?|filters?|tips|protectors?|lens(?:es)?|"

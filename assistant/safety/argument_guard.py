@@ -363,6 +363,11 @@ def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ..
         named = [c for c in colours if len(c) >= 3 and any(_mentions(text, s) and not names_a_kind(s, text)
                                                            for s in colour_spellings(c))]
         named = [c for c in named if not any(c.lower() in o.lower() and len(o) > len(c) for o in named)]
+        spelt: dict[str, str] = {}  # "grey" and "gray" are one colour, in the shopper's spelling
+        for c in named:
+            if colour_spellings(c)[0] not in spelt or _mentions(text, c):
+                spelt[colour_spellings(c)[0]] = c
+        named = list(spelt.values())
         if len(named) == 1:
             fixed["colour"] = named[0]
     return nested_brands_dropped(fixed)

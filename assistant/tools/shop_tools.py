@@ -188,7 +188,12 @@ class ShopTools:
 
     def search_products(self, **kwargs: Any) -> Result:
         args = s.SearchProductsArgs(**kwargs)
-        return self._search(self.state.next_search(args, self.types))
+        request = self.state.next_search(args, self.types)
+        if request.product_type is None:  # "a eaprhone": the kind the speller's reading names
+            spelt = self.searcher.speller.correct(request.query).text
+            if spelt != request.query:
+                request = replace(request, product_type=self.types.of_text(spelt))
+        return self._search(request)
 
     def _search(self, request: SearchRequest) -> Result:
         products = self._fitting(request)
@@ -283,9 +288,10 @@ class ShopTools:
         args = s.SimilarProductsArgs(**kwargs)
         source = self._product(args.position, args.product_id, focus=True)
         self.session.learn(Signal(SignalKind.CLICKED, source))
-        # the shopper's running constraints hold ("under $50, not Sony" stays), except those the dialogue derived
+        # the shopper's running constraints hold ("under $50, not Sony" stays), except those the dialogue derived; a
+        # ceiling "cheaper" derived stays too: it replaced the shopper's own, higher one ("under $300", then "cheaper")
         kept = {k: v for k, v in self.state.filters.model_dump(exclude_defaults=True).items()
-                if k not in self.state.derived and k != "category"}
+                if (k not in self.state.derived or k == "max_price") and k != "category"}
         wanted = kept | args.model_dump(include={"min_price", "max_price", "brands", "exclude_brands", "colour"},
                                         exclude_defaults=True)
         if args.in_stock:
