@@ -182,3 +182,37 @@ def test_a_misspelt_kind_is_the_searchs_product_type(tools):
     assert tools.state.product_type == "headphones"
     tools.search_products(query="french press")
     assert tools.state.product_type == "coffee maker"
+
+
+@pytest.mark.parametrize("text", ["thanks, that's all", "thank you, bye!", "cheers, i'm done", "thx that's it for now"])
+def test_a_thank_you_and_goodbye_is_a_thank_you(text):
+    from assistant.dialogue.state_rules import thanked
+
+    assert thanked(text)
+
+
+def test_a_thank_you_with_a_request_is_a_request():
+    from assistant.dialogue.state_rules import thanked
+
+    assert not thanked("thanks, show me more") and not thanked("thanks, that's all wrong")
+
+
+def test_the_cheapest_one_is_the_cheapest_shown():
+    state = DialogueState()
+    state.remember_search(SearchRequest(query="mouse", filters=SearchFilters()),
+                          [("M-1", 19.95), ("M-2", 8.94), ("M-3", 15.95), ("M-4", None)])
+    name, args = state_guard(state, "add_to_cart", {"position": 1}, "put the cheapest one in my basket", PRODUCT_TYPES)
+    assert (name, args) == ("add_to_cart", {"position": 2})
+    name, args = state_guard(state, "get_product", {"position": 1}, "tell me about the priciest one", PRODUCT_TYPES)
+    assert args == {"position": 1}
+
+
+def test_a_question_about_it_naming_a_part_asks_about_the_focus():
+    state = _searched("webcam")
+    state.focus = "P-4"
+    name, args = state_guard(state, "search_products", {"query": "built-in mic"},
+                             "does that one have a built-in mic?", PRODUCT_TYPES)
+    assert name == "answer_product_question" and args["product_id"] == "P-4"
+    name, _ = state_guard(state, "search_products", {"query": "microphone"}, "do you have a microphone?",
+                          PRODUCT_TYPES)
+    assert name == "search_products"  # asks the shop, not about the product

@@ -46,7 +46,9 @@ ORDER_QUESTION = "Please give me the order number and the e-mail address used fo
 CLARIFY_QUESTION = "What kind of product are you looking for, and what is your budget?"
 _THANKS = re.compile(r"^\W*(?:ok(?:ay)?[,.!\s]+|great[,.!\s]+|cool[,.!\s]+|perfect[,.!\s]+|nice[,.!\s]+)?(?:thanks?(?: "
                      r"(?:a lot|so much|very much|again|mate|man|heaps|a bunch))?|thank you(?: so much| very much)?|"
-                     r"thx|thnx|thnks|ty|tysm|cheers|much appreciated|appreciate it)\W*(?:bye\W*)?$", re.I)
+                     r"thx|thnx|thnks|ty|tysm|cheers|much appreciated|appreciate it)\W*(?:(?:bye|goodbye|that'?s "
+                     r"(?:all|it|everything)(?: for (?:now|today))?|all set|i'?m (?:done|good|all set)|see (?:ya|you)"
+                     r")\W*)*$", re.I)
 
 
 # what the assistant may answer in its own words, without a tool: a greeting, or a question about the assistant
@@ -412,6 +414,12 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
     position = single_reference(text, len(state.shown))
     if name in MISROUTED_QUESTION_TOOLS and position is not None:
         return "answer_product_question", {"position": position, "question": text[:500]}
+    if name in MISROUTED_QUESTION_TOOLS and position is None and state.focus in state.shown \
+            and _PART_QUESTION.search(text) and not ADD_CUE.search(text):
+        # "does that one have a built-in mic?" after the pick of #5: a question about it, not a microphone search
+        return "answer_product_question", {"product_id": state.focus, "question": text[:500]}
+    if name in _PRICE_PICK_TOOLS and args.get("confirm") is None and (pick := priced_position(state, text)):
+        args = {**{k: v for k, v in args.items() if k not in ("position", "product_id")}, "position": pick}
     if name in _FOCUS_TOOLS and args.get("position") is not None and not args.get("product_id") \
             and state.focus in state.shown and _IT.search(text) and not _ORDINAL.search(text) \
             and not _BARE_REF.search(text) and not re.search(r"\b[1-5]\b", text):
@@ -504,6 +512,24 @@ MISROUTED_QUESTION_TOOLS = frozenset({"compare_products", "order_status", "searc
 
 _FOCUS_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_cart"})
 _IT = re.compile(r"\b(?:it|its|it's|this|that)\b", re.I)
+
+
+_PART_QUESTION = re.compile(r"^\W*(?:does|do|did|is|are|has|have|can|will|would)\s+(?:it|this|that|this one|that one|"
+                            r"they|these|those)\b.*?\b(?:have|has|come with|comes with|include|includes|got|support|"
+                            r"supports|work with|fit)\b", re.I)
+_PRICE_PICK_TOOLS = frozenset({"add_to_cart", "get_product", "answer_product_question", "similar_products",
+                               "find_accessories"})
+_PRICED_REF = re.compile(r"\bthe (?:(cheapest|least expensive|lowest[- ]priced)|(priciest|most expensive|dearest|"
+                         r"highest[- ]priced))(?: one| item| option| product)?\b", re.I)
+
+
+def priced_position(state: DialogueState, text: str) -> int | None:
+    """The shown position "the cheapest one" / "the priciest one" names ("put the cheapest one in my basket")."""
+    m = _PRICED_REF.search(text)
+    priced = [(state.shown_prices[pid], n) for n, pid in enumerate(state.shown, start=1) if pid in state.shown_prices]
+    if m is None or not priced:
+        return None
+    return (min(priced) if m.group(1) else max(priced))[1]
 
 
 def _asks_about_it(name: str, text: str) -> bool:
