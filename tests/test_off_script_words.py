@@ -216,3 +216,40 @@ def test_a_question_about_it_naming_a_part_asks_about_the_focus():
     name, _ = state_guard(state, "search_products", {"query": "microphone"}, "do you have a microphone?",
                           PRODUCT_TYPES)
     assert name == "search_products"  # asks the shop, not about the product
+
+
+def test_two_swapped_letters_are_a_slip_of_a_brand_or_a_colour():
+    brands = ["Apple", "Fitbit", "Sony"]
+    assert shopper_named_filters({"query": "x"}, "a Ftibit tracker", brands, [])["brands"] == ["Fitbit"]
+    assert shopper_named_filters({"query": "x"}, "an aplpe watch", brands, [])["brands"] == ["Apple"]
+    assert "brands" not in shopper_named_filters({"query": "x"}, "a Snoy speaker", brands, [])  # 4 letters: no guess
+    colours = ["black", "silver", "white"]
+    assert shopper_named_filters({"query": "x"}, "a balck case", [], colours)["colour"] == "black"
+    assert shopper_named_filters({"query": "x"}, "sivler running shoes", [], colours)["colour"] == "silver"
+    for text in ("write me a list", "back to the first one", "a silver or black one"):  # no slip, or two colours
+        assert "colour" not in shopper_named_filters({"query": "x"}, text, [], colours), text
+
+
+def test_ill_go_with_is_a_choice_not_accessories():
+    from assistant.dialogue.state_rules import accessories_asked
+
+    state = _searched("laptop")
+    assert not accessories_asked("i'll go with #5", state) and not accessories_asked("let's go with the second", state)
+    assert accessories_asked("what goes with #5?", state)
+
+
+def test_a_superlative_about_one_named_product_asks_about_it():
+    from assistant.dialogue.state_rules import superlative_asked
+
+    state = _searched("router")
+    assert not superlative_asked("item 2: what max speed mbps?", state)
+    assert superlative_asked("which one has the highest max speed?", state)
+
+
+def test_a_product_id_that_is_a_position_is_dropped():
+    name, args = guard_call("get_product", {"position": 2, "product_id": "2"}, "for #2, what is the model?", BRANDS,
+                            COLOURS, lambda pid: pid == "AIS-1")
+    assert args == {"position": 2}
+    _, kept = guard_call("get_product", {"product_id": "AIS-1"}, "the AIS-1 one", BRANDS, COLOURS,
+                         lambda pid: pid == "AIS-1")
+    assert kept == {"product_id": "AIS-1"}

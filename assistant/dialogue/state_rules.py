@@ -278,7 +278,11 @@ _ACCESSORIES = re.compile(
 def accessories_asked(text: str, state: DialogueState) -> bool:
     """The message asks what goes with (or what fits) a product already shown ("what goes with the second one?",
     "toner for that one", "is there a case for it?")."""
-    return bool(state.shown) and bool(_ACCESSORIES.search(text))
+    return bool(state.shown) and bool(_ACCESSORIES.search(text)) and not _CHOSEN.search(text)
+
+
+# "i'll go with #5", "let's go with the second": a choice, not what goes with it
+_CHOSEN = re.compile(r"\b(?:i'?ll|i will|i'?d|let'?s|we'?ll|gonna|going to|i)\s+(?:just\s+)?go with\b", re.I)
 
 
 def _accessories_call(state: DialogueState, name: str, args: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
@@ -364,6 +368,8 @@ def superlative_asked(text: str, state: DialogueState) -> bool:
     asked = asked_superlative(text)
     if len(state.shown) < 2 or asked is None or sort_asked(text) is not None or _SEARCH_VERB.search(text):
         return False
+    if single_reference(text, len(state.shown)) is not None and not re.search(r"\bwhich\b", text, re.I):
+        return False  # "item 2: what max speed?" asks about #2
     which = _WHICH.search(text)
     listed = _THE_LIST.search(text) is not None or re.search(r"\bwhich\b", text, re.I) is not None
     if policy_topic(text) is not None and not listed:  # "what's the cheapest shipping option?" is about the store

@@ -312,6 +312,23 @@ def rating_only_when_asked(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
+def _swapped(a: str, b: str) -> bool:
+    """One pair of neighbouring letters swapped ("aplpe" / "apple", "sivler" / "silver", "balck" / "black")."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _transposed(text: str, name: str) -> list[re.Match[str]]:
+    """A word of five letters or more typed with two neighbouring letters swapped (the first one right)."""
+    low = name.lower()
+    if len(low) < 5 or " " in low:
+        return []
+    return [m for m in re.finditer(r"[A-Za-z][\w-]{4,}", text)
+            if m.group()[0].lower() == low[0] and _swapped(m.group().lower(), low)]
+
+
 def _misspelt(text: str, name: str) -> list[re.Match[str]]:
     """A one-word brand typed with a slip ("Viatmix" for Vitamix): a word of five letters or more, of the same
     first letter, that is at least 85% alike; short names are never guessed ("like" is no LiKee)."""
@@ -319,7 +336,8 @@ def _misspelt(text: str, name: str) -> list[re.Match[str]]:
         return []
     return [m for m in re.finditer(r"[A-Za-z][\w-]{4,}", text)
             if m.group().lower()[0] == name.lower()[0] and name.lower() not in m.group().lower()
-            and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85]
+            and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85] \
+        or _transposed(text, name)
 
 
 _IN_STOCK_CUE = re.compile(r"(?<!out of )(?<!not )\bin[- ]stock\b|available (?:now|today|right away)|"
@@ -368,6 +386,8 @@ def shopper_named_filters(args: dict[str, Any], text: str, brands: tuple[str, ..
             if colour_spellings(c)[0] not in spelt or _mentions(text, c):
                 spelt[colour_spellings(c)[0]] = c
         named = list(spelt.values())
+        if not named:  # "a balck case", "sivler shoe": one catalog colour with two letters swapped
+            named = list({c.lower(): c for c in colours if _transposed(text, c)}.values())
         if len(named) == 1:
             fixed["colour"] = named[0]
     return nested_brands_dropped(fixed)
@@ -427,6 +447,9 @@ def product_id_from_text(args: dict[str, Any], text: str, exists) -> dict[str, A
         fixed = {k: v for k, v in args.items() if k != "position"}
         fixed["product_id"] = typed[0]
         return fixed
+    pid = args.get("product_id")
+    if pid is not None and args.get("position") is not None and not (isinstance(pid, str) and exists(pid)):
+        return {k: v for k, v in args.items() if k != "product_id"}  # {"position": 2, "product_id": "2"}: the position
     return args
 
 
