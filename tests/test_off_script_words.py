@@ -253,3 +253,10 @@ def test_a_product_id_that_is_a_position_is_dropped():
     _, kept = guard_call("get_product", {"product_id": "AIS-1"}, "the AIS-1 one", BRANDS, COLOURS,
                          lambda pid: pid == "AIS-1")
     assert kept == {"product_id": "AIS-1"}
+
+
+@pytest.mark.parametrize(("text", "position"), [("#3 into the basket please", 3), ("add the last one", 5),
+                                                ("i'll take the second", 2)])
+def test_an_add_takes_the_position_the_shopper_wrote(text, position):
+    name, args = state_guard(_searched("mouse"), "add_to_cart", {"position": 1}, text, PRODUCT_TYPES)
+    assert (name, args["position"]) == ("add_to_cart", position)

@@ -424,6 +424,9 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
             and _PART_QUESTION.search(text) and not ADD_CUE.search(text):
         # "does that one have a built-in mic?" after the pick of #5: a question about it, not a microphone search
         return "answer_product_question", {"product_id": state.focus, "question": text[:500]}
+    if name == "add_to_cart" and args.get("confirm") is None and not args.get("product_id") \
+            and (asked := _one_position(text, len(state.shown))) is not None:
+        args = {**args, "position": asked}  # "#3 into the basket please": the position the shopper wrote
     if name in _PRICE_PICK_TOOLS and args.get("confirm") is None and (pick := priced_position(state, text)):
         args = {**{k: v for k, v in args.items() if k not in ("position", "product_id")}, "position": pick}
     if name in _FOCUS_TOOLS and args.get("position") is not None and not args.get("product_id") \
@@ -527,6 +530,12 @@ _PRICE_PICK_TOOLS = frozenset({"add_to_cart", "get_product", "answer_product_que
                                "find_accessories"})
 _PRICED_REF = re.compile(r"\bthe (?:(cheapest|least expensive|lowest[- ]priced)|(priciest|most expensive|dearest|"
                          r"highest[- ]priced))(?: one| item| option| product)?\b", re.I)
+
+
+def _one_position(text: str, shown: int) -> int | None:
+    """The one shown position a message writes ("#3", "the second one", "the last"), or None."""
+    refs = {_position(m, shown) for m in _ORDINAL.finditer(text)} if shown else set()
+    return refs.pop() if len(refs) == 1 and 1 <= min(refs) <= shown else None
 
 
 def priced_position(state: DialogueState, text: str) -> int | None:
