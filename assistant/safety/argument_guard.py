@@ -279,7 +279,7 @@ def known_colours_only(args: dict[str, Any], colours: tuple[str, ...] | list[str
 
 
 def names_a_kind(colour: str, text: str) -> bool:
-    """Is the colour word part of a product type's name ("coffee maker", "white noise machine")? It is when the
+    """Is the colour word part of a product type's name ("coffee maker" in the type lexicon)? It is when the
     word and the next make a type the next word alone does not ("black speaker" is a speaker either way)."""
     for m in re.finditer(rf"(?<![\w-]){re.escape(colour)}\s+([\w-]+(?:\s+[\w-]+)?)", text, re.I):
         rest = m.group(1)
