@@ -117,6 +117,10 @@ class Settings(BaseSettings):
         default=0, ge=0, le=32, description="llamacpp: prompt-lookup drafting, tokens copied from the prompt and "
         "checked in one pass (greedy output unchanged; 0: off, the default: on 2 cores it saved no time, see "
         "BENCHMARKS, prompt-lookup drafting).")
+    llm_call_drafts: bool = Field(
+        default=True, description="llamacpp: check a tool call's fixed parts (the opening, the rest of a tool or "
+        "argument name its first letters single out) several tokens a pass; greedy output unchanged (BENCHMARKS, "
+        "call drafts).")
     llm_merge_adapter: bool = Field(
         default=True, description="llamacpp: merge the LoRA into a quantised copy of the model once (cached; as fast "
         "as the bare model); false: apply the adapter's GGUF export at run time (exact, ~0.8x decode speed).")

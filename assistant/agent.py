@@ -370,4 +370,4 @@ def build_chat_model(settings: Settings, adapter: str | None | bool = True) -> t
     generator = load_generator(settings, adapter=adapter)
     return LocalChatModel(generator, max_new_tokens=settings.llm_max_new_tokens, timeout_s=settings.llm_timeout_s,
                           compact_prompt=generator.adapter is not None, constrain_tools=settings.llm_grammar,
-                          tuned_grammar=generator.adapter is not None), True
+                          tuned_grammar=generator.adapter is not None, call_drafts=settings.llm_call_drafts), True

@@ -88,13 +88,13 @@ class RecordingGenerator:
         self.name, self.supports_grammar, self.adapter = real.name, real.supports_grammar, real.adapter
         self.requests: list[tuple[list[dict[str, str]], str | None]] = []
 
-    def complete(self, chat, max_new_tokens, timeout_s, grammar=None):
+    def complete(self, chat, max_new_tokens, timeout_s, grammar=None, drafts=None):
         self.requests.append((chat, grammar))
-        return self.real.complete(chat, max_new_tokens, timeout_s, grammar)
+        return self.real.complete(chat, max_new_tokens, timeout_s, grammar, drafts)
 
-    def stream(self, chat, max_new_tokens, timeout_s, grammar=None):
+    def stream(self, chat, max_new_tokens, timeout_s, grammar=None, drafts=None):
         self.requests.append((chat, grammar))
-        yield from self.real.stream(chat, max_new_tokens, timeout_s, grammar)
+        yield from self.real.stream(chat, max_new_tokens, timeout_s, grammar, drafts)
 
 
 def announce(request, line: str) -> None:

@@ -120,6 +120,73 @@ def test_prompt_lookup_drafts_a_slice_of_the_context_after_its_last_tokens(conte
                    for i in range(2, len(context)))
 
 
+CALLS = [render_call("search_products", {"query": "laptop", "max_price": 800.0, "brands": ["HP", "Dell"]}),
+         render_call("get_product", {"position": 2}), render_call("view_cart", {}),
+         render_call("answer_product_question", {"position": 1, "question": 'does it have "hdmi", {ports}?'}),
+         render_call("order_status", {"order_id": "A1001", "email": "maria@example.com"})]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_call_drafts_only_ever_draft_what_the_call_goes_on_with(call):
+    """Cut anywhere, a rendered call's draft is the text that follows the cut; it drafts the opening, the rest of
+    a tool name and of an argument name once they are singled out, and nothing inside a string value."""
+    from assistant.runtime.call_drafts import CallDrafts
+
+    drafts = CallDrafts.from_specs(schema_specs(MODEL_TOOL_ARGS))
+    drafted = 0
+    for cut in range(len(call) + 1):
+        more = drafts.continuation(call[:cut])
+        assert call[cut:].startswith(more), (call[:cut], more)
+        drafted += bool(more)
+    assert drafts.continuation("{") == '"name": "'
+    assert drafts.continuation('{"name": "search_p') == 'roducts", "arguments": {"'
+    assert drafts.continuation('{"name": "s') == ""  # search_products, similar_products, store_policy ...
+    assert drafts.continuation("Hello! How can I help?") == ""  # plain text
+    assert drafts.continuation('{"name": "get_product", "arguments": {"position": 2}') == "}"
+    assert drafted >= 5
+
+
+@given(st.text(alphabet='{}[]",: abcdeimnopqrstu_\\', max_size=60))
+def test_call_drafts_never_fail_on_any_text(text):
+    from assistant.runtime.call_drafts import CallDrafts
+
+    assert isinstance(CallDrafts.from_specs(schema_specs(MODEL_TOOL_ARGS)).continuation(text), str)
+
+
+def test_call_drafts_change_no_output_and_save_passes(settings):
+    """The tuned model's tool step with call drafts: the same text as without, in fewer forward passes, with
+    most drafted tokens confirmed; plain text (the greeting) drafts nothing."""
+    from assistant.runtime.call_drafts import CallDrafts
+    from assistant.tools.shop_tools import tool_definitions
+
+    drafts = CallDrafts.from_specs(schema_specs(MODEL_TOOL_ARGS))
+    generator = _generator(settings)
+    grammar = tool_grammar(tool_definitions(names=MODEL_TOOLS))
+    scheduler = generator.scheduler
+    passes = {True: 0, False: 0}
+    drafted, confirmed = scheduler.drafted, scheduler.draft_accepted
+    for chat in CHATS:
+        outputs = {}
+        for use in (False, True):
+            before = scheduler.steps
+            outputs[use] = generator.complete(chat, 48, 60, grammar, drafts if use else None)
+            passes[use] += scheduler.steps - before
+        assert outputs[True] == outputs[False]
+    assert passes[True] < 0.75 * passes[False]
+    assert scheduler.draft_accepted - confirmed > 0.8 * (scheduler.drafted - drafted)
+
+
+def test_the_tuned_tool_step_carries_call_drafts_and_the_base_models_does_not(settings):
+    from assistant.runtime.chat_model import LocalChatModel
+    from assistant.tools.shop_tools import tool_definitions
+
+    tools = tool_definitions(names=MODEL_TOOLS)
+    generator = _generator(settings)
+    assert LocalChatModel(generator, compact_prompt=True).bind_tools(tools).tool_drafts is not None
+    assert LocalChatModel(generator, tuned_grammar=False).bind_tools(tools).tool_drafts is None
+    assert LocalChatModel(generator, call_drafts=False).bind_tools(tools).tool_drafts is None
+
+
 def test_prompt_lookup_drafting_changes_no_output(settings):
     """Drafted tokens only ever confirm the greedy choice: the same text with and without drafting, with the
     tool grammar and without it, and on the tool step most drafted tokens are confirmed."""
@@ -128,11 +195,11 @@ def test_prompt_lookup_drafting_changes_no_output(settings):
     grammar = tool_grammar(tool_definitions(names=MODEL_TOOLS))
     plain, drafting = _generator(settings, llm_draft_tokens=0), _generator(settings, llm_draft_tokens=8)
     steps, accepted = drafting.scheduler.steps, drafting.scheduler.draft_accepted
-    plain_steps = plain.scheduler.steps  # the default runtime: shared with other tests
+    plain_steps, plain_drafted = plain.scheduler.steps, plain.scheduler.drafted  # the default runtime: shared
     for chat in CHATS:
         for g in (grammar, None):
             assert drafting.complete(chat, 48, 60, g) == plain.complete(chat, 48, 60, g)
-    assert plain.scheduler.drafted == 0  # off by default
+    assert plain.scheduler.drafted == plain_drafted  # off by default (and no call drafts asked for here)
     assert drafting.scheduler.draft_accepted > accepted
     assert drafting.scheduler.steps - steps < plain.scheduler.steps - plain_steps  # passes saved
     drafting.close()  # its own scheduler (drafting is off by default): closing it harms no one

@@ -22,10 +22,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.runtime.call_drafts import CallDrafts
 from assistant.runtime.generation import ModelCallError, TextGenerator
 from assistant.runtime.prompts import is_tool_step, to_chat, tool_system_prompt
 from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
-from assistant.runtime.tool_grammar import tool_grammar, tool_step_tokens
+from assistant.runtime.tool_grammar import tool_grammar, tool_specs, tool_step_tokens
 
 __all__ = ["LocalChatModel", "ModelCallError"]
 
@@ -42,8 +43,13 @@ class LocalChatModel(BaseChatModel):
     # A tuned model's grammar admits plain text and any argument order; the prompted base model's admits
     # calls only, in schema order (``assistant.runtime.tool_grammar.ToolGrammar``).
     tuned_grammar: bool = True
+    # The tool step checks a call's fixed parts (``assistant.runtime.call_drafts``) several tokens a pass
+    # where the runtime supports grammars: the same output in fewer forward passes.
+    call_drafts: bool = True
+    tool_drafts: CallDrafts | None = None
     _generator: TextGenerator = PrivateAttr()
-    _bound_cache: dict[tuple, tuple[str, str | None]] = PrivateAttr(default_factory=dict)  # tools -> prompt, grammar
+    # tools -> prompt, grammar, drafts
+    _bound_cache: dict[tuple, tuple[str, str | None, CallDrafts | None]] = PrivateAttr(default_factory=dict)
 
     def __init__(self, generator: TextGenerator, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -67,9 +73,13 @@ class LocalChatModel(BaseChatModel):
             prompt = tool_system_prompt(tools, compact=self.compact_prompt)
             grammar = (tool_grammar(tools, tuned=self.tuned_grammar)
                        if self.constrain_tools and self._generator.supports_grammar else None)
-            self._bound_cache[key] = (prompt, grammar)
-        prompt, grammar = self._bound_cache[key]
-        return self.model_copy(update={"tool_prompt": prompt, "tool_grammar": grammar}, deep=False)
+            # the drafts are the tuned model's layout; the prompted base model spaces its JSON as it likes
+            drafts = (CallDrafts.from_specs(tool_specs(tools))
+                      if grammar and self.call_drafts and self.tuned_grammar else None)
+            self._bound_cache[key] = (prompt, grammar, drafts)
+        prompt, grammar, drafts = self._bound_cache[key]
+        return self.model_copy(update={"tool_prompt": prompt, "tool_grammar": grammar, "tool_drafts": drafts},
+                               deep=False)
 
     def model_copy(self, *args: Any, **kwargs: Any) -> LocalChatModel:  # keep the shared generator
         copy = super().model_copy(*args, **kwargs)
@@ -77,16 +87,18 @@ class LocalChatModel(BaseChatModel):
         copy._bound_cache = self._bound_cache
         return copy
 
-    def _request(self, messages: list[BaseMessage]) -> tuple[list[dict[str, str]], str | None, int]:
-        """The chat the model reads, the grammar its answer must follow (tool step only), its token budget."""
+    def _request(self, messages: list[BaseMessage]) -> tuple[list[dict[str, str]], str | None, int, dict[str, Any]]:
+        """The chat the model reads, the grammar its answer must follow (tool step only), its token budget,
+        and the call drafts (tool step under a grammar only) as the generator's keyword."""
         grammar = self.tool_grammar if self.tool_prompt and is_tool_step(messages) else None
         budget = tool_step_tokens(self.max_new_tokens, grammar is not None, self.tuned_grammar)
-        return to_chat(messages, self.tool_prompt), grammar, budget
+        extra = {"drafts": self.tool_drafts} if grammar and self.tool_drafts is not None else {}
+        return to_chat(messages, self.tool_prompt), grammar, budget, extra
 
     def complete(self, messages: list[BaseMessage]) -> tuple[str, int]:
         """Greedy completion text and its token count."""
-        chat, grammar, budget = self._request(messages)
-        return self._generator.complete(chat, budget, self.timeout_s, grammar)
+        chat, grammar, budget, extra = self._request(messages)
+        return self._generator.complete(chat, budget, self.timeout_s, grammar, **extra)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
@@ -103,9 +115,9 @@ class LocalChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         """Plain replies stream token by token; a tool call is buffered and emitted whole."""
-        chat, grammar, budget = self._request(messages)
+        chat, grammar, budget, extra = self._request(messages)
         buffered, streaming, pieces = "", None, 0
-        for piece in self._generator.stream(chat, budget, self.timeout_s, grammar):
+        for piece in self._generator.stream(chat, budget, self.timeout_s, grammar, **extra):
             pieces += 1
             if streaming is None:
                 buffered += piece

@@ -62,6 +62,9 @@ class Request:
     choose: Callable[[np.ndarray], int] | None = None  # greedy under a grammar; None: plain argmax
     accept: Callable[[int], None] | None = None
     release: Callable[[], None] | None = None  # frees what choose/accept use; called once, by the scheduler
+    # draft tokens that must follow the tokens generated so far (a tool call's fixed parts,
+    # ``assistant.runtime.call_drafts``); checked like prompt-lookup drafts, used whatever the batch size
+    propose: Callable[[list[int]], list[int]] | None = None
     logits_only: bool = False
     out: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     cancelled: threading.Event = field(default_factory=threading.Event)
@@ -173,7 +176,7 @@ class BatchScheduler:
         self.prompt_tokens = 0  # prompt tokens admitted
         self.reused_tokens = 0  # of which their sequence's KV cache already held
         self.max_batch_sequences = 0  # most sequences advanced in one pass
-        self.drafted = 0  # prompt-lookup tokens put into passes
+        self.drafted = 0  # drafted tokens (call drafts and prompt lookup) put into passes
         self.draft_accepted = 0  # of which the greedy choice confirmed
         self._thread = threading.Thread(target=self._loop, name="llamacpp-batch", daemon=True)
         self._thread.start()
@@ -287,10 +290,10 @@ class BatchScheduler:
             if seq.request.cancelled.is_set():
                 self._finish(seq, None)
         decoding = [s for s in self._active() if s.next_token is not None]
-        drafting = len(decoding) <= self.config.draft_max_sequences
+        lookup = len(decoding) <= self.config.draft_max_sequences
         for seq in decoding:  # decoding: one token each (and its draft), first
             token, seq.next_token = seq.next_token, None
-            draft = self._draft(seq, token, budget - n - len(decoding)) if drafting else []
+            draft = self._draft(seq, token, budget - n - len(decoding), lookup)
             rows.append((seq, n, draft))
             add(seq, token, True)
             for drafted in draft:
@@ -315,14 +318,20 @@ class BatchScheduler:
         for seq, row, draft in rows:
             self._advance(seq, row, draft)
 
-    def _draft(self, seq: _Sequence, token: int, room: int) -> list[int]:
-        """The prompt-lookup draft after ``token``, within the request's token limit, the sequence's
-        context and ``room`` batch slots."""
-        limit = min(self.config.draft_tokens, room, seq.request.max_new_tokens - seq.generated - 1,
-                    self.seq_ctx - len(seq.cached) - 2)
+    def _draft(self, seq: _Sequence, token: int, room: int, lookup: bool) -> list[int]:
+        """The draft after ``token`` (the request's own proposal first, then prompt lookup when ``lookup``),
+        within the request's token limit, the sequence's context and ``room`` batch slots."""
+        limit = min(room, seq.request.max_new_tokens - seq.generated - 1, self.seq_ctx - len(seq.cached) - 2)
         if limit <= 0 or seq.request.logits_only:
             return []
-        return prompt_lookup([*seq.cached, token], limit)
+        if seq.request.propose is not None:
+            generated = [*seq.cached, token][len(seq.cached) + 1 - seq.generated:]
+            draft = seq.request.propose(generated)[:limit]
+            if draft:
+                return draft
+        if not lookup or self.config.draft_tokens <= 0:
+            return []
+        return prompt_lookup([*seq.cached, token], min(limit, self.config.draft_tokens))
 
     def _logits(self, row: int) -> np.ndarray:
         return np.ctypeslib.as_array(self._lc.llama_get_logits_ith(self.context.ctx, row), shape=(self.n_vocab,))

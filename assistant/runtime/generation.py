@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
+from assistant.runtime.call_drafts import CallDrafts
 from assistant.runtime.loader import LoadedModel
 
 Chat = list[dict[str, str]]
@@ -23,20 +24,21 @@ class ModelCallError(RuntimeError):
 
 @runtime_checkable
 class TextGenerator(Protocol):
-    """Greedy generation for one chat; ``grammar`` (GBNF) constrains it where ``supports_grammar``."""
+    """Greedy generation for one chat; ``grammar`` (GBNF) constrains it where ``supports_grammar``, and
+    ``drafts`` (a tool call's fixed parts) may be checked several tokens a pass there (same output)."""
 
     name: str
     supports_grammar: bool
     adapter: str | None
 
     def complete(self, chat: Chat, max_new_tokens: int, timeout_s: float,
-                 grammar: str | None = None) -> tuple[str, int]:
+                 grammar: str | None = None, drafts: CallDrafts | None = None) -> tuple[str, int]:
         """The whole completion text and its length in tokens (llama.cpp: decoded text pieces, one per
         token except where a character spans tokens)."""
         ...
 
     def stream(self, chat: Chat, max_new_tokens: int, timeout_s: float,
-               grammar: str | None = None) -> Iterator[str]:
+               grammar: str | None = None, drafts: CallDrafts | None = None) -> Iterator[str]:
         """Completion text pieces as they are decoded."""
         ...
 
@@ -62,7 +64,7 @@ class TransformersGenerator:
                     pad_token_id=tok.pad_token_id or tok.eos_token_id, eos_token_id=tok.eos_token_id)
 
     def complete(self, chat: Chat, max_new_tokens: int, timeout_s: float,
-                 grammar: str | None = None) -> tuple[str, int]:
+                 grammar: str | None = None, drafts: CallDrafts | None = None) -> tuple[str, int]:
         import torch
 
         kwargs = self._kwargs(chat, max_new_tokens, timeout_s)
@@ -75,7 +77,7 @@ class TransformersGenerator:
         return self.loaded.tokenizer.decode(new, skip_special_tokens=True).strip(), int(new.shape[0])
 
     def stream(self, chat: Chat, max_new_tokens: int, timeout_s: float,
-               grammar: str | None = None) -> Iterator[str]:
+               grammar: str | None = None, drafts: CallDrafts | None = None) -> Iterator[str]:
         import torch
         from transformers import TextIteratorStreamer
 

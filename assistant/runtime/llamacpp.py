@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.runtime.call_drafts import CallDrafts
 from assistant.runtime.continuous_batching import BatchConfig, BatchScheduler, Request
 from assistant.runtime.generation import Chat, ModelCallError
 
@@ -137,13 +138,28 @@ class LlamaCppGenerator:
         finally:
             request.cancelled.set()  # a reader that stops early frees its sequence
 
+    def proposer(self, drafts: CallDrafts):
+        """Generated token ids -> the tokens of the call's fixed continuation (``CallDrafts``), split as the
+        tokenizer splits the whole text where that keeps the tokens already generated."""
+        def propose(generated: list[int]) -> list[int]:
+            text = self.tokenizer.decode(generated)
+            more = drafts.continuation(text.lstrip())
+            if not more:
+                return []
+            whole = self.tokenizer.encode(text + more, add_special_tokens=False)
+            if whole[:len(generated)] == generated:
+                return whole[len(generated):]
+            return self.tokenizer.encode(more, add_special_tokens=False)
+        return propose
+
     def stream(self, chat: Chat, max_new_tokens: int, timeout_s: float,
-               grammar: str | None = None) -> Iterator[str]:
+               grammar: str | None = None, drafts: CallDrafts | None = None) -> Iterator[str]:
         started = time.perf_counter()
         ids = self.prompt_ids(chat)
         matcher = GrammarMatcher(self.scheduler.vocab, self.scheduler.n_vocab, grammar) if grammar else None
         request = Request(ids, max_new_tokens, choose=matcher.greedy if matcher else None,
-                          accept=matcher.accept if matcher else None, release=matcher.close if matcher else None)
+                          accept=matcher.accept if matcher else None, release=matcher.close if matcher else None,
+                          propose=self.proposer(drafts) if drafts is not None else None)
         try:
             submitted = self._submit(request)
         except ModelCallError:
@@ -152,8 +168,8 @@ class LlamaCppGenerator:
         yield from self._results(submitted, timeout_s, started)
 
     def complete(self, chat: Chat, max_new_tokens: int, timeout_s: float,
-                 grammar: str | None = None) -> tuple[str, int]:
-        pieces = list(self.stream(chat, max_new_tokens, timeout_s, grammar))
+                 grammar: str | None = None, drafts: CallDrafts | None = None) -> tuple[str, int]:
+        pieces = list(self.stream(chat, max_new_tokens, timeout_s, grammar, drafts))
         return "".join(pieces).strip(), len(pieces)
 
     def next_token_logits(self, chat: Chat) -> np.ndarray:

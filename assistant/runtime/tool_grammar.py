@@ -189,9 +189,13 @@ def _grammar_for(specs_json: str, tuned: bool) -> str:
     return ToolGrammar(tuned).build(json.loads(specs_json))
 
 
-def tool_grammar(tools: Sequence[Any], tuned: bool = True) -> str:
-    """GBNF for langchain tools (or anything ``convert_to_openai_tool`` accepts); built once per tool set."""
+def tool_specs(tools: Sequence[Any]) -> list[dict[str, Any]]:
+    """OpenAI function specs of langchain tools (or anything ``convert_to_openai_tool`` accepts)."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
-    specs = [convert_to_openai_tool(t)["function"] for t in tools]
-    return _grammar_for(json.dumps(specs), tuned)  # key order kept: it is the schema order
+    return [convert_to_openai_tool(t)["function"] for t in tools]
+
+
+def tool_grammar(tools: Sequence[Any], tuned: bool = True) -> str:
+    """GBNF for langchain tools (or anything ``convert_to_openai_tool`` accepts); built once per tool set."""
+    return _grammar_for(json.dumps(tool_specs(tools)), tuned)  # key order kept: it is the schema order

@@ -86,10 +86,21 @@ class SimulationReport:
                 row["routed"] += t.routed
         return dict(sorted(out.items()))
 
-    def type_share(self) -> tuple[int, int]:
-        """(listed products of the requested type, listed products) over search turns that named a type."""
-        turns = [t for c in self.conversations for t in c.turns]
+    def type_share(self, index: str | None = None) -> tuple[int, int]:
+        """(listed products of the requested type, listed products) over search turns that named a type,
+        over every catalog or only ``index``'s."""
+        turns = [t for c in self.conversations if index in (None, c.index) for t in c.turns]
         return sum(t.of_type for t in turns), sum(t.typed_listed for t in turns)
+
+    def per_index(self) -> dict[str, dict[str, Any]]:
+        """catalog -> conversations, those passing every invariant, and its requested-type share."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in dict.fromkeys(c.index for c in self.conversations):
+            runs = [c for c in self.conversations if c.index == name]
+            of_type, listed = self.type_share(name)
+            out[name] = {"conversations": len(runs), "passed": sum(c.passed for c in runs),
+                         "of_type": of_type, "listed": listed, "share": of_type / max(1, listed)}
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         of_type, listed = self.type_share()
@@ -100,6 +111,7 @@ class SimulationReport:
                               for k, (h, n) in self.per_invariant().items()},
             "per_kind": self.per_kind(),
             "requested_type_share": {"of_type": of_type, "listed": listed, "share": of_type / max(1, listed)},
+            "per_index": self.per_index(),
             "failures": [asdict(c) for c in self.conversations if not c.passed],
         }
 
@@ -217,4 +229,7 @@ def markdown(report: SimulationReport) -> str:
     share = d["requested_type_share"]
     lines += ["", f"listed products of the requested type: {share['of_type']} / {share['listed']} "
                   f"({share['share']:.1%})"]
+    lines += ["", "| catalog | conversations passing | listed products of the requested type |", "|---|---|---|"]
+    lines += [f"| {k} | {v['passed']} / {v['conversations']} ({v['passed'] / max(1, v['conversations']):.1%}) | "
+              f"{v['of_type']} / {v['listed']} ({v['share']:.1%}) |" for k, v in d["per_index"].items()]
     return "\n".join(lines)
