@@ -260,3 +260,83 @@ def test_a_product_id_that_is_a_position_is_dropped():
 def test_an_add_takes_the_position_the_shopper_wrote(text, position):
     name, args = state_guard(_searched("mouse"), "add_to_cart", {"position": 1}, text, PRODUCT_TYPES)
     assert (name, args["position"]) == ("add_to_cart", position)
+
+
+# session 38: what 500 other simulated shoppers (seed 37) broke, each in other words than theirs
+
+def test_a_brand_name_the_catalog_lacks_does_not_swallow_the_one_the_shopper_wrote():
+    """The model's "A Sony" is no catalog brand; the shopper's "Sony" in it is."""
+    _, args = _guard("search_products", {"brands": ["A Sony"], "refine": True}, "new search: a Sony radio")
+    assert args["brands"] == ["Sony"]
+    _, args = _guard("search_products", {"brands": ["Bose speakers"]}, "bose speakers please")
+    assert args["brands"] == ["Bose"]
+
+
+@pytest.mark.parametrize(("text", "brand"), [("okay, now a Vitmaix blender", "Vitamix"),
+                                             ("a Cusiinart toaster for under $40", "Cuisinart")])
+def test_a_refinement_keeps_a_brand_the_shopper_misspelt(text, brand):
+    from assistant.dialogue.state_rules import backed_by_words
+
+    assert backed_by_words({"refine": True, "brands": [brand]}, text)["brands"] == [brand]
+    assert backed_by_words({"refine": True, "brands": ["Sony"]}, text)["brands"] == []  # never named
+
+
+@pytest.mark.parametrize("text", ["scratch that, i need a hdmi cabel", "forget it, i want a moniter",
+                                  "never mind that, a lamp", "actually, let's look at tablets instead",
+                                  "actually, i need a keybaord instead"])
+def test_words_that_start_over_make_a_new_search(text):
+    name, args = state_guard(_searched("coffee maker"), "search_products", {"refine": True}, text, PRODUCT_TYPES)
+    assert name == "search_products" and args.get("query") and not args.get("refine"), args
+
+
+@pytest.mark.parametrize("text", ["actually, show me cheaper ones instead",
+                                  "actually, show me them sorted by price instead",
+                                  "actually, show me the black ones instead"])
+def test_a_refinement_said_with_instead_stays_a_refinement(text):
+    _, args = state_guard(_searched("coffee maker"), "search_products", {"refine": True, "colour": "black"}, text,
+                          PRODUCT_TYPES)
+    assert args.get("query") is None, args
+
+
+def test_a_model_query_of_no_words_the_shopper_wrote_gives_way_when_theirs_name_a_kind():
+    from assistant.dialogue.query_words import with_shopper_words
+
+    args = with_shopper_words({"query": "gadget_deal"}, "looking for a red backpack, max $40", PRODUCT_TYPES.of_text)
+    assert args["query"].startswith("red backpack")
+    kept = with_shopper_words({"query": "running shoes"}, "zapatillas para correr", PRODUCT_TYPES.of_text)
+    assert kept["query"] == "running shoes"  # the shopper's words name no kind: the model's reading stays
+
+
+@pytest.mark.parametrize(("text", "quantity", "kept"), [
+    ("put #4 in the cart", 4, False), ("the third one into my basket", 3, False), ("add 2 of #1", 2, True),
+    ("i'll take three of the second one", 3, True), ("add a pair of #2 to my cart", 2, True),
+    ("add #2 x3", 3, True), ("add the 55 inch one", 55, False), ("buy the $12 one", 12, False),
+])
+def test_a_quantity_comes_from_the_shoppers_words(text, quantity, kept):
+    _, args = _guard("add_to_cart", {"position": 1, "quantity": quantity}, text)
+    assert ("quantity" in args) is kept, args
+
+
+def test_a_slip_in_a_two_colour_name_is_that_colour():
+    from assistant.safety.argument_guard import colour_slips_fixed
+
+    assert colour_slips_fixed("a silevr/black phone case", COLOURS) == "a silver/black phone case"
+    assert colour_slips_fixed("a bslck mug", COLOURS) == "a bslck mug"  # not two neighbouring letters swapped
+    _, args = _guard("search_products", {"query": "blakc/silver watch", "colour": "silver"}, "a blakc/silver watch")
+    assert args["colour"] == "Black/Silver" and "blakc" not in args["query"]
+
+
+def test_a_brand_written_with_an_apostrophe_or_dot_has_slips_too():
+    brands = ["Arc'teryx", "Barry.Wang"]
+    assert shopper_named_filters({"query": "x"}, "an Acr'teryx shell", brands, [])["brands"] == ["Arc'teryx"]
+    assert shopper_named_filters({"query": "x"}, "a Barry.Wnag belt", brands, [])["brands"] == ["Barry.Wang"]
+
+
+def test_more_like_one_keeps_the_kind_being_shopped_for(tools):
+    """Similar items of another known kind than the one searched for are left out."""
+    tools.search_products(query="bluetooth speaker")
+    kind = tools.state.product_type
+    _, result = tools.similar_products(position=1)
+    for card in result.products:
+        product = tools.searcher.get_product(card.id)
+        assert PRODUCT_TYPES.matches(product, kind), card.title

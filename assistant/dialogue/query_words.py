@@ -24,7 +24,7 @@ _OPENERS = (r"ok(?:ay)?|hey|heya|hiya|hi|hello|howdy|yo|now|and|also|actually|so
             r"forget (?:about )?(?:the |those |these |all the )?[\w' -]{1,30}?(?=\s*[,;:.!-])")
 _REQUEST = (r"(?:(?:can|could|would|will) (?:u|you|ya) (?:please |pls )?(?:help me )?|please |pls |help me |"
             r"i'?d like (?:you )?to )?(?:show me|find me|find|get me|look for|search for|search|recommend|suggest|"
-            r"point me to)|"
+            r"point me to|pick(?: out)?|choose|select)|"
             r"i(?:'m| am) (?:looking for|after|searching for|shopping for|in the market for|hunting for)|"
             r"looking for|in the market for|(?:i'?m )?shopping for|hunting for|on the hunt for|searching for|"
             r"(?:any )?(?:recommendations?|suggestions?|ideas|"
@@ -39,7 +39,9 @@ _LEAD_IN = re.compile(rf"^(?:(?:{_OPENERS})\b[\s,:;.!-]*)*(?:(?:{_REQUEST})\b\s*
 _SHOP_TAIL = (r"in (?:your|the|this|ur) (?:shop|store|catalog(?:ue)?|range)|on (?:your|the|this) (?:site|website)|"
               r"what (?:have|do) (?:you|u|ya) (?:got|have|carry|sell)|what (?:have )?(?:you|u|ya) got|"
               r"(?:do|have) (?:you|u|ya) (?:got|have) (?:any|one|some)|if (?:you have|there is|there are) (?:any|one)")
-_EDGE_WORDS = (r"pls|plz|please|thanks|thank you|thx|ty|too|as well|instead|rn|right now|asap|for me|if possible|"
+_EDGE_WORDS = (r"pls|plz|please|thanks|thank you|thx|ty|too|as well|instead|rn|right now|asap|today|tonight|for me|"
+               r"wanted|around|"
+               r"if possible|"
                r"if you have (?:any|them|one)|anything|something|any|or|and|from|by|made by|with|for|in|of|at|but|no|"
                r"not|except|without|the|a|an|some|that|which|is|are|only|just|like|ones?|stuff|brand|brands|if|they'?re|"
                r"they are|well|those|these|them|" + _SHOP_TAIL)
@@ -89,6 +91,9 @@ def with_shopper_words(args: dict[str, Any], text: str, type_of: Callable[[str],
     sentences = [s for s in re.split(r"(?<=[.!?;])\s+", text.strip()) if s.strip()] or [text]
     best = max(sentences, key=lambda s: _shared(s, query))
     if not _shared(best, query):
+        words = shopper_words(text)[:300]  # "sporting_cheaper" for "a navy speaker": the words name a kind, it none
+        if type_of is not None and words and type_of(query) is None and type_of(words) is not None:
+            return {**args, "query": words}
         return args
     words = shopper_words(best)[:300]
     if not words or (type_of is not None and type_of(query) is not None and type_of(words) != type_of(query)):

@@ -22,12 +22,14 @@ from assistant.dialogue.query_words import shopper_words
 from assistant.dialogue.state import CLEARED, DialogueState
 from assistant.safety.argument_guard import (
     ADD_CUE,
+    colour_written,
     constraint_words_dropped,
     order_call_from_text,
     overview_asked,
     policy_topic,
     shopper_spelling,
     spec_phrases,
+    swapped_in,
 )
 from assistant.tools.schemas import SearchProductsArgs
 from assistant.tools.shown_superlative import asked_superlative
@@ -470,7 +472,7 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         args = {**args, "refine": True}  # "just show Samsung" narrows the running search, it is not a new one
         parsed = SearchProductsArgs(**args)
     if state.query is not None and (parsed.refine or parsed.cheaper or not parsed.query) \
-            and _SOMETHING_ELSE.search(text):
+            and _SOMETHING_ELSE.search(text) and not cheaper_asked(text) and sort_asked(text) is None:
         fresh = {k: v for k, v in args.items() if k not in ("refine", "cheaper", "query", "clear")}
         words = constraint_words_dropped({"query": _without_filler(text)[:300], **fresh}).get("query")
         if words:  # "different thing: a Bose erabud, $450 max" is a new search, whatever the model refined
@@ -491,7 +493,12 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
 # the shopper says the request is a new one: nothing of the running search is meant to stay
 _SOMETHING_ELSE = re.compile(r"^\W*(?:ok(?:ay)?\W+|so\W+|and\W+|now\W+)?(?:(?:a )?different thing|something else|"
                              r"something different|another thing|switching gears|change of plans?|new search|"
-                             r"start over|unrelated|on another note)\b", re.I)
+                             r"start over|unrelated|on another note|forget (?:that|it|this|those)|scratch that|"
+                             r"never ?mind(?: that)?)\b"
+                             # "actually, show me a satnd and my limit is $460 instead": another product, not a filter
+                             r"|^\W*actually\W+(?:show me|i want|i need|i'd like|give me|find me|how about|"
+                             r"let'?s (?:see|try|look at))\s+(?!(?:them|these|those|the|it|ones?|more|others?|"
+                             r"something|anything|cheaper|different)\b).+\binstead\W*$", re.I)
 
 
 def refine_as_meant(state: DialogueState, args: dict[str, Any]) -> dict[str, Any]:
@@ -634,10 +641,11 @@ def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
     if fixed.get("in_stock") is not None and not _STOCK_CUE.search(text):
         del fixed["in_stock"]
     for key in ("brands", "exclude_brands"):  # a whole word: "64 gigabytes" names no brand Gigabyte
-        if isinstance(fixed.get(key), list):
+        if isinstance(fixed.get(key), list):  # or typed with two letters swapped ("a Sacuony shoe")
             fixed[key] = [b for b in fixed[key] if isinstance(b, str) and b.strip()
-                          and re.search(rf"(?<![\w-]){re.escape(b.lower())}(?:'s)?(?![\w-])", low)]
-    if isinstance(fixed.get("colour"), str) and fixed["colour"].lower() not in low:
+                          and (re.search(rf"(?<![\w-]){re.escape(b.lower())}(?:'s)?(?![\w-])", low)
+                               or swapped_in(text, b))]
+    if isinstance(fixed.get("colour"), str) and not colour_written(fixed["colour"], text):
         del fixed["colour"]
     return fixed
 

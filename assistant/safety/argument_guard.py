@@ -255,6 +255,13 @@ def colour_spellings(colour: str) -> tuple[str, ...]:
     return (low,)
 
 
+def colour_written(colour: str, text: str) -> bool:
+    """The shopper wrote this colour: in any of its spellings ("grey", "gray"), or with two neighbouring letters
+    swapped ("balck")."""
+    low = text.lower()
+    return any(s in low for s in colour_spellings(colour)) or bool(_transposed(text, colour))
+
+
 def _catalog_colour(wanted: str, catalog: dict[str, str]) -> str | None:
     return next((catalog[s] for s in colour_spellings(wanted) if s in catalog), None)
 
@@ -289,6 +296,24 @@ def names_a_kind(colour: str, text: str) -> bool:
     return False
 
 
+def colour_slips_fixed(text: str, colours: tuple[str, ...] | list[str]) -> str:
+    """The text with each word of five letters or more that is a catalog colour's word with two neighbouring
+    letters swapped written as that word ("a blakc/silver airpod" -> "a black/silver airpod", "white/msoke"
+    -> "white/smoke"); a colour is a small closed set, so its first two letters may be the swapped ones."""
+    single = {w for c in colours for w in re.split(r"[/ &,-]+", c.lower()) if len(w) >= 5 and w.isalpha()}
+    if not single:
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group().lower()
+        if word in single:
+            return m.group()
+        hit = next((c for c in single if _swapped(word, c)), None)
+        return hit or m.group()
+
+    return re.sub(r"[A-Za-z]{5,}", fix, text)
+
+
 def longest_colour_written(known: str, colours: tuple[str, ...] | list[str], text: str) -> str:
     """The catalog colour the shopper wrote that holds the model's one ("black/silver", "rose gold" for "gold")."""
     low = known.lower()
@@ -312,6 +337,11 @@ def rating_only_when_asked(args: dict[str, Any], text: str) -> dict[str, Any]:
     return fixed
 
 
+# a word of five characters or more as brands are written: with hyphens, apostrophes and inner dots ("Arc'teryx",
+# "Barry.Wang"), so a slip in such a name is a word too
+_WORDS_5 = re.compile(r"[A-Za-z](?:[\w'-]|\.(?=\w)){4,}")
+
+
 def _swapped(a: str, b: str) -> bool:
     """One pair of neighbouring letters swapped ("aplpe" / "apple", "sivler" / "silver", "balck" / "black")."""
     if len(a) != len(b) or a == b:
@@ -325,8 +355,12 @@ def _transposed(text: str, name: str) -> list[re.Match[str]]:
     low = name.lower()
     if len(low) < 5 or " " in low:
         return []
-    return [m for m in re.finditer(r"[A-Za-z][\w-]{4,}", text)
-            if m.group()[0].lower() == low[0] and _swapped(m.group().lower(), low)]
+    return [m for m in _WORDS_5.finditer(text) if m.group()[0].lower() == low[0] and _swapped(m.group().lower(), low)]
+
+
+def swapped_in(text: str, name: str) -> bool:
+    """The shopper typed this one-word name (five letters or more) with two neighbouring letters swapped."""
+    return bool(_transposed(text, name))
 
 
 def _misspelt(text: str, name: str) -> list[re.Match[str]]:
@@ -334,7 +368,7 @@ def _misspelt(text: str, name: str) -> list[re.Match[str]]:
     first letter, that is at least 85% alike; short names are never guessed ("like" is no LiKee)."""
     if len(name) < 5 or " " in name:
         return []
-    return [m for m in re.finditer(r"[A-Za-z][\w-]{4,}", text)
+    return [m for m in _WORDS_5.finditer(text)
             if m.group().lower()[0] == name.lower()[0] and name.lower() not in m.group().lower()
             and difflib.SequenceMatcher(None, m.group().lower(), name.lower()).ratio() >= 0.85] \
         or _transposed(text, name)
@@ -521,6 +555,29 @@ REFERENCE_TOOLS = frozenset({"get_product", "answer_product_question", "add_to_c
                              "similar_products", "find_accessories"})
 
 
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "pair": 2, "couple": 2, "dozen": 12}
+# a number that counts items: not a shown position ("#3", "number 3", "item 3", "the 3rd"), not money, not a size
+_COUNT = re.compile(r"(?<![#$£€\w.])(?<!number )(?<!no\. )(?<!item )(?<!position )(?<!option )(?<!choice )"
+                    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|pair|couple|dozen)\b"
+                    r"(?!\s*(?:st|nd|rd|th|%|\$|dollars?|bucks|usd|gb|tb|mb|inch|in\b|\"|cm|mm|m\b|ft|w\b|"
+                    r"watts?))", re.I)
+
+
+_TIMES = re.compile(r"\bx\s*(\d+)\b|\b(\d+)\s*x\b", re.I)  # "x2", "2x"
+
+
+def quantity_backed(args: dict[str, Any], text: str) -> dict[str, Any]:
+    """A quantity the shopper stated ("two of the first one", "3 units of #2", "a pair"); the model's guess of one
+    ("#3 into the basket please" read as 5 of #3) is dropped, and one item is added."""
+    quantity = args.get("quantity")
+    if not isinstance(quantity, int) or quantity <= 1:
+        return args
+    stated = {int(w) if w.isdigit() else _COUNT_WORDS[w.lower()] for w in _COUNT.findall(text)}
+    stated |= {int(a or b) for a, b in _TIMES.findall(text)}
+    return args if quantity in stated else {k: v for k, v in args.items() if k != "quantity"}
+
+
 def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[str],
                colours: tuple[str, ...] | list[str], product_exists: Callable[[str], bool]) -> tuple[str, Any]:
     """The call the agent runs for the model's call: an order id + e-mail, a price cue, a catalog brand
@@ -552,9 +609,16 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         return name, {"product_ids": typed_ids[:4]}  # "compare AIS-1007 and AIS-1022" read as positions 1007, 1022
     if name == "answer_product_question":
         args = {**args, "question": text.strip()[:500]}  # the shopper's question, as they asked it
+    if name == "add_to_cart":
+        args = quantity_backed(args, text)
     if name == "search_products":
+        text = colour_slips_fixed(text, colours)
+        if isinstance(args.get("query"), str):
+            args = {**args, "query": colour_slips_fixed(args["query"], colours)}
         args = rating_only_when_asked(known_colours_only(args, colours, text), text)
-        args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
+        # names the catalog does not carry go first: the model's "A Fujifilm" must not swallow the shopper's
+        # "Fujifilm" as the same mention (``nested_brands_dropped``) and then leave the call with no brand
+        args = shopper_named_filters(guard_search_args(known_brands_only(args, brands), text), text, brands, colours)
         args = amounts_kept(brands_only_when_named(known_brands_only(args, brands), text), text)
     elif name == "answer_product_question" and overview_asked(text):
         name, args = "get_product", {k: v for k, v in args.items() if k in ("position", "product_id")}
@@ -562,6 +626,6 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
     elif name in REFERENCE_TOOLS:
         args = product_id_from_text(args, text, product_exists)
     if name == "similar_products":  # "similar but under $40, not Sony, in black": the search constraints
-        args = shopper_named_filters(guard_search_args(args, text), text, brands, colours)
+        args = shopper_named_filters(guard_search_args(known_brands_only(args, brands), text), text, brands, colours)
         args = brands_only_when_named(known_brands_only(known_colours_only(args, colours), brands), text)
     return name, args

@@ -309,7 +309,9 @@ class ShopTools:
             if wanted.get("min_price") is not None and wanted["min_price"] > wanted["max_price"]:
                 del wanted["min_price"]
         filters = SearchFilters(**wanted)
-        found = SimilarItems(self.searcher, self.similar_weights).similar(source.id, filters, SEARCH_K)
+        # the kind the shopper is shopping for holds too: "more like #4" among docks lists no alarm clocks
+        found = [r for r in SimilarItems(self.searcher, self.similar_weights).similar(source.id, filters, SEARCH_K * 4)
+                 if self.types.matches(r.product, self.state.product_type)][:SEARCH_K]
         echo = SimilarEcho(source.id, source.title, filters, source.price)
         applied = ", ".join(f"{k}={v}" for k, v in echo.applied.items())
         if not found:
