@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from assistant.runtime.call_drafts import CallDrafts
 from assistant.runtime.generation import ModelCallError, TextGenerator, TransformersGenerator
 from assistant.runtime.prompts import shopper_text
 from assistant.runtime.tool_calls import looks_like_call, parse_tool_call
@@ -93,15 +94,18 @@ def generate_batched(loaded, chats: list[list[dict[str, str]]], max_new_tokens: 
 
 
 def generate(generator: TextGenerator, chats: list[list[dict[str, str]]], max_new_tokens: int,
-             batch_size: int = 16, progress=None, grammar: str | None = None) -> tuple[list[str], dict[str, float]]:
+             batch_size: int = 16, progress=None, grammar: str | None = None,
+             drafts: CallDrafts | None = None) -> tuple[list[str], dict[str, float]]:
     """Greedy outputs in input order on any runtime: batched for transformers, one by one (under
-    ``grammar`` where the runtime supports it, as the agent's tool step runs) for llama.cpp."""
+    ``grammar`` and with ``drafts`` where the runtime supports them, as the agent's tool step runs) for llama.cpp."""
     if isinstance(generator, TransformersGenerator):
         return generate_batched(generator.loaded, chats, max_new_tokens, batch_size, progress)
     outputs, new_tokens, started = [], 0, time.perf_counter()
     for i, chat in enumerate(chats):
         try:
-            text, n = generator.complete(chat, max_new_tokens, 120.0, grammar if generator.supports_grammar else None)
+            extra = {"drafts": drafts} if drafts is not None and grammar and generator.supports_grammar else {}
+            text, n = generator.complete(chat, max_new_tokens, 120.0, grammar if generator.supports_grammar else None,
+                                         **extra)
         except ModelCallError:  # e.g. a prompt past the context: scored as an empty (wrong) answer
             text, n = "", 0
         outputs.append(text)
@@ -212,7 +216,9 @@ def evaluate(generator: TextGenerator, examples: list[Example], brands: list[str
     gbnf = (ToolGrammar(tuned=not full_prompt).build(schema_specs(MODEL_TOOL_ARGS))
             if grammar and generator.supports_grammar else None)
     budget = tool_step_tokens(64, gbnf is not None, tuned=not full_prompt)  # as ``LocalChatModel`` budgets it
-    call_out, call_speed = generate(generator, chats, budget, batch_size, progress, gbnf)
+    # as served: the tuned model's tool step checks the call's fixed parts several tokens a pass (same output)
+    drafts = CallDrafts.from_specs(schema_specs(MODEL_TOOL_ARGS)) if gbnf and not full_prompt else None
+    call_out, call_speed = generate(generator, chats, budget, batch_size, progress, gbnf, drafts)
     reply_out, reply_speed = generate(generator, [e.chat for e in replies], 80, batch_size, progress)
     result = score(calls + replies, call_out + reply_out, brands, guard)
     result["generation"] = {"calls": call_speed, "replies": reply_speed}
