@@ -291,7 +291,8 @@ def test_words_that_start_over_make_a_new_search(text):
 
 @pytest.mark.parametrize("text", ["actually, show me cheaper ones instead",
                                   "actually, show me them sorted by price instead",
-                                  "actually, show me the black ones instead"])
+                                  "actually, show me the black ones instead", "actually i need black ones instead",
+                                  "scratch that, make it black", "never mind, show me waterproof ones"])
 def test_a_refinement_said_with_instead_stays_a_refinement(text):
     _, args = state_guard(_searched("coffee maker"), "search_products", {"refine": True, "colour": "black"}, text,
                           PRODUCT_TYPES)
@@ -311,6 +312,8 @@ def test_a_model_query_of_no_words_the_shopper_wrote_gives_way_when_theirs_name_
     ("put #4 in the cart", 4, False), ("the third one into my basket", 3, False), ("add 2 of #1", 2, True),
     ("i'll take three of the second one", 3, True), ("add a pair of #2 to my cart", 2, True),
     ("add #2 x3", 3, True), ("add the 55 inch one", 55, False), ("buy the $12 one", 12, False),
+    ("add two stands to my cart", 2, True), ("put 2 in my basket", 2, True), ("i'll take 3 thermoses", 3, True),
+    ('add the 65" one', 65, False), ("add the 3rd one", 3, False), ("get me the 2m one", 2, False),
 ])
 def test_a_quantity_comes_from_the_shoppers_words(text, quantity, kept):
     _, args = _guard("add_to_cart", {"position": 1, "quantity": quantity}, text)
@@ -322,6 +325,10 @@ def test_a_slip_in_a_two_colour_name_is_that_colour():
 
     assert colour_slips_fixed("a silevr/black phone case", COLOURS) == "a silver/black phone case"
     assert colour_slips_fixed("a bslck mug", COLOURS) == "a bslck mug"  # not two neighbouring letters swapped
+    noisy = ("three", "satin", "Facuet", "pairs", "White/Smoke")  # a free-text catalog's colour field
+    for text in ("is there a stain resistant rug", "kitchen faucet", "paris decor"):
+        assert colour_slips_fixed(text, noisy) == text  # only colour words are slips' targets
+    assert colour_slips_fixed("white/msoke sneakers", noisy) == "white/smoke sneakers"
     _, args = _guard("search_products", {"query": "blakc/silver watch", "colour": "silver"}, "a blakc/silver watch")
     assert args["colour"] == "Black/Silver" and "blakc" not in args["query"]
 
@@ -340,3 +347,8 @@ def test_more_like_one_keeps_the_kind_being_shopped_for(tools):
     for card in result.products:
         product = tools.searcher.get_product(card.id)
         assert PRODUCT_TYPES.matches(product, kind), card.title
+    other = next(p for pid in tools.searcher.lexical.all_ids() if (p := tools.searcher.get_product(pid))
+                 and PRODUCT_TYPES.of_product(p) not in (None, kind))
+    _, result = tools.similar_products(product_id=other.id)  # a product of another kind keeps its own
+    assert result.products and all(PRODUCT_TYPES.matches(tools.searcher.get_product(c.id),
+                                                          PRODUCT_TYPES.of_product(other)) for c in result.products)

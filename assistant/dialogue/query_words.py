@@ -40,7 +40,7 @@ _SHOP_TAIL = (r"in (?:your|the|this|ur) (?:shop|store|catalog(?:ue)?|range)|on (
               r"what (?:have|do) (?:you|u|ya) (?:got|have|carry|sell)|what (?:have )?(?:you|u|ya) got|"
               r"(?:do|have) (?:you|u|ya) (?:got|have) (?:any|one|some)|if (?:you have|there is|there are) (?:any|one)")
 _EDGE_WORDS = (r"pls|plz|please|thanks|thank you|thx|ty|too|as well|instead|rn|right now|asap|today|tonight|for me|"
-               r"wanted|around|"
+               r"wanted|"
                r"if possible|"
                r"if you have (?:any|them|one)|anything|something|any|or|and|from|by|made by|with|for|in|of|at|but|no|"
                r"not|except|without|the|a|an|some|that|which|is|are|only|just|like|ones?|stuff|brand|brands|if|they'?re|"
@@ -90,11 +90,11 @@ def with_shopper_words(args: dict[str, Any], text: str, type_of: Callable[[str],
         return args
     sentences = [s for s in re.split(r"(?<=[.!?;])\s+", text.strip()) if s.strip()] or [text]
     best = max(sentences, key=lambda s: _shared(s, query))
-    if not _shared(best, query):
-        words = shopper_words(text)[:300]  # "sporting_cheaper" for "a navy speaker": the words name a kind, it none
-        if type_of is not None and words and type_of(query) is None and type_of(words) is not None:
-            return {**args, "query": words}
-        return args
+    if not _shared(best, query):  # "sporting_cheaper" for "a navy speaker": the sentence that names a kind, if
+        if type_of is None or type_of(query) is not None:  # the model's query names none
+            return args
+        named = [w for w in (shopper_words(s)[:300] for s in sentences) if w and type_of(w) is not None]
+        return {**args, "query": named[0]} if named else args
     words = shopper_words(best)[:300]
     if not words or (type_of is not None and type_of(query) is not None and type_of(words) != type_of(query)):
         return args  # "shopping for a iRobot vacuum today" names no kind the model's "iRobot vacuum" does: as written

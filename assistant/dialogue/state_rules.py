@@ -493,12 +493,18 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
 # the shopper says the request is a new one: nothing of the running search is meant to stay
 _SOMETHING_ELSE = re.compile(r"^\W*(?:ok(?:ay)?\W+|so\W+|and\W+|now\W+)?(?:(?:a )?different thing|something else|"
                              r"something different|another thing|switching gears|change of plans?|new search|"
-                             r"start over|unrelated|on another note|forget (?:that|it|this|those)|scratch that|"
-                             r"never ?mind(?: that)?)\b"
-                             # "actually, show me a satnd and my limit is $460 instead": another product, not a filter
+                             r"start over|unrelated|on another note)\b"
+                             # "forget that, i want a calbe": a new thing asked for after the start-over words ("scratch
+                             # that, make it black" and "never mind, show me waterproof ones" stay refinements)
+                             r"|^\W*(?:forget (?:that|it|this)|scratch that|never ?mind(?: that)?)\W+"
+                             r"(?:i (?:want|need)|i'd like|show me|give me|find me|how about|"
+                             r"let'?s (?:see|try|look at))\s+(?:a|an)\s"
+                             # "actually, show me laebls for $14 instead": another product; not the shown ones, not
+                             # cheaper ones, not "black ones"
                              r"|^\W*actually\W+(?:show me|i want|i need|i'd like|give me|find me|how about|"
                              r"let'?s (?:see|try|look at))\s+(?!(?:them|these|those|the|it|ones?|more|others?|"
-                             r"something|anything|cheaper|different)\b).+\binstead\W*$", re.I)
+                             r"something|anything|cheaper|different)\b)(?!.*\b(?:ones?|them|those|these)\b)"
+                             r".+\binstead\W*$", re.I)
 
 
 def refine_as_meant(state: DialogueState, args: dict[str, Any]) -> dict[str, Any]:

@@ -142,14 +142,19 @@ class LlamaCppGenerator:
         """Generated token ids -> the tokens of the call's fixed continuation (``CallDrafts``), split as the
         tokenizer splits the whole text where that keeps the tokens already generated."""
         def propose(generated: list[int]) -> list[int]:
-            text = self.tokenizer.decode(generated)
-            more = drafts.continuation(text.lstrip())
-            if not more:
+            try:
+                if not self.tokenizer.decode(generated[:2]).lstrip().startswith("{"):
+                    return []  # plain text (a greeting): nothing to draft, and no decoding of it every step
+                text = self.tokenizer.decode(generated)
+                more = drafts.continuation(text.lstrip())
+                if not more:
+                    return []
+                whole = self.tokenizer.encode(text + more, add_special_tokens=False)
+                if whole[:len(generated)] == generated:
+                    return whole[len(generated):]
+                return self.tokenizer.encode(more, add_special_tokens=False)
+            except Exception:  # noqa: BLE001 - a draft is an optimisation: never fail the decoding over it
                 return []
-            whole = self.tokenizer.encode(text + more, add_special_tokens=False)
-            if whole[:len(generated)] == generated:
-                return whole[len(generated):]
-            return self.tokenizer.encode(more, add_special_tokens=False)
         return propose
 
     def stream(self, chat: Chat, max_new_tokens: int, timeout_s: float,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from assistant.dialogue.query_words import tidy
@@ -296,20 +297,33 @@ def names_a_kind(colour: str, text: str) -> bool:
     return False
 
 
+# colour words of five letters or more: a slip is corrected only toward these (a free-text catalog's colour field
+# also holds "three", "satin", "pairs": "is there a stain resistant rug" must stay as written)
+COLOUR_WORDS = frozenset("""black white silver green brown purple orange yellow beige smoke golden bronze charcoal
+ivory maroon violet cream khaki olive turquoise crimson magenta graphite titanium copper platinum champagne lavender
+burgundy coral indigo amber walnut espresso mocha taupe slate pewter chrome rosegold fuchsia mauve salmon emerald
+sapphire scarlet cherry lemon mustard aqua navyblue midnight cyan""".split())
+
+
+@lru_cache(maxsize=16)
+def _slip_targets(colours: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for c in colours for w in re.split(r"[/ &,-]+", c.lower()) if w in COLOUR_WORDS)
+
+
 def colour_slips_fixed(text: str, colours: tuple[str, ...] | list[str]) -> str:
-    """The text with each word of five letters or more that is a catalog colour's word with two neighbouring
-    letters swapped written as that word ("a blakc/silver airpod" -> "a black/silver airpod", "white/msoke"
-    -> "white/smoke"); a colour is a small closed set, so its first two letters may be the swapped ones."""
-    single = {w for c in colours for w in re.split(r"[/ &,-]+", c.lower()) if len(w) >= 5 and w.isalpha()}
-    if not single:
+    """The text with each word of five letters or more that is a colour word of the catalog's colours with two
+    neighbouring letters swapped written as that word ("a blakc/silver airpod" -> "a black/silver airpod",
+    "white/msoke" -> "white/smoke"); a colour word is one of a small closed set, so its first two letters may
+    be the swapped ones."""
+    targets = _slip_targets(tuple(colours))
+    if not targets:
         return text
 
     def fix(m: re.Match[str]) -> str:
         word = m.group().lower()
-        if word in single:
+        if word in targets:
             return m.group()
-        hit = next((c for c in single if _swapped(word, c)), None)
-        return hit or m.group()
+        return next((c for c in targets if _swapped(word, c)), m.group())
 
     return re.sub(r"[A-Za-z]{5,}", fix, text)
 
@@ -560,10 +574,9 @@ _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 # a number that counts items: not a shown position ("#3", "number 3", "item 3", "the 3rd"), not money, not a size
 _COUNT = re.compile(r"(?<![#$£€\w.])(?<!number )(?<!no\. )(?<!item )(?<!position )(?<!option )(?<!choice )"
                     r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|pair|couple|dozen)\b"
-                    r"(?!\s*(?:st|nd|rd|th|%|\$|dollars?|bucks|usd|gb|tb|mb|inch|in\b|\"|cm|mm|m\b|ft|w\b|"
-                    r"watts?))", re.I)
-
-
+                    r"(?!(?:st|nd|rd|th|in|m|w)\b)(?!\s*(?:\"|''))"  # "3rd"; "2in", "2m", "60w", '55"': a size
+                    r"(?!\s*(?:%|\$|dollars?|bucks|usd|gb|tb|mb|inch(?:es)?|cm|mm|ft|feet|watts?|pounds?|lbs?)(?!\w))",
+                    re.I)
 _TIMES = re.compile(r"\bx\s*(\d+)\b|\b(\d+)\s*x\b", re.I)  # "x2", "2x"
 
 

@@ -309,9 +309,12 @@ class ShopTools:
             if wanted.get("min_price") is not None and wanted["min_price"] > wanted["max_price"]:
                 del wanted["min_price"]
         filters = SearchFilters(**wanted)
-        # the kind the shopper is shopping for holds too: "more like #4" among docks lists no alarm clocks
+        # the kind being shopped for holds too: "more like #4" among docks lists no alarm clocks; a source of
+        # another kind (an id typed, a product of an earlier list) keeps its own kind
+        kind = self.state.product_type if self.types.matches(source, self.state.product_type) \
+            else self.types.of_product(source)
         found = [r for r in SimilarItems(self.searcher, self.similar_weights).similar(source.id, filters, SEARCH_K * 4)
-                 if self.types.matches(r.product, self.state.product_type)][:SEARCH_K]
+                 if self.types.matches(r.product, kind)][:SEARCH_K]
         echo = SimilarEcho(source.id, source.title, filters, source.price)
         applied = ", ".join(f"{k}={v}" for k, v in echo.applied.items())
         if not found:
