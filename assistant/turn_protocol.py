@@ -49,8 +49,11 @@ def local_chat(messages: Sequence[BaseMessage], tool_prompt: str | None) -> list
 def grounding_sources(tool_texts: Iterable[str], results: Iterable[ToolResult]) -> list[str]:
     """What this turn's tools said: the texts the model read, then every result's facts and cards."""
     results = list(results)
+    echoed = [e.filters for r in results for e in (r.search, r.similar) if e is not None]
     return [*tool_texts, *(f for r in results for f in r.facts),
-            *(f"{p.title} {p.display_price}" for r in results for p in r.products)]
+            *(f"{p.title} {p.display_price}" for r in results for p in r.products),
+            # the brands and colour a search ran with, as written (the tool text shows them as a Python list: "n\\c")
+            *(v for f in echoed for v in [*f.brands, *f.exclude_brands, f.colour or ""] if v)]
 
 
 def reply_problems(reply: str, sources: list[str], shopper_text: str, brands: Iterable[str]) -> list[str]:

@@ -352,3 +352,17 @@ def test_more_like_one_keeps_the_kind_being_shopped_for(tools):
     _, result = tools.similar_products(product_id=other.id)  # a product of another kind keeps its own
     assert result.products and all(PRODUCT_TYPES.matches(tools.searcher.get_product(c.id),
                                                           PRODUCT_TYPES.of_product(other)) for c in result.products)
+
+
+def test_a_brand_the_search_ran_with_is_grounded_as_written():
+    """The tool text shows filters as a Python list ("['n\\\\c']"); the reply names the brand as the shopper did."""
+    from assistant.tools.results import SearchEcho, ToolResult
+    from assistant.turn_protocol import grounding_sources, reply_problems
+
+    echo = SearchEcho("carrying case", SearchFilters(brands=["N\\C"], max_price=23.98))
+    result = ToolResult("search_products", "empty", "no results", search=echo)
+    text = "0 results for 'carrying case' (max_price=23.98, brands=['N\\\\C'])"
+    sources = grounding_sources([text], [result])
+    assert reply_problems("I couldn't find carrying case under $23.98, from n\\c.", sources, "those cost too much",
+                          ["N\\C", "Sony"]) == []
+    assert reply_problems("Sony has one at $23.98.", sources, "those cost too much", ["N\\C", "Sony"]) == ["Sony"]
