@@ -366,3 +366,14 @@ def test_a_brand_the_search_ran_with_is_grounded_as_written():
     assert reply_problems("I couldn't find carrying case under $23.98, from n\\c.", sources, "those cost too much",
                           ["N\\C", "Sony"]) == []
     assert reply_problems("Sony has one at $23.98.", sources, "those cost too much", ["N\\C", "Sony"]) == ["Sony"]
+
+
+@pytest.mark.parametrize(("text", "amount"), [("a wireless mouse that won't cost more than 30 bucks", 30),
+                                              ("a kettle that doesn't go over $45", 45),
+                                              ("headphones, shouldn't be more than 80 dollars", 80)])
+def test_a_negated_more_than_is_a_ceiling(text, amount):
+    """Session 38's Chorus chat: "won't cost more than 30 bucks" was a minimum of 30."""
+    _, args = _guard("search_products", {"query": "x", "min_price": amount}, text)
+    assert args.get("max_price") == amount and "min_price" not in args
+    _, kept = _guard("search_products", {"query": "x", "min_price": 200}, "a monitor for more than $200")
+    assert kept == {"query": "x", "min_price": 200}

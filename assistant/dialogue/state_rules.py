@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.dialogue.query_words import shopper_words
+from assistant.dialogue.query_words import shopper_words, tidy
 from assistant.dialogue.state import CLEARED, DialogueState
 from assistant.safety.argument_guard import (
     ADD_CUE,
@@ -657,8 +657,9 @@ def backed_by_words(args: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def _without_filler(text: str) -> str:
-    """The shopper's words without lead-ins ("forget that, i want a mouse" -> "mouse")."""
-    return shopper_words(text) or text
+    """The shopper's words without lead-ins and dangling edge words ("forget that, i want a mouse" -> "mouse",
+    "actually, show me a portable drive instead" -> "portable drive")."""
+    return tidy(shopper_words(text)) or text
 
 
 _ORDER_HELP = re.compile(r"\b(?:where(?:'?s| is| are)|track(?:ing)?|status|update|happened to|has(?:n'?t| not) "

@@ -23,7 +23,8 @@ from retrieval.spec_match import amounts, asked_amounts
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
 MAX_CUE = re.compile(r"(?:under|undr|unde|below|bellow|less than|les than|max(?:imum)?|up to|no more than|at most|"
                      r"(?:nothing|not|never|no) (?:above|over|more than|beyond|exceeding)|"
-                     r"(?:can'?t|cannot|won'?t|don'?t want to) (?:spend|pay) (?:more than|over|above)|"
+                     r"(?:can'?t|cannot|won'?t|wouldn'?t|doesn'?t|don'?t|shouldn'?t|mustn'?t|not|never)"
+                     r"(?: want to)? (?:spend|pay|cost|be|go|run) (?:more than|over|above|beyond)|"
                      r"budget(?: is| of)?|(?:my )?limit(?: is| of)?|"
                      r"cheaper than|within|<=?)\s*" + _NUM, re.I)
 MIN_CUE = re.compile(r"(?:(?<!nothing )(?<!not )(?<!never )(?<!no )(?<!spend )(?<!pay )(?:over|above|more than)|"
@@ -101,7 +102,8 @@ def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     words ("under a grand") is read as digits."""
     text = _without_ratings(SPEC.sub(" ", _PERCENT.sub(" ", spelled_amounts(text))))
     maxes = _values(MAX_CUE, text) + _values(MAX_AFTER, text)
-    mins = _values(MIN_CUE, text) + _values(MIN_AFTER, text)
+    # an amount a ceiling cue holds is no floor ("won't cost more than 30 bucks": "more than" after a negation)
+    mins = _values(MIN_CUE, MAX_CUE.sub(" ", text)) + _values(MIN_AFTER, text)
     for m in RANGE_CUE.finditer(text):
         low, high = sorted(float(g.replace(",", "")) for g in m.groups() if g)
         mins, maxes = mins + [low], maxes + [high]
