@@ -87,18 +87,18 @@ class LocalChatModel(BaseChatModel):
         copy._bound_cache = self._bound_cache
         return copy
 
-    def _request(self, messages: list[BaseMessage]) -> tuple[list[dict[str, str]], str | None, int, dict[str, Any]]:
+    def _request(self, messages: list[BaseMessage]
+                 ) -> tuple[list[dict[str, str]], str | None, int, CallDrafts | None]:
         """The chat the model reads, the grammar its answer must follow (tool step only), its token budget,
-        and the call drafts (tool step under a grammar only) as the generator's keyword."""
+        and the call drafts (tool step under a grammar only)."""
         grammar = self.tool_grammar if self.tool_prompt and is_tool_step(messages) else None
         budget = tool_step_tokens(self.max_new_tokens, grammar is not None, self.tuned_grammar)
-        extra = {"drafts": self.tool_drafts} if grammar and self.tool_drafts is not None else {}
-        return to_chat(messages, self.tool_prompt), grammar, budget, extra
+        return to_chat(messages, self.tool_prompt), grammar, budget, self.tool_drafts if grammar else None
 
     def complete(self, messages: list[BaseMessage]) -> tuple[str, int]:
         """Greedy completion text and its token count."""
-        chat, grammar, budget, extra = self._request(messages)
-        return self._generator.complete(chat, budget, self.timeout_s, grammar, **extra)
+        chat, grammar, budget, drafts = self._request(messages)
+        return self._generator.complete(chat, budget, self.timeout_s, grammar, drafts)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
@@ -115,9 +115,9 @@ class LocalChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         """Plain replies stream token by token; a tool call is buffered and emitted whole."""
-        chat, grammar, budget, extra = self._request(messages)
+        chat, grammar, budget, drafts = self._request(messages)
         buffered, streaming, pieces = "", None, 0
-        for piece in self._generator.stream(chat, budget, self.timeout_s, grammar, **extra):
+        for piece in self._generator.stream(chat, budget, self.timeout_s, grammar, drafts):
             pieces += 1
             if streaming is None:
                 buffered += piece

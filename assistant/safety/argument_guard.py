@@ -634,7 +634,7 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         # names the catalog does not carry go first: the model's "A Fujifilm" must not swallow the shopper's
         # "Fujifilm" as the same mention (``nested_brands_dropped``) and then leave the call with no brand
         args = shopper_named_filters(guard_search_args(known_brands_only(args, brands), text), text, brands, colours)
-        args = amounts_kept(brands_only_when_named(known_brands_only(args, brands), text), text)
+        args = amounts_kept(brands_only_when_named(args, text), text)
     elif name == "answer_product_question" and overview_asked(text):
         name, args = "get_product", {k: v for k, v in args.items() if k in ("position", "product_id")}
         args = product_id_from_text(args, text, product_exists)
@@ -642,5 +642,5 @@ def guard_call(name: str, args: Any, text: str, brands: tuple[str, ...] | list[s
         args = product_id_from_text(args, text, product_exists)
     if name == "similar_products":  # "similar but under $40, not Sony, in black": the search constraints
         args = shopper_named_filters(guard_search_args(known_brands_only(args, brands), text), text, brands, colours)
-        args = brands_only_when_named(known_brands_only(known_colours_only(args, colours), brands), text)
+        args = brands_only_when_named(known_colours_only(args, colours), text)
     return name, args

@@ -103,9 +103,8 @@ def generate(generator: TextGenerator, chats: list[list[dict[str, str]]], max_ne
     outputs, new_tokens, started = [], 0, time.perf_counter()
     for i, chat in enumerate(chats):
         try:
-            extra = {"drafts": drafts} if drafts is not None and grammar and generator.supports_grammar else {}
-            text, n = generator.complete(chat, max_new_tokens, 120.0, grammar if generator.supports_grammar else None,
-                                         **extra)
+            constrained = grammar if generator.supports_grammar else None
+            text, n = generator.complete(chat, max_new_tokens, 120.0, constrained, drafts if constrained else None)
         except ModelCallError:  # e.g. a prompt past the context: scored as an empty (wrong) answer
             text, n = "", 0
         outputs.append(text)
