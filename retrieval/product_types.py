@@ -4,12 +4,15 @@ One lexicon serves both sides, so "tablet" is kept across "cheaper" and "in blac
 another kind of product starts a new search, and a search for tablets does not show tablet stands.
 
 A product's type is read from its category path when it has one (the demo catalog), else from its
-title. Titles name accessories both ways round ("Targus tablet stand", "screen protector Mobile
-phone/Smartphone", "Kensington laptop lock"), so when a text names an accessory or consumable type
-(stand, case, cable, toner, ...) beside a device type, the accessory wins: a text that names a
-tablet and a stand is about a stand. Otherwise the first type named counts. Nothing after
-"for"/"with"/"compatible" counts ("case for iPhone", "camera with lens"). Products whose text names
-no known type are never excluded by type: the lexicon narrows, it does not guess.
+title, else from the first words of its description ("564 Magenta Ink Cartridge": the title "HP 564 Magenta
+Original 1 pc(s)" names no type). Titles name accessories both ways round ("Targus tablet stand",
+"screen protector Mobile phone/Smartphone", "Kensington laptop lock"), so when a text names an accessory or
+consumable type (stand, case, cable, toner, ...) beside a device type, the accessory wins, and of several
+accessories the last one named: English puts the head of a compound last ("cable splitter" is a splitter,
+"lens adapter" an adapter, "fan power extension cable" a cable). A text that names devices only is about the
+head of the first compound it names ("all-in-one printer" is a printer, "notebook headset" a headset).
+Nothing after "for"/"with"/"compatible" counts ("case for iPhone", "camera with lens"). Products whose text
+names no known type are never excluded by type: the lexicon narrows, it does not guess.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "webcam": ("webcam", "web camera"),
     "keyboard": ("keyboard",),
     "mouse": ("mouse", "mice"),
-    "printer": ("printer", "multifunction printer", "mfp"),
+    "printer": ("printer", "multifunction printer", "mfp", "multifunctional", "inkjet", "inkjet printer",
+                "laser printer", "laserjet", "all-in-one printer"),
     "scanner": ("scanner",),
     "projector": ("projector",),
     "router": ("router", "wi-fi router", "wifi router", "mesh system", "modem"),
@@ -49,8 +53,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "charger": ("charger", "charging station", "wireless charger"),
     "power supply": ("power supply", "psu", "power adapter"),
     "ups": ("ups", "uninterruptible power supply"),
-    "pdu": ("pdu", "power distribution unit", "surge protector", "power strip"),
-    "battery": ("battery", "power bank"),
+    "pdu": ("pdu", "power distribution unit", "surge protector", "surge suppressor", "power strip", "power extension"),
+    "battery": ("battery", "power bank", "li-ion", "lithium-ion", "ni-mh", "rechargeable battery"),
     "case": ("case", "cover", "sleeve", "folio", "skin"),
     "bag": ("bag", "briefcase", "carrying case", "messenger bag"),
     "backpack": ("backpack", "rucksack", "daypack"),
@@ -90,15 +94,28 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "e-reader": ("e-reader", "ereader", "kindle"),
     "drone": ("drone",),
     "radio": ("radio", "clock radio", "dab radio", "radio receiver"),
-    "media player": ("media player", "cd player", "mp3 player", "dvd player", "blu-ray player", "music player"),
+    "media player": ("media player", "cd player", "mp3 player", "mp4 player", "dvd player", "blu-ray player",
+                     "music player", "disc player", "blu-ray disc player", "micro system", "micro music system",
+                     "soundmachine"),
     "housing": ("housing", "camera housing", "underwater housing", "underwater case", "dive housing"),
+    "calculator": ("calculator", "scientific calculator", "graphing calculator"),
+    "card reader": ("card reader", "memory card reader"),
+    "network card": ("network card", "network interface card", "nic", "ethernet card"),
+    "spare part": ("spare part", "roller", "roller kit", "maintenance kit", "consumable kit", "fuser", "printhead",
+                   "print head", "duplex unit"),
+    "optical disc": ("cd-r", "cd-rw", "dvd-r", "dvd-rw", "dvd+r", "dvd+rw", "dvd-ram", "blank disc", "blank dvd",
+                     "blank cd"),
+    "wrist rest": ("wrist rest", "mouse pad", "mousepad", "mouse mat"),
+    "warranty": ("warranty", "extended warranty", "warranty extension", "care pack"),
+    "puzzle": ("puzzle", "jigsaw puzzle", "jigsaw"),
 }
 
 # what goes with or into a device: named beside a device type, these decide what a product is
 ACCESSORIES = frozenset({
     "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
-    "remote control", "lens", "tripod", "lamp", "memory card", "housing"})
+    "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest",
+    "warranty"})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
 _LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
@@ -107,6 +124,8 @@ _NOT_PLURAL = frozenset({"yes", "has", "was", "its", "his", "this", "us", "is", 
                          "lens", "bus", "series", "glass", "access", "wireless", "less", "stainless", "gps", "ups",
                          "chassis", "news", "status", "plus", "various", "canvas", "citrus", "express"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s|\n")
+_LEAD_WORDS = 8
 
 
 def singular(word: str) -> str:
@@ -122,6 +141,13 @@ def singular(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def description_lead(description: str) -> str:
+    """The first words of a description's first sentence, where catalogs say what a product is ("564 Magenta Ink
+    Cartridge"); further on, descriptions list parts and uses ("... 1000GB HDD, 512GB SSD")."""
+    first = _SENTENCE_END.split(description.strip(), maxsplit=1)[0]
+    return " ".join(first.split()[:_LEAD_WORDS])
 
 
 def tokens(text: str) -> list[str]:
@@ -151,37 +177,53 @@ class ProductTypes:
                 return i + n, kind
         return None
 
-    def named(self, text: str | None) -> list[str]:
-        """The types a text names, in order, up to the first "for"/"with"/"compatible"."""
-        words, kinds, i = tokens(text or ""), [], 0
+    def spans(self, text: str | None) -> list[tuple[int, int, str]]:
+        """The lexicon phrases a text names, in order, up to the first "for"/"with"/"compatible": (first word,
+        end, type) each."""
+        words, found, i = tokens(text or ""), [], 0
         while i < len(words) and (words[i] not in _STOP or (words[i] == "for" and i and words[i - 1] in _LEAD_IN_FOR)):
             match = self._match_at(words, i)
             if match is None:
                 i += 1
                 continue
-            i, kind = match
-            kinds.append(kind)
-        return kinds
+            found.append((i, *match))
+            i = match[0]
+        return found
+
+    def named(self, text: str | None) -> list[str]:
+        """The types a text names, in order, up to the first "for"/"with"/"compatible"."""
+        return [kind for _, _, kind in self.spans(text)]
 
     def words(self) -> frozenset[str]:
         """Every word of the lexicon's phrases ("sound", "bar", "earbud"): words a shopper's typo may mean."""
         return frozenset(w for phrase in self.phrases for w in phrase if w.isalpha())
 
     def of_text(self, text: str | None) -> str | None:
-        """The type a text is about: an accessory named beside a device, else the first type named."""
-        kinds = self.named(text)
-        return next((k for k in kinds if k in ACCESSORIES), kinds[0] if kinds else None)
+        """The type a text is about: the last accessory it names, else the head (last word) of the first run of
+        device names ("all-in-one printer")."""
+        found = self.spans(text)
+        accessory = next((kind for _, _, kind in reversed(found) if kind in ACCESSORIES), None)
+        if accessory is not None or not found:
+            return accessory
+        head = 0
+        while head + 1 < len(found) and found[head + 1][0] == found[head][1]:
+            head += 1
+        return found[head][2]
+
+    def _texts(self, product: Product) -> tuple[str, ...]:
+        """The texts a product's type is read from, in order of trust: its category path (last level first), its
+        title, and, when neither names a type, the start of its description."""
+        texts = (*reversed(product.category), product.title)
+        if any(self.spans(text) for text in texts):
+            return texts
+        return (*texts, description_lead(product.description))
 
     def of_product(self, product: Product) -> str | None:
-        for level in reversed(product.category):
-            kind = self.of_text(level)
-            if kind is not None:
-                return kind
-        return self.of_text(product.title)
+        return next((kind for text in self._texts(product) if (kind := self.of_text(text)) is not None), None)
 
     def named_in_product(self, product: Product) -> list[str]:
-        """Every type the product's category path and title name (up to "for"/"with" in each)."""
-        return [k for text in (*product.category, product.title) for k in self.named(text)]
+        """Every type the texts the product's type is read from name (up to "for"/"with" in each)."""
+        return [k for text in self._texts(product) for k in self.named(text)]
 
     def fit(self, kind: str | None, named: list[str] | tuple[str, ...], wanted: str | None) -> bool | None:
         """Does a product (its type ``kind``, every type its text ``named``) fit a request for ``wanted``?

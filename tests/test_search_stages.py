@@ -94,8 +94,38 @@ def test_a_product_fits_a_request_for_an_accessory_it_names():
     assert fit("V7 32GB Class 10 Micro SDXC Card + Adapter", "memory card") is True
     assert fit("Targus tablet stand", "tablet") is False   # asking for a device: the accessory is not it
     assert fit("Samsung Galaxy Tab S9 tablet", "tablet") is True
-    assert fit("Integral INCRMULTI card reader", "memory card") is None
+    assert fit("Integral INCRMULTI card reader", "memory card") is False  # a reader is no card
+    assert fit("Integral INCRMULTI", "memory card") is None  # names no type: nothing to go by
     assert fit("Samsung Galaxy Tab S9 tablet", None) is None
+
+
+def test_the_head_of_a_compound_decides_the_type():
+    """English puts the head last: the last accessory named, else the last of the first run of device names."""
+    of = PRODUCT_TYPES.of_text
+    assert of("Philips SWV2001W 3-Way F-Type Splitter Cable splitter") == "adapter"
+    assert of("StarTech.com 6in USB 2.0 Extension Adapter Cable A to A - M/F") == "cable"
+    assert of("C2G Vertical Cable Management Rack 35 inch") == "rack"
+    assert of("Energizer battery charger") == "charger"
+    assert of("HP LaserJet 3200m All-in-One Printer") == "printer"
+    assert of("Philips Notebook headset SHM3100U/10") == "headphones"
+    assert of("Anti-glare screen protector Desktop/Laptop Universal") == "screen protector"  # device after: a fit
+    assert of("ipad with keyboard case") == "tablet"  # after "with": what comes with it
+
+
+def test_a_title_naming_no_type_gives_way_to_the_description():
+    from retrieval.catalog.product import Product
+
+    ink = Product(id="1", title="HP 564 Magenta Original 1 pc(s)", description="564 Magenta Ink Cartridge")
+    assert PRODUCT_TYPES.of_product(ink) == "ink"
+    assert PRODUCT_TYPES.matches(ink, "printer") is False
+    # a title that names a type is trusted over the description's parts list
+    laptop = Product(id="2", title="Lenovo Legion Y540 Notebook", description="Intel Core i7, 16GB, 512GB SSD")
+    assert PRODUCT_TYPES.of_product(laptop) == "laptop"
+    # only the description's first words count: parts and uses further on do not type it
+    puzzle = Product(id="3", title="Ravensburger 1000 pieces", description="Jigsaw puzzle. Fits a laptop bag.")
+    assert PRODUCT_TYPES.of_product(puzzle) == "puzzle"
+    gadget = Product(id="4", title="Widget 3000", description="A small widget that sits on your desk beside a laptop")
+    assert PRODUCT_TYPES.of_product(gadget) is None
 
 
 def test_the_lexicon_reads_query_and_accessory_types():
