@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any, Literal, TypeVar
 
 from aisle.settings import Settings
+from retrieval import negation
 from retrieval.catalog.product import Product
 from retrieval.dense_search import DensePlanner, DenseSearch
 from retrieval.encoder import Encoder
@@ -99,7 +100,8 @@ class Searcher:
     def __init__(self, manifest: IndexManifest, settings: Settings, encoder: Encoder,
                  reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None,
                  types: ProductTypes = PRODUCT_TYPES, type_boost: TypeBoost | None = None,
-                 feedback: FeedbackBoosts | None = None, spec_boost: TypeBoost = SPEC_BOOST) -> None:
+                 feedback: FeedbackBoosts | None = None, spec_boost: TypeBoost = SPEC_BOOST,
+                 negation_boost: TypeBoost | None = None) -> None:
         self.settings = settings
         self.name = manifest.name
         self.manifest = manifest
@@ -122,6 +124,8 @@ class Searcher:
         self.type_boost = type_boost if type_boost is not None else TypeBoost.load()
         self.feedback = feedback or FeedbackBoosts()  # learned from shoppers' feedback (``aisle train feedback``)
         self.spec_boost = spec_boost
+        self.negation_boost = negation_boost if negation_boost is not None else TypeBoost.load(negation.default_path())
+        self._title_words: dict[str, tuple[str, ...]] = {}  # id -> its title's words, once (the negation stage)
         self._amounts_of: dict[str, tuple[Amount, ...]] = {}  # id -> the amounts its title states, once
         self._type_of: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # id -> (type, named), once
         self._derived: dict[str, Any] = {}
@@ -153,7 +157,7 @@ class Searcher:
         "bm25": ("lexical", "lexical_order"),
         "dense": ("dense", "dense_order"),
         "hybrid": ("dense", "lexical", "fuse"),
-        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "spec", "feedback"),
+        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "negation", "spec", "feedback"),
     }
 
     def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method | tuple[str, ...],
@@ -255,6 +259,28 @@ class Searcher:
         c.final = self.type_boost.apply(c.final, c.fits)
         c.timings["type"] = (time.perf_counter() - t) * 1000
 
+    def negation_fits(self, ids: list[str], query: str) -> dict[str, bool | None]:
+        """Per product, whether its title says it lacks what ``query`` asks to be without (``negation.fits``);
+        empty when the query excludes nothing."""
+        phrases = negation.excluded(query)
+        if not phrases:
+            return {}
+        missing = [pid for pid in ids if pid not in self._title_words]
+        for pid, product in (self.lexical.get_many(missing).items() if missing else ()):
+            self._title_words[pid] = tuple(negation.words(product.title))
+        return negation.fits({pid: self._title_words.get(pid, ()) for pid in ids}, phrases)
+
+    def _stage_negation(self, c: Candidates) -> None:
+        """Products whose title says it lacks what the query excludes ("without block") above those that have it
+        (``retrieval/negation.py``); a query excluding nothing: no change."""
+        if not self.negation_boost.active:
+            return
+        t = time.perf_counter()
+        marks = self.negation_fits(list(c.final), c.query)
+        if marks:
+            c.final = self.negation_boost.apply(c.final, marks)
+            c.timings["negation"] = (time.perf_counter() - t) * 1000
+
     def _stage_spec(self, c: Candidates) -> None:
         """Products stating the amount asked for ("64 gig", "27 inch") above those stating another amount of the same
         kind (``retrieval/spec_match.py``); a query without an amount, or a product stating none: no change."""
@@ -317,7 +343,7 @@ class Searcher:
             self._stage_spell(c)
             c.dense = self.score_candidates(c.query, ids, "dense")
             c.lexical = self.score_candidates(c.query, ids, "bm25")
-            for stage in ("fuse", "rerank", "type", "spec", "feedback"):
+            for stage in ("fuse", "rerank", "type", "negation", "spec", "feedback"):
                 getattr(self, f"_stage_{stage}")(c)
             return c.final
         dense: dict[str, float] = {}

@@ -120,3 +120,17 @@ def test_metrics_known_values():
     assert ndcg_at_k(["x", "y"], judged) == 0.0
     assert reciprocal_rank(["x", "a"], {"a"}) == 0.5
     assert recall_at_k(["a", "x"], {"a", "b"}, 100) == 0.5
+
+
+def test_tune_negation_reports_the_stage_against_the_search_before_it(esci_slice, tmp_path: Path):
+    catalog, judged = esci_slice  # three of its four queries exclude something ("not clear", "without buckles")
+    result = runner.invoke(app, ["eval", "tune-negation", "--catalog", str(catalog), "--judgments", str(judged),
+                                 "--folds", "2", "--report", str(tmp_path / "n.json")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "n.json").read_text())
+    (entry,) = report["catalogs"].values()
+    assert entry["queries"] == 4 and entry["typed_queries"] == 3
+    full = entry["full"]
+    assert full["paired, spell+hybrid+type+negation vs spell+hybrid+type"]["n"] == 4
+    assert 0 <= full["spell+hybrid+type+negation (out of fold)"] <= 1
+    assert len(report["fold_choices"]) == 2

@@ -103,6 +103,37 @@ def eval_tune_fusion(
         err.print(f"[green]wrote {path}[/]")
 
 
+def _tune_stage(stage: str, catalog: list[str], judgments: list[Path], folds: int, write: bool, report: Path | None,
+                typos: bool = False, plot: Path | None = None) -> None:
+    """Cross-validate a marking stage's two weights (``retrieval/evaluation/tune_type.py``), print the summary, and
+    optionally store them as the package default."""
+    from retrieval import negation, type_boost
+    from retrieval.evaluation.tune_type import LABELS, collect, cross_validate
+    from retrieval.type_boost import TypeBoost
+
+    if write and typos:
+        err.print("[red]--write stores weights tuned on the judged queries as typed, not on misspelt ones[/]")
+        raise typer.Exit(2)
+    rows = [row for searcher, judged in judged_searchers(catalog, judgments)
+            for row in collect(searcher, judged, typos=typos, stage=stage)]
+    result = cross_validate(rows, folds, stage=stage)
+    if report:
+        report.write_text(json.dumps(result, indent=1) + "\n")
+    if plot:
+        from retrieval.evaluation.plots import plot_wins_losses
+
+        plot_wins_losses(result, plot, f"{LABELS[stage][1]} (out of fold) vs hybrid, full-catalog nDCG@10"
+                         + (", misspelt queries" if typos else ""))
+    summary = {k: v for k, v in result.items() if k != "catalogs"} | {
+        "catalogs": {c: {k: v for k, v in e.items() if k != "per_query"} for c, e in result["catalogs"].items()}}
+    out.print_json(json.dumps(summary))
+    if write:
+        path = type_boost.default_path() if stage == "type" else negation.default_path()
+        kept = {k: v for k, v in summary.items() if k not in ("match", "mismatch", "grid_full")}
+        TypeBoost(result["match"], result["mismatch"]).save(path, kept)
+        err.print(f"[green]wrote {path}[/]")
+
+
 @eval_app.command("tune-type")
 def eval_tune_type(
     catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
@@ -114,29 +145,21 @@ def eval_tune_type(
     plot: Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")] = None,
 ) -> None:
     """Cross-validate the product-type stage's weights; paired tests against hybrid per catalog."""
-    from retrieval.evaluation.tune_type import collect, cross_validate
-    from retrieval.type_boost import TypeBoost, default_path
+    _tune_stage("type", catalog, judgments, folds, write, report, typos, plot)
 
-    rows = [row for searcher, judged in judged_searchers(catalog, judgments)
-            for row in collect(searcher, judged, typos=typos)]
-    result = cross_validate(rows, folds)
-    if write and typos:
-        err.print("[red]--write stores weights tuned on the judged queries as typed, not on misspelt ones[/]")
-        raise typer.Exit(2)
-    if report:
-        report.write_text(json.dumps(result, indent=1) + "\n")
-    if plot:
-        from retrieval.evaluation.plots import plot_wins_losses
 
-        plot_wins_losses(result, plot, "spell + hybrid + type (out of fold) vs hybrid, full-catalog nDCG@10"
-                         + (", misspelt queries" if typos else ""))
-    summary = {k: v for k, v in result.items() if k != "catalogs"} | {
-        "catalogs": {c: {k: v for k, v in e.items() if k != "per_query"} for c, e in result["catalogs"].items()}}
-    out.print_json(json.dumps(summary))
-    if write:
-        kept = {k: v for k, v in summary.items() if k not in ("match", "mismatch", "grid_full")}
-        TypeBoost(result["match"], result["mismatch"]).save(default_path(), kept)
-        err.print(f"[green]wrote {default_path()}[/]")
+@eval_app.command("tune-negation")
+def eval_tune_negation(
+    catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
+    judgments: Annotated[list[Path], typer.Option(help="Judgement folder for each --catalog.")],
+    folds: Annotated[int, typer.Option(min=2)] = 5,
+    write: Annotated[bool, typer.Option(help="Store the chosen weights as the package default.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the full report (per query) here.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")] = None,
+) -> None:
+    """Cross-validate the negation stage's weights ("knife set without block"); paired tests per catalog against
+    hybrid and against the search before the stage."""
+    _tune_stage("negation", catalog, judgments, folds, write, report, plot=plot)
 
 
 class RecommendPart(StrEnum):

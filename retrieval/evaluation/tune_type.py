@@ -1,4 +1,5 @@
-"""Choosing the product-type stage's weights by cross-validation over judged queries, and testing them.
+"""Choosing the weights of a stage that marks candidates (the product-type stage, the negation stage) by
+cross-validation over judged queries, and testing them.
 
 Mirrors ``tune_fusion``: candidate lists are retrieved once per query (the shipped pipeline's stages
 before the type stage: spelling, dense, lexical, the shipped hybrid fusion; depth 100; each
@@ -8,6 +9,9 @@ scored on the held-out fold. The out-of-fold per-query nDCG@10 of the stage is c
 by a paired test per catalog, in both settings (full catalog, rerank of the judged candidates), against
 plain hybrid on the query as typed. ``typos=True`` runs the same on misspelt queries
 (``evaluation/typos.py``), where the baseline is plain hybrid on the misspelt query.
+
+The negation stage (``stage="negation"``) is tuned the same way, on the lists after the type stage with its
+shipped weights; its marks say whether each candidate's title lacks what the query excludes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import random
 from dataclasses import dataclass
 from statistics import mean
 
+from retrieval import negation
 from retrieval.evaluation.crosscheck import trec_ndcg
 from retrieval.evaluation.judgments import Judgments
 from retrieval.evaluation.methods import order
@@ -54,10 +59,13 @@ class TypedQuery:
 
 
 PIPELINE = ("spell", "dense", "lexical", "fuse")  # the shipped "full" stages before the type stage
+BEFORE = {"type": PIPELINE, "negation": (*PIPELINE, "type")}  # the shipped stages before each tuned stage
+LABELS = {"type": ("spell+hybrid", "spell+hybrid+type"),  # (search before the stage, with it)
+          "negation": ("spell+hybrid+type", "spell+hybrid+type+negation")}
 
 
 def collect(searcher: Searcher, judgments: Judgments, depth: int = 100, typos: bool = False,
-            seed: int = 0) -> list[TypedQuery]:
+            seed: int = 0, stage: str = "type") -> list[TypedQuery]:
     known = set(searcher.lexical.all_ids())
     rows = []
     for judged_query in judgments.queries:
@@ -69,10 +77,17 @@ def collect(searcher: Searcher, judgments: Judgments, depth: int = 100, typos: b
         baseline = {"full": ndcg_at_k(order(plain, list(plain)), judged),
                     "rerank": ndcg_at_k(order(searcher.score_candidates(query, sorted(judged), "hybrid"),
                                               sorted(judged)), judged)}
-        c = searcher.run_stages(query, SearchFilters(), depth, PIPELINE)
+        c = searcher.run_stages(query, SearchFilters(), depth, BEFORE[stage])
         hybrid_judged = searcher.score_candidates(c.query, sorted(judged), "hybrid")
-        wanted = searcher.types.of_text(c.query)
-        fits = searcher.type_fits(sorted(set(c.final) | set(judged)), wanted)
+        ids = sorted(set(c.final) | set(judged))
+        if stage == "type":
+            wanted = searcher.types.of_text(c.query)
+            fits = searcher.type_fits(ids, wanted)
+        else:
+            hybrid_judged = searcher.type_boost.apply(hybrid_judged, searcher.type_fits(sorted(judged),
+                                                                                        searcher.types.of_text(c.query)))
+            fits = searcher.negation_fits(ids, c.query)
+            wanted = "; ".join(" ".join(p) for p in negation.excluded(c.query)) or None
         rows.append(TypedQuery(searcher.name, query, wanted, c.final, hybrid_judged, fits,
                                judged, baseline, c.query))
     return rows
@@ -91,7 +106,8 @@ def best(rows: list[TypedQuery]) -> TypeBoost:
     return max(GRID, key=lambda b: (round(score(rows, b), 6), -(b.match + b.mismatch)))
 
 
-def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13) -> dict:
+def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13, stage: str = "type") -> dict:
+    before, after = LABELS[stage]
     idx = list(range(len(rows)))
     random.Random(seed).shuffle(idx)
     fold_of = {i: n % folds for n, i in enumerate(idx)}
@@ -116,12 +132,13 @@ def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13) -> di
             base = [rows[i].baseline[s] for i in members]
             spelled = [rows[i].ndcg(none, s) for i in members]
             typed = [oof[s][i] for i in members]
-            entry[s] = {"hybrid": round(mean(base), 4), "spell+hybrid": round(mean(spelled), 4),
-                        "spell+hybrid+type (out of fold)": round(mean(typed), 4),
+            entry[s] = {"hybrid": round(mean(base), 4), before: round(mean(spelled), 4),
+                        f"{after} (out of fold)": round(mean(typed), 4),
                         "paired vs hybrid": paired_test(base, typed).to_dict(),
-                        "paired, spelling alone": paired_test(base, spelled).to_dict()}
+                        f"paired, {before} vs hybrid": paired_test(base, spelled).to_dict(),
+                        f"paired, {after} vs {before}": paired_test(spelled, typed).to_dict()}
         trec = trec_ndcg({str(i): oof_ranking[i] for i in members}, {str(i): rows[i].judged for i in members})
-        entry["full"]["spell+hybrid+type, trec_eval nDCG@10 (ir-measures)"] = round(mean(trec.values()), 4)
+        entry["full"][f"{after}, trec_eval nDCG@10 (ir-measures)"] = round(mean(trec.values()), 4)
         entry["per_query"] = {rows[i].query: {"hybrid": round(rows[i].baseline["full"], 4),
                                               "shipped": round(oof["full"][i], 4), "searched": rows[i].searched}
                               for i in members}
