@@ -106,7 +106,6 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "optical disc": ("cd-r", "cd-rw", "dvd-r", "dvd-rw", "dvd+r", "dvd+rw", "dvd-ram", "blank disc", "blank dvd",
                      "blank cd"),
     "wrist rest": ("wrist rest", "mouse pad", "mousepad", "mouse mat"),
-    "warranty": ("warranty", "extended warranty", "warranty extension", "care pack"),
     "puzzle": ("puzzle", "jigsaw puzzle", "jigsaw"),
 }
 
@@ -114,8 +113,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
 ACCESSORIES = frozenset({
     "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
-    "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest",
-    "warranty"})
+    "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
 _LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
