@@ -13,7 +13,8 @@ An excluded phrase is the one or two words after "without", "no", "not", "non", 
 or "excluding" ("without c wire", "not your phone": "phone"), up to the next joining word ("lights without wiring
 with switch": "wiring"); when a title does not have both words, the first one alone counts ("drain without overflow
 solid brass": "overflow"). A title lacks it when a negation stands just before it ("without block", "no buckle", "not
-your phone"), "free"/"less" just after it ("buckle free"), or it is fused with "less"/"free" ("stemless").
+your phone"), "free"/"less" just after it ("buckle free"), or it is fused with "less"/"free" ("stemless"); "wired",
+"corded" and "hooded" have the wire, cord or hood.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def excluded(query: str) -> tuple[tuple[str, ...], ...]:
 def lacks(title_words: Sequence[str], phrase: tuple[str, ...]) -> bool | None:
     """Does a title (its ``words``) say it lacks ``phrase`` (True), have it (False), or not mention it (None)?"""
     n, mentioned = len(phrase), False
+    last = {phrase[-1], phrase[-1] + "d", phrase[-1] + "ed"}  # "wired", "corded", "hooded" have it
     for i in range(len(title_words) - n + 1):
-        if tuple(title_words[i:i + n]) != phrase:
+        if tuple(title_words[i:i + n - 1]) != phrase[:-1] or title_words[i + n - 1] not in last:
             continue
         mentioned = True
         before = title_words[max(0, i - _WINDOW):i]

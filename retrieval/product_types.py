@@ -11,7 +11,8 @@ consumable type (stand, case, cable, toner, ...) beside a device type, the acces
 accessories the last one named: English puts the head of a compound last ("cable splitter" is a splitter,
 "lens adapter" an adapter, "fan power extension cable" a cable). A text that names devices only is about the
 head of the first compound it names ("all-in-one printer" is a printer, "notebook headset" a headset).
-Nothing after "for"/"with"/"compatible" counts ("case for iPhone", "camera with lens"). Products whose text
+Nothing after "for"/"with"/"compatible" counts ("case for iPhone", "camera with lens"), nor a type right after a
+negation ("camera without a lens" is a camera). Products whose text
 names no known type are never excluded by type: the lexicon narrows, it does not guess.
 """
 
@@ -115,6 +116,8 @@ ACCESSORIES = frozenset({
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
     "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
+_NEGATION = frozenset({"no", "not", "non", "without", "sans", "except", "excluding", "minus"})
+_DETERMINERS = frozenset({"a", "an", "the", "any", "my", "your"})
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
 _LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
                           "recommendation", "suggestion", "idea", "option", "pick", "rec"})
@@ -180,6 +183,13 @@ class ProductTypes:
         end, type) each."""
         words, found, i = tokens(text or ""), [], 0
         while i < len(words) and (words[i] not in _STOP or (words[i] == "for" and i and words[i - 1] in _LEAD_IN_FOR)):
+            if words[i] in _NEGATION:  # "camera without a lens", "no case": the type negated is not what is asked for
+                j = i + 1
+                while j < len(words) and words[j] in _DETERMINERS:
+                    j += 1
+                negated = self._match_at(words, j) if j < len(words) else None
+                i = negated[0] if negated else i + 1
+                continue
             match = self._match_at(words, i)
             if match is None:
                 i += 1

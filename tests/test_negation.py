@@ -34,6 +34,8 @@ def test_a_title_says_it_lacks_has_or_does_not_mention_the_phrase():
     assert says("Watch the Game Not Your Phone T-Shirt", ("phone",)) is True
     assert says("Thermostat, no C-Wire needed", ("c", "wire")) is True
     assert says("Knife Set with Block", ("block",)) is False
+    assert says("Wired Studio Headphones", ("wire",)) is False  # "wired", "corded": it has one
+    assert says("Wireless Headphones with a wired mode", ("wire",)) is True
     assert says("Wine Glasses with Long Stem", ("stem",)) is False
     assert says("Kitchen Knife Set, 15 pieces", ("block",)) is None
     # a phrase that ran on: its first word alone counts when the title lacks the pair

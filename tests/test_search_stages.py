@@ -110,6 +110,9 @@ def test_the_head_of_a_compound_decides_the_type():
     assert of("Philips Notebook headset SHM3100U/10") == "headphones"
     assert of("Anti-glare screen protector Desktop/Laptop Universal") == "screen protector"  # device after: a fit
     assert of("ipad with keyboard case") == "tablet"  # after "with": what comes with it
+    assert of("a mirrorless camera without a lens, under $900") == "camera"  # a negated type is not asked for
+    assert of("tripod, no camera") == "tripod"
+    assert of("non-slip mouse pad") == "wrist rest"
 
 
 def test_a_title_naming_no_type_gives_way_to_the_description():
