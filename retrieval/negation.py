@@ -9,12 +9,13 @@ those that have it below; titles that do not mention it are left as they are. It
 cross-validation over the judged dev queries (``aisle eval tune-negation``) and shipped in
 ``retrieval/data/negation_boost.json``.
 
-An excluded phrase is the one or two words after "without", "no", "not", "non", "w/o", "sans", "minus", "except"
-or "excluding" ("without c wire", "not your phone": "phone"), up to the next joining word ("lights without wiring
-with switch": "wiring"); when a title does not have both words, the first one alone counts ("drain without overflow
-solid brass": "overflow"). A title lacks it when a negation stands just before it ("without block", "no buckle", "not
-your phone"), "free"/"less" just after it ("buckle free"), or it is fused with "less"/"free" ("stemless"); "wired",
-"corded" and "hooded" have the wire, cord or hood.
+An excluded phrase is the one or two words after "without", "no", "not", "w/o", "sans", "minus", "except" or
+"excluding" ("without c wire", "not your phone": "phone"), up to the next joining word ("lights without wiring with
+switch": "wiring"), as ``product_types.negated_span`` reads it (the product-type reading shares it); when a title
+does not have both words, the first one alone counts ("drain without overflow solid brass": "overflow"). A title
+lacks it when a negation stands up to two words before it ("without block", "no buckle", "not your phone"),
+"free"/"less", "not included" or "sold separately" just after it ("buckle free"), or it is fused with "less"/"free"
+("stemless"); "wired", "corded" and "hooded" have the wire, cord or hood.
 """
 
 from __future__ import annotations
@@ -24,15 +25,11 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from retrieval.product_types import singular
+from retrieval.product_types import NEGATION_CUES, negated_span, singular, spelt_out
 
-_CUES = frozenset({"without", "no", "not", "non", "sans", "minus", "except", "excluding", "wo"})
-_SKIP = frozenset({"a", "an", "the", "any", "your", "my", "our", "their", "its"})
-_JOIN = frozenset({"with", "and", "or", "for", "in", "on", "to", "of", "but", "that", "which", "from", "by", "at",
-                   "is"})
 _LACKING_AFTER = frozenset({"free", "less"})
-_MAX_WORDS = 2
-_WINDOW = 3  # a negation up to this many words before the phrase ("without belt buckle", "not your phone")
+_LACKING_AFTER_PAIRS = frozenset({("not", "included"), ("sold", "separately")})
+_WINDOW = 2  # a negation up to this many words before the phrase ("without belt buckle", "not your phone")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -41,8 +38,8 @@ def default_path() -> Path:
 
 
 def words(text: str) -> list[str]:
-    """Lower-case singular words, split at every non-alphanumeric ("Buckle-Free" -> buckle, free; "w/o" -> wo)."""
-    return [w if w in _CUES else singular(w) for w in _WORD.findall(text.lower().replace("w/o", "wo"))]
+    """Lower-case singular words, split at every non-alphanumeric ("Buckle-Free" -> buckle, free; "w/o" -> without)."""
+    return [w if w in NEGATION_CUES else singular(w) for w in _WORD.findall(spelt_out(text))]
 
 
 def excluded(query: str) -> tuple[tuple[str, ...], ...]:
@@ -51,30 +48,28 @@ def excluded(query: str) -> tuple[tuple[str, ...], ...]:
     silverware")."""
     ws, found = words(query), []
     for i, w in enumerate(ws):
-        if w not in _CUES:
+        if w not in NEGATION_CUES:
             continue
-        phrase: list[str] = []
-        for nxt in ws[i + 1:]:
-            if nxt in _CUES or nxt in _JOIN or len(phrase) == _MAX_WORDS:
-                break
-            if nxt in _SKIP and not phrase:
-                continue
-            phrase.append(nxt)
-        if phrase and tuple(phrase) not in found and phrase[0] not in ws[:i]:
-            found.append(tuple(phrase))
+        start, end = negated_span(ws, i)
+        phrase = tuple(ws[start:end])
+        if phrase and phrase not in found and phrase[0] not in ws[:i]:
+            found.append(phrase)
     return tuple(found)
 
 
 def lacks(title_words: Sequence[str], phrase: tuple[str, ...]) -> bool | None:
     """Does a title (its ``words``) say it lacks ``phrase`` (True), have it (False), or not mention it (None)?"""
+    if not phrase:
+        return None
     n, mentioned = len(phrase), False
     last = {phrase[-1], phrase[-1] + "d", phrase[-1] + "ed"}  # "wired", "corded", "hooded" have it
     for i in range(len(title_words) - n + 1):
         if tuple(title_words[i:i + n - 1]) != phrase[:-1] or title_words[i + n - 1] not in last:
             continue
         mentioned = True
-        before = title_words[max(0, i - _WINDOW):i]
-        if any(w in _CUES for w in before) or (i + n < len(title_words) and title_words[i + n] in _LACKING_AFTER):
+        before, after = title_words[max(0, i - _WINDOW):i], tuple(title_words[i + n:i + n + 2])
+        if any(w in NEGATION_CUES for w in before) or (after and after[0] in _LACKING_AFTER) \
+                or after in _LACKING_AFTER_PAIRS:
             return True
     if n == 1 and any(w in (phrase[0] + "less", phrase[0] + "free") for w in title_words):
         return True

@@ -19,6 +19,7 @@ names no known type are never excluded by type: the lexicon narrows, it does not
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from retrieval.catalog.product import Product
@@ -116,8 +117,14 @@ ACCESSORIES = frozenset({
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
     "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
-_NEGATION = frozenset({"no", "not", "non", "without", "sans", "except", "excluding", "minus"})
-_DETERMINERS = frozenset({"a", "an", "the", "any", "my", "your"})
+# what a shopper excludes with ("knife set without block", "camera, no lens"); shared with the negation stage of search
+# (``retrieval/negation.py``) so that the type a query asks for and the words it excludes are read alike
+NEGATION_CUES = frozenset({"without", "no", "not", "sans", "minus", "except", "excluding"})
+NEGATION_SKIP = frozenset({"a", "an", "the", "any", "your", "my", "our", "their", "its"})
+NEGATION_JOIN = frozenset({"with", "and", "or", "for", "in", "on", "to", "of", "but", "that", "which", "from", "by",
+                           "at", "is"})
+NEGATED_WORDS = 2  # "without c wire", "no glass beads": one or two words
+_WITHOUT = re.compile(r"(?<![a-z0-9])w/o(?![a-z0-9])")
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
 _LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
                           "recommendation", "suggestion", "idea", "option", "pick", "rec"})
@@ -151,8 +158,26 @@ def description_lead(description: str) -> str:
     return " ".join(first.split()[:_LEAD_WORDS])
 
 
+def spelt_out(text: str) -> str:
+    """Lower case, Unicode compatibility forms folded ("Ｗ／Ｏ" -> "w/o"), "w/o" spelt "without"."""
+    return _WITHOUT.sub(" without ", unicodedata.normalize("NFKC", text).lower())
+
+
 def tokens(text: str) -> list[str]:
-    return [singular(t) for t in _TOKEN.findall(text.lower())]
+    return [t if t in NEGATION_CUES else singular(t) for t in _TOKEN.findall(spelt_out(text))]
+
+
+def negated_span(words: list[str], i: int) -> tuple[int, int]:
+    """The words a negation cue at ``words[i]`` negates, as (start, end): up to two words after any determiner,
+    ending at a joining word or another cue ("lights without wiring with switch": "wiring")."""
+    start = i + 1
+    while start < len(words) and words[start] in NEGATION_SKIP:
+        start += 1
+    end = start
+    while end < len(words) and end - start < NEGATED_WORDS and words[end] not in NEGATION_JOIN \
+            and words[end] not in NEGATION_CUES:
+        end += 1
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -183,12 +208,13 @@ class ProductTypes:
         end, type) each."""
         words, found, i = tokens(text or ""), [], 0
         while i < len(words) and (words[i] not in _STOP or (words[i] == "for" and i and words[i - 1] in _LEAD_IN_FOR)):
-            if words[i] in _NEGATION:  # "camera without a lens", "no case": the type negated is not what is asked for
-                j = i + 1
-                while j < len(words) and words[j] in _DETERMINERS:
-                    j += 1
-                negated = self._match_at(words, j) if j < len(words) else None
-                i = negated[0] if negated else i + 1
+            if words[i] in NEGATION_CUES:  # "camera without a (zoom) lens": a type negated is not what is asked for
+                start, end = negated_span(words, i)
+                k = start
+                while k < end:  # a type phrase that starts among the negated words is skipped whole
+                    match = self._match_at(words, k)
+                    k = match[0] if match else k + 1
+                i = max(end, k, i + 1)
                 continue
             match = self._match_at(words, i)
             if match is None:

@@ -266,8 +266,9 @@ class Searcher:
         if not phrases:
             return {}
         missing = [pid for pid in ids if pid not in self._title_words]
-        for pid, product in (self.lexical.get_many(missing).items() if missing else ()):
-            self._title_words[pid] = tuple(negation.words(product.title))
+        found = self.lexical.get_many(missing) if missing else {}
+        for pid in missing:  # an id the index lacks is remembered as a title without words
+            self._title_words[pid] = tuple(negation.words(found[pid].title)) if pid in found else ()
         return negation.fits({pid: self._title_words.get(pid, ()) for pid in ids}, phrases)
 
     def _stage_negation(self, c: Candidates) -> None:
@@ -334,7 +335,8 @@ class Searcher:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).
 
         Candidates with no lexical match get no lexical score (0 after normalisation). ``full`` runs the
-        default search's stages over the given candidates (spelling, fusion, rerank when on, type).
+        default search's stages over the given candidates (spelling, fusion, rerank when on, type, negation, spec,
+        feedback).
         """
         if not ids:
             return {}

@@ -7,6 +7,9 @@ adds ``match`` to candidates of the named type and subtracts ``mismatch`` from c
 different known type, on top of the min-max normalised score of the stage before; untyped queries
 and untyped products are left as they were. The two weights are chosen by cross-validation over the
 judged dev queries (``aisle eval tune-type``) and shipped in ``retrieval/data/type_boost.json``.
+
+The same two-weight term serves the other stages that mark candidates True/False/None: the negation stage
+(``retrieval/negation.py``, ``negation_boost.json``) and the spec stage (``retrieval/spec_match.py``).
 """
 
 from __future__ import annotations

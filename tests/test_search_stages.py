@@ -113,6 +113,9 @@ def test_the_head_of_a_compound_decides_the_type():
     assert of("a mirrorless camera without a lens, under $900") == "camera"  # a negated type is not asked for
     assert of("tripod, no camera") == "tripod"
     assert of("non-slip mouse pad") == "wrist rest"
+    assert of("camera without its zoom lens") == "camera"  # the whole negated phrase, as the negation stage reads it
+    assert of("camera w/o lens") == "camera"
+    assert of("not a laptop bag, a backpack") == "backpack"
 
 
 def test_a_title_naming_no_type_gives_way_to_the_description():

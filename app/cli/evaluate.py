@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -103,8 +103,8 @@ def eval_tune_fusion(
         err.print(f"[green]wrote {path}[/]")
 
 
-def _tune_stage(stage: str, catalog: list[str], judgments: list[Path], folds: int, write: bool, report: Path | None,
-                typos: bool = False, plot: Path | None = None) -> None:
+def _tune_stage(stage: Literal["type", "negation"], catalog: list[str], judgments: list[Path], folds: int,
+                write: bool, report: Path | None, typos: bool = False, plot: Path | None = None) -> None:
     """Cross-validate a marking stage's two weights (``retrieval/evaluation/tune_type.py``), print the summary, and
     optionally store them as the package default."""
     from retrieval import negation, type_boost

@@ -11,7 +11,9 @@ plain hybrid on the query as typed. ``typos=True`` runs the same on misspelt que
 (``evaluation/typos.py``), where the baseline is plain hybrid on the misspelt query.
 
 The negation stage (``stage="negation"``) is tuned the same way, on the lists after the type stage with its
-shipped weights; its marks say whether each candidate's title lacks what the query excludes.
+shipped weights; its marks say whether each candidate's title lacks what the query excludes. Those type weights
+were chosen on the same judged queries, so its comparison with hybrid is partly in sample; the comparison with the
+search before the stage is not. ``rerank`` is left out (off by default), as in the shipped search.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from statistics import mean
+from typing import Literal
 
 from retrieval import negation
 from retrieval.evaluation.crosscheck import trec_ndcg
@@ -59,13 +62,15 @@ class TypedQuery:
 
 
 PIPELINE = ("spell", "dense", "lexical", "fuse")  # the shipped "full" stages before the type stage
-BEFORE = {"type": PIPELINE, "negation": (*PIPELINE, "type")}  # the shipped stages before each tuned stage
-LABELS = {"type": ("spell+hybrid", "spell+hybrid+type"),  # (search before the stage, with it)
-          "negation": ("spell+hybrid+type", "spell+hybrid+type+negation")}
+Stage = Literal["type", "negation"]
+# the shipped stages before each tuned stage, and (the search before the stage, with it) as reported
+BEFORE: dict[str, tuple[str, ...]] = {"type": PIPELINE, "negation": (*PIPELINE, "type")}
+LABELS: dict[str, tuple[str, str]] = {"type": ("spell+hybrid", "spell+hybrid+type"),
+                                      "negation": ("spell+hybrid+type", "spell+hybrid+type+negation")}
 
 
 def collect(searcher: Searcher, judgments: Judgments, depth: int = 100, typos: bool = False,
-            seed: int = 0, stage: str = "type") -> list[TypedQuery]:
+            seed: int = 0, stage: Stage = "type") -> list[TypedQuery]:
     known = set(searcher.lexical.all_ids())
     rows = []
     for judged_query in judgments.queries:
@@ -77,17 +82,19 @@ def collect(searcher: Searcher, judgments: Judgments, depth: int = 100, typos: b
         baseline = {"full": ndcg_at_k(order(plain, list(plain)), judged),
                     "rerank": ndcg_at_k(order(searcher.score_candidates(query, sorted(judged), "hybrid"),
                                               sorted(judged)), judged)}
-        c = searcher.run_stages(query, SearchFilters(), depth, BEFORE[stage])
+        c = searcher.run_stages(query, SearchFilters(), depth, BEFORE.get(stage, PIPELINE))
         hybrid_judged = searcher.score_candidates(c.query, sorted(judged), "hybrid")
         ids = sorted(set(c.final) | set(judged))
         if stage == "type":
             wanted = searcher.types.of_text(c.query)
             fits = searcher.type_fits(ids, wanted)
-        else:
+        elif stage == "negation":
             hybrid_judged = searcher.type_boost.apply(hybrid_judged, searcher.type_fits(sorted(judged),
                                                                                         searcher.types.of_text(c.query)))
             fits = searcher.negation_fits(ids, c.query)
             wanted = "; ".join(" ".join(p) for p in negation.excluded(c.query)) or None
+        else:
+            raise ValueError(f"no stage {stage!r} to tune (type or negation)")
         rows.append(TypedQuery(searcher.name, query, wanted, c.final, hybrid_judged, fits,
                                judged, baseline, c.query))
     return rows
@@ -106,7 +113,7 @@ def best(rows: list[TypedQuery]) -> TypeBoost:
     return max(GRID, key=lambda b: (round(score(rows, b), 6), -(b.match + b.mismatch)))
 
 
-def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13, stage: str = "type") -> dict:
+def cross_validate(rows: list[TypedQuery], folds: int = 5, seed: int = 13, stage: Stage = "type") -> dict:
     before, after = LABELS[stage]
     idx = list(range(len(rows)))
     random.Random(seed).shuffle(idx)
