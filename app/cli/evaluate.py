@@ -134,29 +134,28 @@ def _tune_stage(stage: Literal["type", "negation"], catalog: list[str], judgment
         err.print(f"[green]wrote {path}[/]")
 
 
+# the options both stage-tuning commands take
+_Catalogs = Annotated[list[str], typer.Option("--catalog", help="Catalog (repeat; pairs with --judgments in order).")]
+_Judgments = Annotated[list[Path], typer.Option("--judgments", help="Judgement folder for each --catalog.")]
+_Folds = Annotated[int, typer.Option(min=2)]
+_Write = Annotated[bool, typer.Option(help="Store the chosen weights as the package default.")]
+_Report = Annotated[Path | None, typer.Option(help="Also write the full report (per query) here.")]
+_Plot = Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")]
+
+
 @eval_app.command("tune-type")
 def eval_tune_type(
-    catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
-    judgments: Annotated[list[Path], typer.Option(help="Judgement folder for each --catalog.")],
-    folds: Annotated[int, typer.Option(min=2)] = 5,
-    write: Annotated[bool, typer.Option(help="Store the chosen weights as the package default.")] = False,
-    report: Annotated[Path | None, typer.Option(help="Also write the full report (per query) here.")] = None,
+    catalog: _Catalogs, judgments: _Judgments, folds: _Folds = 5, write: _Write = False, report: _Report = None,
     typos: Annotated[bool, typer.Option(help="Misspell the judged queries first (typo tolerance).")] = False,
-    plot: Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")] = None,
+    plot: _Plot = None,
 ) -> None:
     """Cross-validate the product-type stage's weights; paired tests against hybrid per catalog."""
     _tune_stage("type", catalog, judgments, folds, write, report, typos, plot)
 
 
 @eval_app.command("tune-negation")
-def eval_tune_negation(
-    catalog: Annotated[list[str], typer.Option(help="Catalog (repeat; pairs with --judgments in order).")],
-    judgments: Annotated[list[Path], typer.Option(help="Judgement folder for each --catalog.")],
-    folds: Annotated[int, typer.Option(min=2)] = 5,
-    write: Annotated[bool, typer.Option(help="Store the chosen weights as the package default.")] = False,
-    report: Annotated[Path | None, typer.Option(help="Also write the full report (per query) here.")] = None,
-    plot: Annotated[Path | None, typer.Option(help="Write the per-query win/loss plot (PNG) here.")] = None,
-) -> None:
+def eval_tune_negation(catalog: _Catalogs, judgments: _Judgments, folds: _Folds = 5, write: _Write = False,
+                       report: _Report = None, plot: _Plot = None) -> None:
     """Cross-validate the negation stage's weights ("knife set without block"); paired tests per catalog against
     hybrid and against the search before the stage."""
     _tune_stage("negation", catalog, judgments, folds, write, report, plot=plot)
