@@ -33,6 +33,7 @@ from retrieval.type_boost import TypeBoost
 from retrieval.vector_store import VectorStore
 
 Method = Literal["bm25", "dense", "hybrid", "full"]
+D = TypeVar("D")
 T = TypeVar("T")
 
 
@@ -235,11 +236,18 @@ class Searcher:
 
     def _type_info(self, ids: list[str]) -> dict[str, tuple[str | None, tuple[str, ...]]]:
         """Per product: its type by the lexicon and every type its text names, cached per product."""
-        missing = [pid for pid in ids if pid not in self._type_of]
-        if missing:
-            for pid, product in self.lexical.get_many(missing).items():
-                self._type_of[pid] = (self.types.of_product(product), tuple(self.types.named_in_product(product)))
-        return {pid: self._type_of.get(pid, (None, ())) for pid in ids}
+        return self._per_product(ids, self._type_of, lambda p: (self.types.of_product(p),
+                                                                 tuple(self.types.named_in_product(p))), (None, ()))
+
+    def _per_product(self, ids: list[str], cache: dict[str, D], derive: Callable[[Product], D],
+                     absent: D) -> dict[str, D]:
+        """``derive`` of each product, read from the index once per product and kept in ``cache`` (``absent`` for an
+        id the index lacks)."""
+        missing = [pid for pid in ids if pid not in cache]
+        found = self.lexical.get_many(missing) if missing else {}
+        for pid in missing:
+            cache[pid] = derive(found[pid]) if pid in found else absent
+        return {pid: cache[pid] for pid in ids}
 
     def product_types(self, ids: list[str]) -> dict[str, str | None]:
         """Each product's type by the lexicon (None: its text names none)."""
@@ -265,11 +273,8 @@ class Searcher:
         phrases = negation.excluded(query)
         if not phrases:
             return {}
-        missing = [pid for pid in ids if pid not in self._title_words]
-        found = self.lexical.get_many(missing) if missing else {}
-        for pid in missing:  # an id the index lacks is remembered as a title without words
-            self._title_words[pid] = tuple(negation.words(found[pid].title)) if pid in found else ()
-        return negation.fits({pid: self._title_words.get(pid, ()) for pid in ids}, phrases)
+        titles = self._per_product(ids, self._title_words, lambda p: tuple(negation.words(p.title)), ())
+        return negation.fits(titles, phrases)
 
     def _stage_negation(self, c: Candidates) -> None:
         """Products whose title says it lacks what the query excludes ("without block") above those that have it
@@ -289,11 +294,8 @@ class Searcher:
         if not wanted or not self.spec_boost.active:
             return
         t = time.perf_counter()
-        ids = list(c.final)
-        missing = [pid for pid in ids if pid not in self._amounts_of]
-        for pid, product in (self.lexical.get_many(missing).items() if missing else ()):
-            self._amounts_of[pid] = tuple(product_amounts(product))
-        c.final = self.spec_boost.apply(c.final, {pid: spec_fit(wanted, self._amounts_of.get(pid, ())) for pid in ids})
+        stated = self._per_product(list(c.final), self._amounts_of, lambda p: tuple(product_amounts(p)), ())
+        c.final = self.spec_boost.apply(c.final, {pid: spec_fit(wanted, amounts) for pid, amounts in stated.items()})
         c.timings["spec"] = (time.perf_counter() - t) * 1000
 
     def _stage_feedback(self, c: Candidates) -> None:
