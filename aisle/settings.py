@@ -69,13 +69,17 @@ class Settings(BaseSettings):
     log_file: Path | None = Field(default=None, description="Turn log file; default <data_dir>/logs/turns.jsonl.")
     embed_batch_size: int = 64
     encoder_backend: Literal["torch", "onnx-int8", "static"] = Field(
-        default="torch", description="torch, onnx-int8 (the encoder exported to ONNX Runtime with int8 weights; "
-        "CPU only) or static (a Model2Vec static embedding distilled from the encoder: no transformer at encode "
+        default="onnx-int8", description="onnx-int8 (the encoder exported to ONNX Runtime with int8 weights, CPU "
+        "only; the default: 12x faster than torch at the same dev nDCG, BENCHMARKS.md), torch or static (a Model2Vec static embedding distilled from the encoder: no transformer at encode "
         "time, for very big catalogs). A different backend is a different vector space: indexes are re-embedded.")
     embed_text: Literal["full", "attributes", "short"] = Field(
         default="full", description="Product text the encoder reads: full (title, brand, category, description, "
         "attributes), attributes (all but the description) or short (title, brand, category).")
     embed_max_seq_length: int = 128
+    embed_product_tokens: int = Field(
+        default=32, ge=8, description="A transformer embeds each product from its first N tokens (title, brand, "
+        "category, the start of the description): 4x faster than the whole text at the same dev nDCG "
+        "(BENCHMARKS.md, issue 22). Queries keep embed_max_seq_length.")
     device: str | None = Field(default=None, description="cpu or cuda; None picks cuda when present.")
     dense_exact_max_rows: int = Field(
         default=100_000, ge=0, description="Filtered dense search scores up to this many allowed rows exactly.")

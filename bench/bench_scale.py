@@ -65,7 +65,7 @@ def main() -> None:
     result["encoder"] = encoder.model_id
     t = time.perf_counter()
     sample = [encoder.product_text(p) for p in products[:20_000]]
-    encoder.encode(sample)
+    encoder.encode_products(sample)
     result["encode_products_per_s"] = round(len(sample) / (time.perf_counter() - t), 1)
 
     t = time.perf_counter()

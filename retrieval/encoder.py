@@ -57,6 +57,13 @@ class Encoder:
             self.backend = "static"
 
     @property
+    def product_tokens(self) -> int:
+        """How many tokens of a product's text the encoder reads (the static backend reads them all: it is cheap)."""
+        if self.static is not None:
+            return self.settings.embed_max_seq_length
+        return min(self.settings.embed_product_tokens, self.settings.embed_max_seq_length)
+
+    @property
     def model_id(self) -> str:
         """Identifies the vector space; cached embeddings are only reused within one."""
         space = f"{self.settings.encoder_path}|{self.settings.embed_max_seq_length}"
@@ -64,6 +71,8 @@ class Encoder:
             space += f"|{self.backend}"
         if self.settings.embed_text != "full":
             space += f"|text-{self.settings.embed_text}"
+        if self.product_tokens < self.settings.embed_max_seq_length:
+            space += f"|products-{self.product_tokens}"
         return space
 
     def product_text(self, product: Product) -> str:
@@ -83,13 +92,23 @@ class Encoder:
         return frozenset(w.lower() for w in vocab if w.isalpha())
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Queries and other short texts, read up to ``embed_max_seq_length`` tokens."""
+        return self._encode(texts, self.settings.embed_max_seq_length, progress)
+
+    def encode_products(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Product texts (``product_text``), read up to ``product_tokens`` tokens: what an index stores."""
+        return self._encode(texts, self.product_tokens, progress)
+
+    def _encode(self, texts: list[str], max_length: int, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self.static is not None:
-            return self.static.encode(texts, self.settings.embed_max_seq_length)
+            return self.static.encode(texts, max_length)
         if self.onnx is not None:
-            return self.onnx.encode(texts, self.settings.embed_max_seq_length, ONNX_BATCH)
-        vectors = self.model.encode(
+            return self.onnx.encode(texts, max_length, ONNX_BATCH)
+        model = self.model if max_length == self.settings.embed_max_seq_length else _load(
+            self.settings.encoder_path, self.device, max_length)
+        vectors = model.encode(
             texts,
             batch_size=self.settings.embed_batch_size,
             normalize_embeddings=True,

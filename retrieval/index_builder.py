@@ -136,7 +136,7 @@ def build_index(
             slice_size = 2048
             for start in range(0, len(missing), slice_size):
                 chunk = missing[start:start + slice_size]
-                vectors = encoder.encode([text_of[k] for k in chunk], progress=True)
+                vectors = encoder.encode_products([text_of[k] for k in chunk], progress=True)
                 fresh = dict(zip(chunk, vectors, strict=True))
                 cache.put_many(fresh)
                 cached.update(fresh)

@@ -18,8 +18,8 @@ def backend_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def torch_encoder(settings) -> Encoder:
-    return Encoder(settings)
+def torch_encoder(backend_dir) -> Encoder:
+    return backend(backend_dir, "torch")
 
 
 def backend(backend_dir, name: str) -> Encoder:
@@ -33,6 +33,24 @@ def test_onnx_int8_stays_in_the_transformer_space(backend_dir, torch_encoder):
     assert a.shape == b.shape
     assert float(np.min(np.sum(a * b, axis=1))) > 0.97
     assert onnx.onnx is not None and onnx.onnx.path.is_relative_to(backend_dir / "cache" / "onnx"), onnx.onnx.path
+
+
+def test_the_default_reads_products_to_their_first_tokens_and_queries_whole(backend_dir, settings):
+    default = backend(backend_dir, "onnx-int8")
+    assert Settings().encoder_backend == "onnx-int8" and default.product_tokens == 32
+    assert "products-32" in default.model_id  # a different cap is a different index space
+    whole = Encoder(Settings(data_dir=backend_dir, device="cpu", embed_product_tokens=128))
+    assert "products-" not in whole.model_id and whole.model_id != default.model_id
+    words = " ".join(["portable bluetooth speaker with a strong battery"] * 12)  # ~100 tokens
+    head = default.model.tokenizer.decode(default.model.tokenizer(words)["input_ids"][1:31])  # the first 30 + [CLS] [SEP]
+    product, first, query = (default.encode_products([words])[0], default.encode_products([head])[0],
+                             default.encode([words])[0])
+    assert float(product @ first) > 0.999  # only the first 32 tokens were read
+    long_text = " ".join(["portable bluetooth speaker"] + ["espresso machine with milk frother"] * 20)
+    assert float(default.encode_products([long_text])[0] @ default.encode([long_text])[0]) < 0.95  # queries read all
+    assert query.shape == product.shape
+    torch_short = backend(backend_dir, "torch")
+    assert float(torch_short.encode_products([words])[0] @ torch_short.encode_products([head])[0]) > 0.999
 
 
 def test_static_backend_is_distilled_once_and_ranks_by_meaning(backend_dir):

@@ -169,7 +169,7 @@ class SimilarItems:
         stored = self.searcher.vectors.embeddings([source.id])
         vector = stored.get(source.id)
         if vector is None:  # indexed without a vector (should not happen): embed its text now
-            vector = self.searcher.encoder.encode([self.searcher.encoder.product_text(source)])[0]
+            vector = self.searcher.encoder.encode_products([self.searcher.encoder.product_text(source)])[0]
         dense = {h.product_id: h.score for h in self.searcher.dense.search(vector, filters, self.dense_pool + 1)}
         title = {h.product_id: h.score for h in
                  self.searcher.lexical.search(source.title, filters, self.title_pool + 1, column="title")}
