@@ -70,8 +70,9 @@ class Settings(BaseSettings):
     embed_batch_size: int = 64
     encoder_backend: Literal["torch", "onnx-int8", "static"] = Field(
         default="onnx-int8", description="onnx-int8 (the encoder exported to ONNX Runtime with int8 weights, CPU "
-        "only; the default: 12x faster than torch at the same dev nDCG, BENCHMARKS.md), torch or static (a Model2Vec static embedding distilled from the encoder: no transformer at encode "
-        "time, for very big catalogs). A different backend is a different vector space: indexes are re-embedded.")
+        "only; the default: 12x faster than torch at the same dev nDCG, BENCHMARKS.md), torch (on a GPU always) "
+        "or static (a Model2Vec static embedding distilled from the encoder: no transformer at encode time, for "
+        "very big catalogs). A different backend is a different vector space: indexes are re-embedded.")
     embed_text: Literal["full", "attributes", "short"] = Field(
         default="full", description="Product text the encoder reads: full (title, brand, category, description, "
         "attributes), attributes (all but the description) or short (title, brand, category).")

@@ -42,7 +42,7 @@ def test_the_default_reads_products_to_their_first_tokens_and_queries_whole(back
     whole = Encoder(Settings(data_dir=backend_dir, device="cpu", embed_product_tokens=128))
     assert "products-" not in whole.model_id and whole.model_id != default.model_id
     words = " ".join(["portable bluetooth speaker with a strong battery"] * 12)  # ~100 tokens
-    head = default.model.tokenizer.decode(default.model.tokenizer(words)["input_ids"][1:31])  # the first 30 + [CLS] [SEP]
+    head = default.model.tokenizer.decode(default.model.tokenizer(words)["input_ids"][1:31])  # 30 + [CLS], [SEP]
     product, first, query = (default.encode_products([words])[0], default.encode_products([head])[0],
                              default.encode([words])[0])
     assert float(product @ first) > 0.999  # only the first 32 tokens were read
