@@ -329,6 +329,24 @@ def test_a_new_search_in_an_order_keeps_its_words_and_drops_an_unasked_cheaper()
     name, args = state_guard(searched("bluetooth speaker", [20, 30]), "get_product", {"position": 1},
                              "best rated laptops first", PRODUCT_TYPES)
     assert name == "search_products" and args["sort"] == "rating_desc" and "laptop" in args["query"]
+    # another product named with the order, the model's call only sorting the shown list (a Chorus chat)
+    name, args = state_guard(searched("inkjet printer", [60, 80, 120]), "search_products", {"sort": "price_asc"},
+                             "hmm, the cheapest toner first", PRODUCT_TYPES)
+    assert name == "search_products" and args["sort"] == "price_asc" and "toner" in args["query"]
+    assert not args.get("refine")
+
+
+def test_a_kind_asked_instead_replaces_the_shown_kind_and_keeps_the_filters():
+    state = searched("inkjet printer", [60, 80, 120], max_price=150)
+    name, args = state_guard(state, "search_products", {"brands": ["hp"], "refine": True},
+                             "ok what about a laser one instead, hp please", PRODUCT_TYPES)
+    assert (name, args) == ("search_products", {"brands": ["hp"], "refine": True, "query": "laser printer"})
+    request = state.next_search(SearchProductsArgs(**args))
+    assert request.query == "laser printer" and request.filters.max_price == 150
+    for text, call in (("a cheaper one instead", {"cheaper": True, "refine": True}),
+                       ("a black one instead", {"colour": "black", "refine": True}),
+                       ("a laser one instead", {"query": "laser printer", "refine": True})):
+        assert state_guard(state, "search_products", call, text, PRODUCT_TYPES) == ("search_products", call), text
 
 
 def test_words_from_a_chorus_chat_are_routed_as_meant():

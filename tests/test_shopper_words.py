@@ -114,6 +114,20 @@ def test_the_shoppers_words_replace_only_a_new_search_the_model_wrote():
     assert tidy("trail shoes from , or") == "trail shoes"
 
 
+@pytest.mark.parametrize("text,args,kept", [
+    ("a surge protector with at least six sockets", {"query": "surge protector", "min_price": 6.0}, {}),
+    ("power strip with over 4 outlets, under $40", {"query": "power strip", "min_price": 4, "max_price": 40},
+     {"max_price": 40}),
+    ("a monitor with more than 200 reviews", {"query": "monitor", "min_price": 200}, {}),
+    ("under 100 earbuds", {"query": "earbuds", "max_price": 100}, {"max_price": 100}),  # a product type: a price
+    ("headphones under 30 bucks", {"query": "headphones", "max_price": 30}, {"max_price": 30}),
+    ("speakers under 50 wireless", {"query": "speakers", "max_price": 50}, {"max_price": 50}),  # "-less": no noun
+    ("a tv under 500 thanks", {"query": "tv", "max_price": 500}, {"max_price": 500}),
+])
+def test_a_count_of_things_is_no_price(text, args, kept):
+    assert guard_search_args(args, text) == {"query": args["query"], **kept}
+
+
 def test_a_brand_inside_a_longer_brand_is_one_mention():
     args = shopper_named_filters({"query": "speaker"}, "a speaker from anker soundcore", BRANDS, COLOURS)
     assert args["brands"] == ["Anker Soundcore"]

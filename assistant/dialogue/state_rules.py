@@ -238,7 +238,10 @@ def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str,
     if state.query is not None and named is None:
         kept = {k: v for k, v in args.items() if k in ("min_price", "max_price")} if re.search(r"\d", text) else {}
         return "search_products", {"refine": True, "sort": sort, **kept}
-    fresh = dict(args) if name == "search_products" else {"query": _without_filler(text)[:300]}
+    # the model's own search, unless it left out the product the shopper named ("the cheapest toner first" while
+    # printers are shown: {"sort": "price_asc"} alone would re-order the printers)
+    fresh = dict(args) if name == "search_products" and (named is None or args.get("query")) \
+        else {"query": _without_filler(text)[:300]}
     if fresh.get("cheaper") and not _CHEAPER_WORD.search(text):
         del fresh["cheaper"]
     return "search_products", {**fresh, "sort": sort}
@@ -400,6 +403,33 @@ def compare_asked(text: str, state: DialogueState) -> bool:
                  or sort_asked(text) is not None or order_call_from_text(text) is not None)
 
 
+# "a laser one instead", "some wireless ones instead": another kind of the product shown, in the shopper's word(s)
+_INSTEAD = re.compile(r"\b(?:an?|some)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:ones?|models?|versions?)\s+instead\b",
+                      re.I)
+_NOT_A_KIND = frozenset({"cheaper", "pricier", "better", "bigger", "smaller", "larger", "lighter", "newer", "older",
+                         "different", "other", "another", "similar", "more", "less", "expensive", "new", "good", "nice",
+                         "decent", "second", "third", "first", "last", "next", "same", "real", "proper"})
+
+
+def instead_kind(state: DialogueState, args: dict[str, Any], text: str, types: ProductTypes) -> str | None:
+    """The words of "a laser one instead" while inkjet printers are shown, when the model's call lost them (it
+    refined with the brand only): the search becomes "laser printer" with the running filters. None when the
+    words are a comparison ("a cheaper one instead"), another product ("a tablet one"), a brand or colour the call
+    already filters on, or already in the call's query."""
+    found = _INSTEAD.search(text)
+    if found is None or state.query is None or state.product_type is None:
+        return None
+    words = found.group(1).lower()
+    if set(words.split()) & _NOT_A_KIND or types.of_text(words) is not None:
+        return None
+    held = [str(v) for k in ("brands", "colour") for v in (args.get(k) if isinstance(args.get(k), list)
+                                                            else [args.get(k)]) if v]
+    query = args.get("query") if isinstance(args.get("query"), str) else ""
+    if any(norm(h) in norm(words) for h in held) or all(w in query.lower() for w in words.split()):
+        return None
+    return words
+
+
 def state_guard(state: DialogueState, name: str, args: Any, text: str, types: ProductTypes) -> tuple[str, Any]:
     """The call to run after the rules above; ``NO_TOOL`` means answer without running anything."""
     if not isinstance(args, dict):
@@ -449,6 +479,8 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         return "search_products", {"refine": True}  # "make it pink" is not a purchase
     if name != "search_products":
         return name, args
+    if (kind := instead_kind(state, args, text, types)) is not None:
+        args = {**args, "query": f"{kind} {state.product_type}", "refine": True}  # the old kind goes, filters stay
     try:
         parsed = SearchProductsArgs(**args)
     except ValidationError:

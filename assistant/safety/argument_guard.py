@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.dialogue.query_words import tidy
 from assistant.safety.spelled_amounts import spelled_amounts
-from retrieval.product_types import PRODUCT_TYPES
+from retrieval.product_types import PRODUCT_TYPES, singular
 from retrieval.spec_match import amounts, asked_amounts
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
@@ -94,13 +94,27 @@ def _values(pattern: re.Pattern[str], text: str) -> list[float]:
 
 
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.I)  # "50% lower" is no price
+# a number before a plural noun counts those things ("at least 6 sockets", "over 100 reviews"): no price, unless the
+# noun is money or names a product type ("under 100 earbuds" is a price); "-ss" words are adjectives ("50 wireless")
+_COUNTED = re.compile(r"(?<![$\w.,])\d+(?:[.,]\d+)?\s+([a-z]{2,}[^\Ws]s)\b", re.I)
+_NOT_COUNTED = frozenset({"dollar", "buck", "quid", "pound", "euro", "usd", "cent", "grand", "top", "thank", "plu",
+                          "pl", "one", "star", "rating", "year", "month", "week", "day"})
+
+
+def _without_counts(text: str) -> str:
+    """The text with its counts of things ("6 sockets") blanked; prices, ratings and product types kept."""
+    def blank(m: re.Match[str]) -> str:
+        noun = m.group(1).lower()
+        kept = noun[:-1] in _NOT_COUNTED or singular(noun) in _NOT_COUNTED or PRODUCT_TYPES.of_text(noun) is not None
+        return m.group(0) if kept else " "
+    return _COUNTED.sub(blank, text)
 
 
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
     """Price arguments made consistent with the shopper's text (other arguments untouched); a number
     with a unit ("64 gigabytes") or a rating ("4.5 and up", with rating words) is never a price; money in
     words ("under a grand") is read as digits."""
-    text = _without_ratings(SPEC.sub(" ", _PERCENT.sub(" ", spelled_amounts(text))))
+    text = _without_counts(_without_ratings(SPEC.sub(" ", _PERCENT.sub(" ", spelled_amounts(text)))))
     maxes = _values(MAX_CUE, text) + _values(MAX_AFTER, text)
     # an amount a ceiling cue holds is no floor ("won't cost more than 30 bucks": "more than" after a negation)
     mins = _values(MIN_CUE, MAX_CUE.sub(" ", text)) + _values(MIN_AFTER, text)
