@@ -8,6 +8,11 @@ tokenizer's whole words: "google", "boys"), nor the plural of a catalog word or 
 together, is replaced by the catalog word with the same first letter within a small
 Damerau-Levenshtein distance (1 up to seven letters, 2 beyond), the most used one on ties. Words the
 catalog has, numbers and model codes are never touched, so a correct query searches as before.
+
+Two words the catalog writes as one gain the one word ("head set" -> "head set headset", "smart watch" ->
+"smart watch smartwatch") when the catalog uses it at least ``MIN_JOINED`` times and more than twice as often as the
+two words side by side ("mouse pad" stays: the catalog says "mouse pad" more often than "mousepad"). The typed words
+stay: the dev judgements reward products that match them (BENCHMARKS.md, session 40).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _TOKEN = re.compile(r"[^\W_]+|[\W_]+", re.UNICODE)
 MIN_LENGTH = 4
+MIN_JOINED = 3
 
 
 def max_distance(word: str) -> int:
@@ -36,9 +42,11 @@ class Correction:
 
 
 class SpellingCorrector:
-    def __init__(self, word_counts: Counter[str], known: frozenset[str] = frozenset()) -> None:
+    def __init__(self, word_counts: Counter[str], known: frozenset[str] = frozenset(),
+                 pair_counts: Counter[tuple[str, str]] | None = None) -> None:
         self.counts = word_counts
         self.known = known
+        self.pairs = pair_counts or Counter()  # (a, b) -> texts with "a b" side by side, where "ab" is a catalog word
         self.words = [w for w, _ in word_counts.most_common()]
 
     @classmethod
@@ -47,11 +55,16 @@ class SpellingCorrector:
         """Document frequencies of the lower-cased words (two letters or more) of the given texts; ``known``
         are words that are right although the catalog lacks them; ``shop_words`` (the product-type lexicon's) are
         also corrections, once each: "suond bar" means a sound bar on a catalog that sells none."""
+        texts = list(texts)  # read twice
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update({w for w in _WORD.findall(text.lower()) if len(w) >= 2})
+        pairs: Counter[tuple[str, str]] = Counter()
+        for text in texts:
+            ws = _WORD.findall(text.lower())
+            pairs.update({(a, b) for a, b in zip(ws, ws[1:], strict=False) if a + b in counts})
         counts.update({w for w in shop_words if len(w) >= MIN_LENGTH and w not in counts})
-        return cls(counts, known)
+        return cls(counts, known, pairs)
 
     def is_known(self, word: str) -> bool:
         """A catalog or known word, the plural of a catalog word, or two catalog words run together
@@ -77,6 +90,15 @@ class SpellingCorrector:
         best = min(matches, key=lambda m: (m[1], -self.counts[m[0]], m[0]))  # closest, then the more used word
         return best[0]
 
+    def joined(self, first: str, second: str) -> str | None:
+        """"headset" for "head set" when the catalog writes it as one word (see the module's note), else None; the
+        query keeps both."""
+        a, b = first.lower(), second.lower()
+        word = a + b
+        if not (a.isalpha() and b.isalpha()) or self.counts.get(word, 0) < MIN_JOINED:
+            return None
+        return word if self.counts[word] > 2 * self.pairs.get((a, b), 0) else None
+
     def correct(self, query: str) -> Correction:
         pieces, changes = [], []
         for piece in _TOKEN.findall(query):
@@ -86,4 +108,12 @@ class SpellingCorrector:
                 pieces.append(fixed)
             else:
                 pieces.append(piece)
+        i = 0
+        while i + 2 < len(pieces):  # word, one space, word
+            word = self.joined(pieces[i], pieces[i + 2]) if pieces[i + 1] == " " and _WORD.fullmatch(pieces[i]) \
+                and _WORD.fullmatch(pieces[i + 2]) else None
+            if word is not None:
+                changes.append((f"{pieces[i]} {pieces[i + 2]}", f"{pieces[i]} {pieces[i + 2]} {word}"))
+                pieces[i:i + 3] = [f"{pieces[i]} {pieces[i + 2]} {word}"]
+            i += 1
         return Correction("".join(pieces) if changes else query, tuple(changes))

@@ -57,8 +57,21 @@ def test_correction_keeps_every_character_it_does_not_change(text):
     fixed = speller.correct(text)
     if not fixed.changes:
         assert fixed.text == text
-    else:
-        assert len(fixed.text.split()) == len(text.split())
+    else:  # a word corrected stays one word; two words the catalog writes as one gain it ("blue tooth bluetooth")
+        joins = sum(1 for typed, _ in fixed.changes if " " in typed)
+        assert len(fixed.text.split()) == len(text.split()) + joins
+
+
+def test_two_words_the_catalog_writes_as_one_gain_the_one_word(speller):
+    # "bluetooth" is in three catalog texts, "blue tooth" in none: the query keeps its words and gains the catalog's
+    fixed = speller.correct("blue tooth keyboard")
+    assert fixed.text == "blue tooth bluetooth keyboard" and fixed.changes == (("blue tooth", "blue tooth bluetooth"),)
+    assert speller.correct("tablet stand").text == "tablet stand"  # no "tabletstand" in the catalog
+    # the catalog writes the two words apart as often: no join ("mouse pad" beside "mousepad")
+    apart = SpellingCorrector.from_texts(["mouse pad black", "mouse pad blue", "mousepad", "mousepad xl", "mousepad s"])
+    assert apart.correct("mouse pad").text == "mouse pad"
+    joined = SpellingCorrector.from_texts(["head set pro", "headset a", "headset b", "headset c"])
+    assert joined.correct("head set").text == "head set headset"
 
 
 def test_type_boost_puts_the_named_type_above_its_accessories():
