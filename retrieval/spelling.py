@@ -108,12 +108,13 @@ class SpellingCorrector:
                 pieces.append(fixed)
             else:
                 pieces.append(piece)
-        i = 0
-        while i + 2 < len(pieces):  # word, one space, word
-            word = self.joined(pieces[i], pieces[i + 2]) if pieces[i + 1] == " " and _WORD.fullmatch(pieces[i]) \
-                and _WORD.fullmatch(pieces[i + 2]) else None
-            if word is not None:
-                changes.append((f"{pieces[i]} {pieces[i + 2]}", f"{pieces[i]} {pieces[i + 2]} {word}"))
-                pieces[i:i + 3] = [f"{pieces[i]} {pieces[i + 2]} {word}"]
-            i += 1
+        joins = []  # (index of the second word, the one word), found on the words as typed or corrected
+        for i in range(len(pieces) - 2):  # word, one space or hyphen, word ("head set", "head-set")
+            if pieces[i + 1] in (" ", "-") and _WORD.fullmatch(pieces[i]) and _WORD.fullmatch(pieces[i + 2]) \
+                    and (word := self.joined(pieces[i], pieces[i + 2])) is not None:
+                joins.append((i + 2, word))
+                typed = "".join(pieces[i:i + 3])
+                changes.append((typed, f"{typed} {word}"))
+        for at, word in reversed(joins):
+            pieces.insert(at + 1, f" {word}")
         return Correction("".join(pieces) if changes else query, tuple(changes))

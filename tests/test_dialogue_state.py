@@ -334,6 +334,10 @@ def test_a_new_search_in_an_order_keeps_its_words_and_drops_an_unasked_cheaper()
                              "hmm, the cheapest toner first", PRODUCT_TYPES)
     assert name == "search_products" and args["sort"] == "price_asc" and "toner" in args["query"]
     assert not args.get("refine")
+    # the shown kind named with the order is the running search re-ordered, its filters kept
+    assert state_guard(searched("inkjet printer", [60, 80, 120], max_price=150), "search_products",
+                       {"sort": "price_asc"}, "show the printers cheapest first", PRODUCT_TYPES) == \
+        ("search_products", {"refine": True, "sort": "price_asc"})
 
 
 def test_a_kind_asked_instead_replaces_the_shown_kind_and_keeps_the_filters():
@@ -344,6 +348,7 @@ def test_a_kind_asked_instead_replaces_the_shown_kind_and_keeps_the_filters():
     request = state.next_search(SearchProductsArgs(**args))
     assert request.query == "laser printer" and request.filters.max_price == 150
     for text, call in (("a cheaper one instead", {"cheaper": True, "refine": True}),
+                       ("a refurbished one instead", {"refine": True, "max_price": 100}),
                        ("a black one instead", {"colour": "black", "refine": True}),
                        ("a laser one instead", {"query": "laser printer", "refine": True})):
         assert state_guard(state, "search_products", call, text, PRODUCT_TYPES) == ("search_products", call), text

@@ -70,8 +70,11 @@ def test_two_words_the_catalog_writes_as_one_gain_the_one_word(speller):
     # the catalog writes the two words apart as often: no join ("mouse pad" beside "mousepad")
     apart = SpellingCorrector.from_texts(["mouse pad black", "mouse pad blue", "mousepad", "mousepad xl", "mousepad s"])
     assert apart.correct("mouse pad").text == "mouse pad"
-    joined = SpellingCorrector.from_texts(["head set pro", "headset a", "headset b", "headset c"])
+    joined = SpellingCorrector.from_texts(["head set pro", *(f"{w} {n}" for w in ("headset", "watchband", "smartwatch")
+                                                             for n in "abc")])
     assert joined.correct("head set").text == "head set headset"
+    assert joined.correct("head-set").text == "head-set headset"
+    assert joined.correct("smart watch band").text == "smart watch smartwatch band watchband"  # overlapping pairs
 
 
 def test_type_boost_puts_the_named_type_above_its_accessories():

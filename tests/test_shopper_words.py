@@ -123,6 +123,11 @@ def test_the_shoppers_words_replace_only_a_new_search_the_model_wrote():
     ("headphones under 30 bucks", {"query": "headphones", "max_price": 30}, {"max_price": 30}),
     ("speakers under 50 wireless", {"query": "speakers", "max_price": 50}, {"max_price": 50}),  # "-less": no noun
     ("a tv under 500 thanks", {"query": "tv", "max_price": 500}, {"max_price": 500}),
+    ("laptops under 500 guys", {"query": "laptops", "max_price": 500}, {"max_price": 500}),  # no counted thing
+    ("under 30 toys", {"query": "toys", "max_price": 30}, {"max_price": 30}),
+    ("a usb hub with at least 4 usb ports", {"query": "usb hub", "min_price": 4}, {}),  # words between
+    ("over 200 5-star reviews", {"query": "x", "min_price": 200}, {}),
+    ("a hub under 30 with 4 ports", {"query": "hub", "max_price": 30}, {"max_price": 30}),
 ])
 def test_a_count_of_things_is_no_price(text, args, kept):
     assert guard_search_args(args, text) == {"query": args["query"], **kept}

@@ -235,7 +235,7 @@ def sort_asked(text: str) -> str | None:
 def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str, sort: str,
                named: str | None) -> tuple[str, dict[str, Any]]:
     """A sort request is a search: the running one re-ordered, or (naming a product) a new one in that order."""
-    if state.query is not None and named is None:
+    if state.query is not None and (named is None or named == state.product_type):  # "the printers, cheapest first"
         kept = {k: v for k, v in args.items() if k in ("min_price", "max_price")} if re.search(r"\d", text) else {}
         return "search_products", {"refine": True, "sort": sort, **kept}
     # the model's own search, unless it left out the product the shopper named ("the cheapest toner first" while
@@ -408,7 +408,8 @@ _INSTEAD = re.compile(r"\b(?:an?|some)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:o
                       re.I)
 _NOT_A_KIND = frozenset({"cheaper", "pricier", "better", "bigger", "smaller", "larger", "lighter", "newer", "older",
                          "different", "other", "another", "similar", "more", "less", "expensive", "new", "good", "nice",
-                         "decent", "second", "third", "first", "last", "next", "same", "real", "proper"})
+                         "decent", "second", "third", "first", "last", "next", "same", "real", "proper", "cheap",
+                         "pricey", "used", "refurbished", "stock", "available", "lower", "higher"})
 
 
 def instead_kind(state: DialogueState, args: dict[str, Any], text: str, types: ProductTypes) -> str | None:

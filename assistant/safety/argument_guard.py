@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.dialogue.query_words import tidy
 from assistant.safety.spelled_amounts import spelled_amounts
-from retrieval.product_types import PRODUCT_TYPES, singular
+from retrieval.product_types import PRODUCT_TYPES
 from retrieval.spec_match import amounts, asked_amounts
 
 _NUM = r"\$?\s*(\d+(?:[.,]\d+)?)\s*(?:dollars|usd|bucks)?"
@@ -94,20 +94,19 @@ def _values(pattern: re.Pattern[str], text: str) -> list[float]:
 
 
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.I)  # "50% lower" is no price
-# a number before a plural noun counts those things ("at least 6 sockets", "over 100 reviews"): no price, unless the
-# noun is money or names a product type ("under 100 earbuds" is a price); "-ss" words are adjectives ("50 wireless")
-_COUNTED = re.compile(r"(?<![$\w.,])\d+(?:[.,]\d+)?\s+([a-z]{2,}[^\Ws]s)\b", re.I)
-_NOT_COUNTED = frozenset({"dollar", "buck", "quid", "pound", "euro", "usd", "cent", "grand", "top", "thank", "plu",
-                          "pl", "one", "star", "rating", "year", "month", "week", "day"})
+# a number before things people count is no price: "at least 6 sockets", "4 usb ports", "over 200 5-star reviews"
+_COUNTED_THINGS = (r"sockets?|outlets?|ports?|slots?|bays?|reviews?|ratings?|pieces?|pcs|items?|packs?|drawers?|"
+                   r"shelves|shelf|seats?|pages?|sheets?|keys|buttons?|channels?|burners?|blades?|speeds?|settings?|"
+                   r"cups?|servings?|people|persons?|users?|plugs?|pockets?|compartments?|wheels?|tiers?|zones?|"
+                   r"connections?|inputs?|outputs?|jacks?|sims?|cores?|threads?|gangs?")
+# up to two words between the number and the thing ("4 usb ports", "200 5-star reviews"), none that joins or cues
+_BETWEEN = r"(?:(?!(?:with|and|or|for|under|below|over|than|at|to|in|of)\b)(?:[a-z][\w-]*|\d+-[a-z][\w-]*)\s+)"
+_COUNTED = re.compile(rf"(?<![$\w.,])\d+(?:[.,]\d+)?\s*(?:-\s*)?{_BETWEEN}{{0,2}}(?:{_COUNTED_THINGS})\b", re.I)
 
 
 def _without_counts(text: str) -> str:
-    """The text with its counts of things ("6 sockets") blanked; prices, ratings and product types kept."""
-    def blank(m: re.Match[str]) -> str:
-        noun = m.group(1).lower()
-        kept = noun[:-1] in _NOT_COUNTED or singular(noun) in _NOT_COUNTED or PRODUCT_TYPES.of_text(noun) is not None
-        return m.group(0) if kept else " "
-    return _COUNTED.sub(blank, text)
+    """The text with its counts of things ("6 sockets", "4 usb ports") blanked: those numbers are no prices."""
+    return _COUNTED.sub(" ", text)
 
 
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
