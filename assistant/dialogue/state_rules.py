@@ -213,6 +213,12 @@ _SORTS = (
     ("relevance", re.compile(r"\b(?:sort|order)(?:ed)?\s+by\s+relevance\b|\bbest match(?:es)? first\b", re.I)),
 )
 _CHEAPER_WORD = re.compile(r"cheaper|less expensive|lower price|more affordable", re.I)
+# the words of an order, left out of a search's words ("the cheapest toner first" searches "toner": "first" would
+# find "My First Baby Annabell")
+_SORT_WORDS = re.compile(r"\b(?:cheapest|lowest[- ]priced?|least expensive|low(?:est)? price|most expensive|"
+                         r"highest[- ]priced?|priciest|dearest|(?:best|top|highest)[- ]rated|first|on top|"
+                         r"(?:sort|order)(?:ed)?\s+by(?:\s+price)?|price\s*:?\s*(?:low|high)(?:est)?\s+to\s+"
+                         r"(?:low|high)(?:est)?|hmm+|ok(?:ay)?|please)\b", re.I)
 _NOT_PRICEY = re.compile(r"\bnot (?:too|very|that|so|super|overly) (?:pricey|expensive|costly|dear|spendy)|"
                          r"\b(?:affordable|inexpensive|budget[- ]friendly|on a budget)\b|"
                          r"\b(?:won'?t|doesn'?t|not) break the bank\b", re.I)
@@ -241,7 +247,7 @@ def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str,
     # the model's own search, unless it left out the product the shopper named ("the cheapest toner first" while
     # printers are shown: {"sort": "price_asc"} alone would re-order the printers)
     fresh = dict(args) if name == "search_products" and (named is None or args.get("query")) \
-        else {"query": _without_filler(text)[:300]}
+        else {"query": tidy(_SORT_WORDS.sub(" ", _without_filler(text)))[:300] or _without_filler(text)[:300]}
     if fresh.get("cheaper") and not _CHEAPER_WORD.search(text):
         del fresh["cheaper"]
     return "search_products", {**fresh, "sort": sort}
