@@ -55,13 +55,12 @@ class SpellingCorrector:
         """Document frequencies of the lower-cased words (two letters or more) of the given texts; ``known``
         are words that are right although the catalog lacks them; ``shop_words`` (the product-type lexicon's) are
         also corrections, once each: "suond bar" means a sound bar on a catalog that sells none."""
-        texts = list(texts)  # read twice
+        words = [_WORD.findall(text.lower()) for text in texts]
         counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update({w for w in _WORD.findall(text.lower()) if len(w) >= 2})
-        pairs: Counter[tuple[str, str]] = Counter()
-        for text in texts:
-            ws = _WORD.findall(text.lower())
+        for ws in words:
+            counts.update({w for w in ws if len(w) >= 2})
+        pairs: Counter[tuple[str, str]] = Counter()  # once every word is counted: "ab" must be a catalog word
+        for ws in words:
             pairs.update({(a, b) for a, b in zip(ws, ws[1:], strict=False) if a + b in counts})
         counts.update({w for w in shop_words if len(w) >= MIN_LENGTH and w not in counts})
         return cls(counts, known, pairs)

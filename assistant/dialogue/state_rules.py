@@ -246,8 +246,11 @@ def _with_sort(state: DialogueState, name: str, args: dict[str, Any], text: str,
         return "search_products", {"refine": True, "sort": sort, **kept}
     # the model's own search, unless it left out the product the shopper named ("the cheapest toner first" while
     # printers are shown: {"sort": "price_asc"} alone would re-order the printers)
-    fresh = dict(args) if name == "search_products" and (named is None or args.get("query")) \
-        else {"query": tidy(_SORT_WORDS.sub(" ", _without_filler(text)))[:300] or _without_filler(text)[:300]}
+    if name == "search_products" and (named is None or args.get("query")):
+        fresh = dict(args)
+    else:
+        words = _without_filler(text)
+        fresh = {"query": (tidy(_SORT_WORDS.sub(" ", words)) or words)[:300]}
     if fresh.get("cheaper") and not _CHEAPER_WORD.search(text):
         del fresh["cheaper"]
     return "search_products", {**fresh, "sort": sort}
@@ -429,9 +432,9 @@ def instead_kind(state: DialogueState, args: dict[str, Any], text: str, types: P
     words = found.group(1).lower()
     if set(words.split()) & _NOT_A_KIND or types.of_text(words) is not None:
         return None
-    held = [str(v) for k in ("brands", "colour") for v in (args.get(k) if isinstance(args.get(k), list)
-                                                            else [args.get(k)]) if v]
-    query = args.get("query") if isinstance(args.get("query"), str) else ""
+    brands, colour, query = args.get("brands"), args.get("colour"), args.get("query")
+    held = [str(h) for h in [*(brands if isinstance(brands, list) else []), colour] if h]
+    query = query if isinstance(query, str) else ""
     if any(norm(h) in norm(words) for h in held) or all(w in query.lower() for w in words.split()):
         return None
     return words

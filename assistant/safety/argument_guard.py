@@ -101,12 +101,12 @@ _COUNTED_THINGS = (r"sockets?|outlets?|ports?|slots?|bays?|reviews?|ratings?|pie
                    r"connections?|inputs?|outputs?|jacks?|sims?|cores?|threads?|gangs?")
 # up to two words between the number and the thing ("4 usb ports", "200 5-star reviews"), none that joins or cues
 _BETWEEN = r"(?:(?!(?:with|and|or|for|under|below|over|than|at|to|in|of)\b)(?:[a-z][\w-]*|\d+-[a-z][\w-]*)\s+)"
-_COUNTED = re.compile(rf"(?<![$\w.,])\d+(?:[.,]\d+)?\s*(?:-\s*)?{_BETWEEN}{{0,2}}(?:{_COUNTED_THINGS})\b", re.I)
+_COUNT_OF_THINGS = re.compile(rf"(?<![$\w.,])\d+(?:[.,]\d+)?\s*(?:-\s*)?{_BETWEEN}{{0,2}}(?:{_COUNTED_THINGS})\b", re.I)
 
 
 def _without_counts(text: str) -> str:
     """The text with its counts of things ("6 sockets", "4 usb ports") blanked: those numbers are no prices."""
-    return _COUNTED.sub(" ", text)
+    return _COUNT_OF_THINGS.sub(" ", text)
 
 
 def guard_search_args(args: dict[str, Any], text: str) -> dict[str, Any]:
