@@ -35,15 +35,16 @@ def main() -> None:
     for n in (20, 50, 100):
         candidates = []
         for q in queries:
-            dense, _, fused = searcher.retrieve(q, SearchFilters(), 100, "hybrid", {})
+            dense, lexical, fused = searcher.retrieve(q, SearchFilters(), 100, "hybrid", {})
             head = sorted(fused, key=lambda p: -fused[p])[:n]
-            candidates.append((q, list(searcher.lexical.get_many(head).values()), dense))
+            candidates.append((q, list(searcher.lexical.get_many(head).values()),
+                               searcher.candidate_signals(q, head, dense, lexical)))
         reranker.clear_title_cache()  # cold: no title seen before
         for label in ("", "_warm"):  # warm: the same searches again (a conversation's follow-ups)
             times = []
-            for q, products, dense in candidates:
+            for q, products, signals in candidates:
                 t = time.perf_counter()
-                reranker.gains(q, products, dense)
+                reranker.gains(q, products, signals)
                 times.append((time.perf_counter() - t) * 1000)
             result[f"top{n}{label}"] = {"p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1),
                                         "pairs_per_s": round(n / (pct(times, 50) / 1000), 1)}

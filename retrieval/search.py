@@ -25,6 +25,7 @@ from retrieval.fusion import FusionParams, fuse
 from retrieval.index_builder import IndexManifest, index_dir
 from retrieval.lexical_store import LexicalStore
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
+from retrieval.ranker.features import CandidateSignals
 from retrieval.ranker.reranker import Reranker
 from retrieval.recommend.feedback import FeedbackBoosts
 from retrieval.spec_match import SPEC_BOOST, Amount, asked_amounts, product_amounts, spec_fit
@@ -226,13 +227,24 @@ class Searcher:
         products = self.lexical.get_many(head)
         missing = [pid for pid in head if pid not in dense]
         head_dense = dense | (self.score_candidates(c.query, missing, "dense") if missing else {})
-        c.gains = reranker.gains(c.query, [products[pid] for pid in head if pid in products], head_dense)
+        unmatched = [pid for pid in head if pid not in lexical]
+        head_lexical = lexical | (self.score_candidates(c.query, unmatched, "bm25") if unmatched else {})
+        signals = self.candidate_signals(c.query, head, head_dense, head_lexical)
+        c.gains = reranker.gains(c.query, [products[pid] for pid in head if pid in products], signals)
         combined = reranker.fusion.combine(c.gains, {p: head_dense[p] for p in head if p in head_dense},
                                            {p: lexical[p] for p in head if p in lexical}, {p: fused[p] for p in head})
         floor = min(combined.values(), default=0.0) - 1.0
         c.final = combined | {pid: floor - i * 1e-6 for i, pid in
                               enumerate(sorted((p for p in fused if p not in combined), key=lambda p: -fused[p]))}
         c.timings["rerank"] = (time.perf_counter() - t) * 1000
+
+    def candidate_signals(self, query: str, ids: list[str], dense: dict[str, float],
+                          lexical: dict[str, float]) -> CandidateSignals:
+        """What the ranker reads besides the text of ``ids``: the retrievers' scores and the type and negation marks
+        (the same readings as the type and negation stages)."""
+        wanted = self.types.of_text(query)
+        return CandidateSignals(dense, lexical, self.type_fits(ids, wanted) if wanted else {},
+                                self.negation_fits(ids, query))
 
     def _type_info(self, ids: list[str]) -> dict[str, tuple[str | None, tuple[str, ...]]]:
         """Per product: its type by the lexicon and every type its text names, cached per product."""

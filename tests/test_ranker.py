@@ -53,14 +53,18 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
     from retrieval.ranker.reranker import Reranker
 
     ranker = Reranker(settings, Encoder(settings), out, device="cpu")
+    from retrieval.ranker.features import CandidateSignals
+
     products = [Product(id="a", title="USB-C charging cable 2m"), Product(id="b", title="Garden hose 20m")]
-    probs = ranker.probabilities("usb cable", products, [0.6, 0.1])
+    signals = CandidateSignals({"a": 0.6, "b": 0.1}, {"a": 7.5}, {"a": True, "b": False})
+    probs = ranker.probabilities("usb cable", products, signals)
     assert probs.shape == (2, 4) and abs(float(probs.sum()) - 2.0) < 1e-4
-    assert ranker.probabilities("usb cable", [], []).shape == (0, 4)
+    assert ranker.probabilities("usb cable", [], CandidateSignals()).shape == (0, 4)
 
 
 def test_shipped_ranker_reranks_full_search_when_switched_on(demo_searcher, settings):
     from retrieval.indexes import Indexes
+    from retrieval.ranker.features import CandidateSignals
 
     ranker = demo_searcher.reranker
     assert ranker is not None and ranker.uses_cross_encoder and ranker.fusion.top_n >= 20
@@ -74,7 +78,7 @@ def test_shipped_ranker_reranks_full_search_when_switched_on(demo_searcher, sett
     assert sum("Headphones" in h.product.category for h in full.hits[:5]) >= 4
     gains = {h.product.id: h.stages["ranker"] for h in full.hits}
     off_topic = demo_searcher.search("mechanical keyboard", k=3, method="hybrid").hits
-    off_gains = ranker.gains(query, [h.product for h in off_topic], {})
+    off_gains = ranker.gains(query, [h.product for h in off_topic], CandidateSignals())
     assert max(off_gains.values()) < max(gains.values())
 
     off = Indexes(settings.model_copy(update={"ranker_path": "none", "rerank": True}),
@@ -91,13 +95,14 @@ def test_bf16_ranker_matches_fp32_and_is_chosen_only_where_it_pays(demo_searcher
     assert not use_bf16("cuda", "float32") and not use_bf16("cpu", "float32")
     ranker = demo_searcher.reranker
     products = [h.product for h in demo_searcher.search("portable bluetooth speaker", k=20, method="hybrid").hits]
-    dense = {p.id: 0.5 for p in products}
+    signals = demo_searcher.candidate_signals("portable bluetooth speaker", [p.id for p in products],
+                                              {p.id: 0.5 for p in products}, {})
     saved = ranker.bf16
     try:
         ranker.bf16 = False
-        fp32 = ranker.gains("portable bluetooth speaker", products, dense)
+        fp32 = ranker.gains("portable bluetooth speaker", products, signals)
         ranker.bf16 = True
-        bf16 = ranker.gains("portable bluetooth speaker", products, dense)
+        bf16 = ranker.gains("portable bluetooth speaker", products, signals)
     finally:
         ranker.bf16 = saved
     assert max(abs(fp32[p] - bf16[p]) for p in fp32) < 0.02
@@ -133,10 +138,11 @@ def test_title_encoding_cache_reuses_encodings_within_its_bound(settings):
     assert cache([])[0].shape[0] == 0
 
     from retrieval.catalog.product import Product
-    from retrieval.ranker.features import raw_features
+    from retrieval.ranker.features import CandidateSignals, raw_features
 
     empty = TitleEncodingCache(encode, max_items=8)  # an empty cache is falsy (len 0) yet must be used
-    raw_features(encoder, "speaker", [Product(id="x", title="Marshall Emberton speaker")], [0.5], empty)
+    raw_features(encoder, "speaker", [Product(id="x", title="Marshall Emberton speaker")], CandidateSignals({"x": 0.5}),
+                 empty)
     assert len(empty) == 1 and calls[-1] == ["Marshall Emberton speaker"]
 
 
@@ -153,3 +159,21 @@ def test_ranker_config_round_trips_the_shipped_file(tmp_path: Path):
     assert json.loads((tmp_path / "ranker.json").read_text()) == json.loads((shipped / "ranker.json").read_text())
     with pytest.raises(FileNotFoundError, match="aisle train ranker"):
         RankerConfig.load(tmp_path / "absent")
+
+
+def test_a_ranker_trained_on_other_features_is_refused_with_the_command_that_mends_it(tmp_path: Path, settings):
+    """An artifact from an older version (six features, no lexical score or marks) must not be fed twelve columns."""
+    import shutil
+    from importlib import resources
+
+    from retrieval.encoder import Encoder
+    from retrieval.ranker.reranker import Reranker
+
+    shipped = Path(str(resources.files("retrieval") / "models" / "ranker"))
+    old = tmp_path / "old"
+    shutil.copytree(shipped, old)
+    meta = json.loads((old / "ranker.json").read_text())
+    meta["features"] = meta["features"][:3] + meta["features"][4:7]
+    (old / "ranker.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="aisle train ranker"):
+        Reranker(settings, Encoder(settings), old, device="cpu")

@@ -91,6 +91,14 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
             full = values.get("ndcg@10_full")
             lines.append(f"| {cat} | {method} | {'' if full is None else f'{full:.4f}'} | "
                          f"{values['ndcg@10_rerank']:.4f} |")
+    lines += ["", "## Paired over queries (out of fold; bootstrap 95% interval, sign-flip p)", "",
+              "| catalog | comparison | before | after | delta [95% CI] | p | better / worse |",
+              "|---|---|---|---|---|---|---|"]
+    for cat, block in report["catalogs"].items():
+        for name, t in block.get("paired", {}).items():
+            lines.append(f"| {cat} | {name} | {t['mean_a']:.4f} | {t['mean_b']:.4f} | {t['delta']:+.4f} "
+                         f"[{t['ci_low']:+.4f}, {t['ci_high']:+.4f}] | {t['p_value']:.3g} | "
+                         f"{t['wins']} / {t['losses']} |")
     lines += ["", "![learning curve](learning_curve.png)", "", "![per-query gains](per_query_gains.png)", ""]
     (out_dir / "MODEL_CARD.md").write_text("\n".join(lines))
     (out_dir / "cv_summary.json").write_text(json.dumps(

@@ -32,9 +32,11 @@ from finetune.ranker.trainer import (
     joint_logits,
     train_cross_encoder,
 )
+from retrieval import negation
 from retrieval.evaluation.judgments import load_judgments
 from retrieval.evaluation.methods import order
 from retrieval.evaluation.metrics import ndcg_at_k
+from retrieval.evaluation.significance import paired_test
 from retrieval.indexes import Indexes
 from retrieval.product_text import ranker_text
 from retrieval.ranker.config import RankerConfig, RankFusion
@@ -42,6 +44,7 @@ from retrieval.ranker.features import FEATURE_NAMES, raw_features, standardize
 from retrieval.ranker.model import save as save_ranker
 from retrieval.ranker.reranker import expected_gain
 from retrieval.search import Searcher
+from retrieval.type_boost import TypeBoost
 
 TOP_N = 50
 # The hybrid score already fuses dense and BM25 with the weight tuned for retrieval, so fusion only weighs the
@@ -50,6 +53,9 @@ TOP_N = 50
 FUSION_GRID = [RankFusion(1.0, 0.0, 0.0, TOP_N, h) for h in (0, .5, 1, 2, 4, 8, 16)]
 GATE_GRID = [0.0, 0.25, 0.5, 1.0]
 OOF_FILE = "oof_predictions.pkl"
+# the stages the shipped search runs after the rerank, at their shipped weights: "fused" is scored as served
+TYPE_BOOST = TypeBoost.load()
+NEGATION_BOOST = TypeBoost.load(negation.default_path())
 
 
 @dataclass
@@ -68,6 +74,8 @@ class QueryData:
     raw: dict[str, np.ndarray] = field(default_factory=dict)  # raw interaction features per product
     head: tuple[np.ndarray, np.ndarray] | None = None         # feature head (W, b) that never saw this query
     joint: dict[str, np.ndarray] = field(default_factory=dict)  # out-of-fold cross-encoder logits
+    type_fits: dict[str, bool | None] = field(default_factory=dict)      # the type stage's marks
+    negation_fits: dict[str, bool | None] = field(default_factory=dict)  # the negation stage's marks
 
     @property
     def key(self) -> str:
@@ -102,6 +110,8 @@ def _catalog_data(indexes: Indexes, catalog: str, judgments_dir: Path, console: 
         needed = sorted(set(r.judged) | set(r.hybrid[:TOP_N]) | set(r.negatives))
         r.dense = r.dense | searcher.score_candidates(r.query, [p for p in needed if p not in r.dense], "dense")
         r.lexical_judged = searcher.score_candidates(r.query, sorted(r.judged), "bm25")
+        signals = searcher.candidate_signals(r.query, sorted(set(needed) | set(r.hybrid)), r.dense, r.lexical)
+        r.type_fits, r.negation_fits = dict(signals.type_fits), dict(signals.negation_fits)
     return searcher, rows
 
 
@@ -124,16 +134,33 @@ def _scored(row: QueryData, ids: list[str], fusion: RankFusion | None, gate: flo
     return fusion.combine(gains, *({pid: m[pid] for pid in ids if pid in m} for m in (row.dense, lexical, hybrid)))
 
 
+def after_rerank(row: QueryData, scores: dict[str, float]) -> dict[str, float]:
+    """The stages the shipped search runs after the rerank (type, then negation), at their shipped weights."""
+    if row.type_fits:
+        scores = TYPE_BOOST.apply(scores, row.type_fits)
+    if row.negation_fits:
+        scores = NEGATION_BOOST.apply(scores, row.negation_fits)
+    return scores
+
+
 def full_ranking(row: QueryData, fusion: RankFusion | None, gate: float) -> list[str]:
-    """Retrieval -> rerank the top-N -> the rest keep hybrid order (as `Searcher.search(method="full")`)."""
+    """Retrieval -> rerank the top-N -> the rest below in hybrid order -> the type and negation stages (as
+    `Searcher.search(method="full")` with reranking on; spelling aside)."""
     head = row.hybrid[:TOP_N]
-    return order(_scored(row, head, fusion, gate, row.lexical, row.hybrid_scores), head) + row.hybrid[TOP_N:]
+    scored = _scored(row, head, fusion, gate, row.lexical, row.hybrid_scores)
+    floor = min(scored.values(), default=0.0) - 1.0
+    scores = scored | {pid: floor - i * 1e-6 for i, pid in enumerate(row.hybrid[TOP_N:])}
+    return order(after_rerank(row, scores), row.hybrid)
 
 
 def rerank_ndcg(rows: list[QueryData], fusion: RankFusion | None, gate: float) -> float:
-    return mean(ndcg_at_k(order(_scored(r, sorted(r.judged), fusion, gate, r.lexical_judged, r.hybrid_rerank),
-                                    sorted(r.judged)),
-                          r.judged) for r in rows)
+    """The judged candidates reordered: by the ranker alone (``fusion`` None), or as served (fused, then the type and
+    negation stages)."""
+    def scores(r: QueryData) -> dict[str, float]:
+        scored = _scored(r, sorted(r.judged), fusion, gate, r.lexical_judged, r.hybrid_rerank)
+        return scored if fusion is None else after_rerank(r, scored)
+
+    return mean(ndcg_at_k(order(scores(r), sorted(r.judged)), r.judged) for r in rows)
 
 
 def metrics_for(rows: list[QueryData], fusion: RankFusion | None, gate: float) -> dict[str, float]:
@@ -151,6 +178,10 @@ def baseline_metrics(rows: list[QueryData]) -> dict[str, dict[str, float]]:
     out["hybrid"] = {"ndcg@10_full": mean(ndcg_at_k(r.hybrid, r.judged) for r in rows),
                      "ndcg@10_rerank": mean(ndcg_at_k(order(r.hybrid_rerank, sorted(r.judged)), r.judged)
                                             for r in rows)}
+    out["default"] = {"ndcg@10_full": mean(ndcg_at_k(order(after_rerank(r, r.hybrid_scores), r.hybrid), r.judged)
+                                           for r in rows),
+                      "ndcg@10_rerank": mean(ndcg_at_k(order(after_rerank(r, r.hybrid_rerank), sorted(r.judged)),
+                                                       r.judged) for r in rows)}
     return out
 
 
@@ -188,6 +219,17 @@ def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds
                 per_query.extend([m] * len(test))
         return {k: mean(m[k] for m in per_query) for k in ("ndcg@10_full", "ndcg@10_rerank")}
 
+    def per_query(r: QueryData) -> dict[str, float]:
+        fold = fold_of[r.key]
+        judged = sorted(r.judged)
+        values = {"hybrid_full": ndcg_at_k(r.hybrid, r.judged),
+                  "default_full": ndcg_at_k(order(after_rerank(r, r.hybrid_scores), r.hybrid), r.judged),
+                  "fused_full": ndcg_at_k(full_ranking(r, fold_fusions[fold], fold_gates[fold]), r.judged),
+                  "dense_rerank": ndcg_at_k(order(r.dense, judged), r.judged),
+                  "default_rerank": ndcg_at_k(order(after_rerank(r, r.hybrid_rerank), judged), r.judged),
+                  "ranker_rerank": rerank_ndcg([r], None, fold_gates[fold])}
+        return {k: round(v, 4) for k, v in values.items()}
+
     report: dict = {"catalogs": {}}
     for cat in sorted({r.catalog for r in data}):
         rows = [r for r in data if r.catalog == cat]
@@ -196,13 +238,19 @@ def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds
         table["cross_encoder"] = metrics_for(rows, None, 1.0)
         table["ranker"] = cv(rows, fused=False)
         table["fused"] = cv(rows, fused=True)
+        queries = {r.query: per_query(r) for r in rows}
+
+        def paired(base: str, new: str, queries=queries) -> dict:
+            return paired_test([v[base] for v in queries.values()], [v[new] for v in queries.values()]).to_dict()
+
         report["catalogs"][cat] = {"queries": len(rows),
                                    "methods": {m: {k: round(v, 4) for k, v in d.items()} for m, d in table.items()},
-                                   "per_query": {r.query: {
-                                       "hybrid_full": round(ndcg_at_k(r.hybrid, r.judged), 4),
-                                       "fused_full": round(ndcg_at_k(full_ranking(
-                                           r, fold_fusions[fold_of[r.key]], fold_gates[fold_of[r.key]]), r.judged), 4)}
-                                       for r in rows}}
+                                   "paired": {"ranker vs dense, rerank of judged": paired("dense_rerank",
+                                                                                          "ranker_rerank"),
+                                              "fused vs hybrid, full catalog": paired("hybrid_full", "fused_full"),
+                                              "fused vs default, full catalog": paired("default_full",
+                                                                                       "fused_full")},
+                                   "per_query": queries}
     report["fold_gates"] = fold_gates
     report["fold_fusions"] = [asdict(f) for f in fold_fusions]
     return report
@@ -251,7 +299,8 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
         ids = sorted(set(r.candidates()) | set(r.negatives))
         products = searchers[r.catalog].lexical.get_many(ids)
         ids = [p for p in ids if p in products]
-        feats = raw_features(encoder, r.query, [products[p] for p in ids], [r.dense.get(p, 0.0) for p in ids])
+        signals = searchers[r.catalog].candidate_signals(r.query, ids, r.dense, r.lexical | r.lexical_judged)
+        feats = raw_features(encoder, r.query, [products[p] for p in ids], signals)
         r.raw = dict(zip(ids, feats, strict=True))
     groups = {r.key: training_group(r, text) for r in data}
     n_pairs = sum(len(g.labels) for g in groups.values())

@@ -73,7 +73,8 @@ def _ranker_methods() -> None:
                 products = searcher.lexical.get_many(head)
                 missing = [p for p in head if p not in dense]
                 dense = dense | (searcher.score_candidates(query, missing, "dense") if missing else {})
-                gains = reranker.gains(query, [products[p] for p in head], dense)
+                gains = reranker.gains(query, [products[p] for p in head],
+                                       searcher.candidate_signals(query, head, dense, lexical))
                 scores = fusion.combine(gains, {p: dense[p] for p in head if p in dense},
                                         {p: lexical[p] for p in head if p in lexical}, {p: hybrid[p] for p in head})
                 tail = [p for p in sorted(hybrid, key=lambda p: -hybrid[p]) if p not in scores]
@@ -82,10 +83,11 @@ def _ranker_methods() -> None:
             def rerank(query: str, candidates: list[str]) -> list[str]:
                 products = searcher.lexical.get_many(candidates)
                 dense = searcher.score_candidates(query, candidates, "dense")
-                gains = reranker.gains(query, [products[p] for p in candidates], dense)
+                lexical = searcher.score_candidates(query, candidates, "bm25")
+                gains = reranker.gains(query, [products[p] for p in candidates],
+                                       searcher.candidate_signals(query, candidates, dense, lexical))
                 if not fused:
                     return order(gains, candidates)
-                lexical = searcher.score_candidates(query, candidates, "bm25")
                 hybrid = searcher.score_candidates(query, candidates, "hybrid")
                 return order(fusion.combine(gains, dense, lexical, hybrid), candidates)
 

@@ -19,7 +19,7 @@ from retrieval.catalog.product import Product
 from retrieval.encoder import Encoder
 from retrieval.product_text import ranker_text
 from retrieval.ranker.config import RankerConfig
-from retrieval.ranker.features import raw_features, standardize
+from retrieval.ranker.features import FEATURE_NAMES, CandidateSignals, raw_features, standardize
 from retrieval.ranker.model import NUM_CLASSES, tokenize
 from retrieval.ranker.title_cache import TitleEncodingCache
 
@@ -62,6 +62,9 @@ class Reranker:
 
         self.artifact = artifact or default_ranker_dir(settings)
         self.config = RankerConfig.load(self.artifact)
+        if tuple(self.config.features) != FEATURE_NAMES:
+            raise ValueError(f"the ranker at {self.artifact} reads features {self.config.features}, this version "
+                             f"computes {list(FEATURE_NAMES)}: retrain it with `aisle train ranker`")
         self.fusion = self.config.fusion
         self.max_length = self.config.max_length
         self.device = device or settings.resolved_device()
@@ -91,13 +94,13 @@ class Reranker:
             return self._torch.autocast(device_type="cpu", dtype=self._torch.bfloat16)
         return nullcontext()
 
-    def probabilities(self, query: str, products: list[Product], dense: list[float]) -> np.ndarray:
+    def probabilities(self, query: str, products: list[Product], signals: CandidateSignals) -> np.ndarray:
         """Class probabilities for one query's candidate set (features are standardised within the set)."""
         if not products:
             return np.zeros((0, NUM_CLASSES), np.float32)
         torch = self._torch
         with self._precision():
-            raw = raw_features(self.encoder, query, products, dense, self._titles[self.bf16])
+            raw = raw_features(self.encoder, query, products, signals, self._titles[self.bf16])
         features = torch.from_numpy(standardize(raw)).to(self.device)
         texts = [ranker_text(p) for p in products] if self.uses_cross_encoder else []
         out = []
@@ -110,9 +113,9 @@ class Reranker:
                 out.append(torch.softmax(logits, dim=-1).cpu().numpy())
         return np.concatenate(out)
 
-    def gains(self, query: str, products: list[Product], dense: dict[str, float]) -> dict[str, float]:
-        """Expected gains; ``dense`` holds each product's dense retrieval score (missing: 0)."""
-        probs = self.probabilities(query, products, [dense.get(p.id, 0.0) for p in products])
+    def gains(self, query: str, products: list[Product], signals: CandidateSignals) -> dict[str, float]:
+        """Expected gains; ``signals`` holds what search knows of each product (``Searcher.candidate_signals``)."""
+        probs = self.probabilities(query, products, signals)
         return {p.id: float(g) for p, g in zip(products, expected_gain(probs), strict=True)}
 
 
