@@ -225,13 +225,9 @@ class Searcher:
         fused, dense, lexical = c.final, c.dense, c.lexical
         head = sorted(fused, key=lambda pid: -fused[pid])[: reranker.fusion.top_n]
         products = self.lexical.get_many(head)
-        missing = [pid for pid in head if pid not in dense]
-        head_dense = dense | (self.score_candidates(c.query, missing, "dense") if missing else {})
-        unmatched = [pid for pid in head if pid not in lexical]
-        head_lexical = lexical | (self.score_candidates(c.query, unmatched, "bm25") if unmatched else {})
-        signals = self.candidate_signals(c.query, head, head_dense, head_lexical)
+        signals = self.candidate_signals(c.query, head, dense, lexical)
         c.gains = reranker.gains(c.query, [products[pid] for pid in head if pid in products], signals)
-        combined = reranker.fusion.combine(c.gains, {p: head_dense[p] for p in head if p in head_dense},
+        combined = reranker.fusion.combine(c.gains, {p: signals.dense[p] for p in head if p in signals.dense},
                                            {p: lexical[p] for p in head if p in lexical}, {p: fused[p] for p in head})
         floor = min(combined.values(), default=0.0) - 1.0
         c.final = combined | {pid: floor - i * 1e-6 for i, pid in
@@ -240,8 +236,13 @@ class Searcher:
 
     def candidate_signals(self, query: str, ids: list[str], dense: dict[str, float],
                           lexical: dict[str, float]) -> CandidateSignals:
-        """What the ranker reads besides the text of ``ids``: the retrievers' scores and the type and negation marks
-        (the same readings as the type and negation stages)."""
+        """What the ranker reads besides the text of ``ids``: the retrievers' scores (an id the given maps lack, e.g.
+        one that only the other retriever found, is scored here) and the type and negation marks (the same readings
+        as the type and negation stages). Serving, evaluation, the benchmark and training all build it here."""
+        missing_dense = [pid for pid in ids if pid not in dense]
+        missing_lexical = [pid for pid in ids if pid not in lexical]
+        dense = dense | (self.score_candidates(query, missing_dense, "dense") if missing_dense else {})
+        lexical = lexical | (self.score_candidates(query, missing_lexical, "bm25") if missing_lexical else {})
         wanted = self.types.of_text(query)
         return CandidateSignals(dense, lexical, self.type_fits(ids, wanted) if wanted else {},
                                 self.negation_fits(ids, query))

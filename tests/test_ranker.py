@@ -177,3 +177,40 @@ def test_a_ranker_trained_on_other_features_is_refused_with_the_command_that_men
     (old / "ranker.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="aisle train ranker"):
         Reranker(settings, Encoder(settings), old, device="cpu")
+
+
+def test_features_keep_their_named_columns_and_stay_finite():
+    """The head reads columns by position: each name must hold what it says, for any candidate set."""
+    import numpy as np
+
+    from retrieval.ranker.features import FEATURE_NAMES, RAW_NAMES, RAW_SCALE, standardize
+
+    raw = np.array([[0.6, 0.5, 0.7, 8.0, 1, 0, 0, 1],
+                    [0.4, 0.3, 0.2, 2.0, 0, 1, 1, 0],
+                    [0.5, 0.4, 0.3, 0.0, 0, 0, 0, 0]], dtype=np.float32)
+    assert raw.shape[1] == len(RAW_NAMES)
+    out = standardize(raw)
+    col = {name: out[:, i] for i, name in enumerate(FEATURE_NAMES)}
+    assert out.shape == (3, len(FEATURE_NAMES))
+    assert np.allclose(col["dense"], raw[:, 0] * RAW_SCALE) and np.allclose(col["lexical"], [1.0, 0.25, 0.0])
+    assert col["dense_z"].argmax() == 0 and abs(float(col["lexical_z"].mean())) < 1e-5
+    assert col["type_fits"].tolist() == [1, 0, 0] and col["type_differs"].tolist() == [0, 1, 0]
+    assert col["negation_lacks"].tolist() == [0, 1, 0] and col["negation_has"].tolist() == [1, 0, 0]
+    for edge in (raw[:1], np.concatenate([raw[:, :3], np.zeros((3, 5), np.float32)], axis=1)):
+        assert np.isfinite(standardize(edge)).all()  # one candidate; no lexical match and no marks at all
+    assert standardize(np.zeros((0, len(RAW_NAMES)), np.float32)).shape == (0, len(FEATURE_NAMES))
+
+
+def test_candidate_signals_score_what_the_retrievers_missed_and_mark_types(demo_searcher):
+    """Serving, evaluation and training read one CandidateSignals: an id the lexical top-N lacks still gets its BM25
+    score, and the type marks follow the type the query names."""
+    query = "wireless headphones"
+    hits = demo_searcher.search(query, k=5, method="hybrid").hits
+    ids = [h.product.id for h in hits]
+    full = demo_searcher.candidate_signals(query, ids, {}, {})
+    partial = demo_searcher.candidate_signals(query, ids, {ids[0]: full.dense[ids[0]]}, {})
+    assert set(full.dense) == set(ids) and dict(partial.dense) == dict(full.dense)
+    assert dict(partial.lexical) == dict(full.lexical) and any(v > 0 for v in full.lexical.values())
+    assert any(v is True for v in full.type_fits.values()) and not full.negation_fits
+    plain = demo_searcher.candidate_signals("something nice", ids, {}, {})
+    assert not plain.type_fits

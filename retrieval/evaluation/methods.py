@@ -71,25 +71,21 @@ def _ranker_methods() -> None:
                 dense, lexical, hybrid = searcher.retrieve(query, SearchFilters(), k, "hybrid", {})
                 head = sorted(hybrid, key=lambda p: -hybrid[p])[: fusion.top_n]
                 products = searcher.lexical.get_many(head)
-                missing = [p for p in head if p not in dense]
-                dense = dense | (searcher.score_candidates(query, missing, "dense") if missing else {})
-                gains = reranker.gains(query, [products[p] for p in head],
-                                       searcher.candidate_signals(query, head, dense, lexical))
-                scores = fusion.combine(gains, {p: dense[p] for p in head if p in dense},
+                signals = searcher.candidate_signals(query, head, dense, lexical)
+                gains = reranker.gains(query, [products[p] for p in head], signals)
+                scores = fusion.combine(gains, {p: signals.dense[p] for p in head if p in signals.dense},
                                         {p: lexical[p] for p in head if p in lexical}, {p: hybrid[p] for p in head})
                 tail = [p for p in sorted(hybrid, key=lambda p: -hybrid[p]) if p not in scores]
                 return order(scores, head) + tail
 
             def rerank(query: str, candidates: list[str]) -> list[str]:
                 products = searcher.lexical.get_many(candidates)
-                dense = searcher.score_candidates(query, candidates, "dense")
-                lexical = searcher.score_candidates(query, candidates, "bm25")
-                gains = reranker.gains(query, [products[p] for p in candidates],
-                                       searcher.candidate_signals(query, candidates, dense, lexical))
+                signals = searcher.candidate_signals(query, candidates, {}, {})
+                gains = reranker.gains(query, [products[p] for p in candidates], signals)
                 if not fused:
                     return order(gains, candidates)
                 hybrid = searcher.score_candidates(query, candidates, "hybrid")
-                return order(fusion.combine(gains, dense, lexical, hybrid), candidates)
+                return order(fusion.combine(gains, dict(signals.dense), dict(signals.lexical), hybrid), candidates)
 
             return RankingMethod(name, full, rerank)
 

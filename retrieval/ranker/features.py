@@ -6,9 +6,9 @@ bi-encoder interaction signals (the dense score over the product text, the cosin
 alone, a token-level MaxSim between query tokens and title + brand tokens), the lexical score, and
 what search already reads from the catalog's words: whether the candidate is of the product type the
 query names (``ProductTypes.fit``) and whether its title lacks what the query asks to be without
-(``negation.fits``). The four scores are given raw (absolute evidence) and z-scored within the
-candidate set (relative evidence: what matters for ranking one query's candidates); the marks as
-indicators (unknown: both 0).
+(``negation.fits``). The three cosines are given raw (absolute evidence) and the lexical score over the
+largest in the set (BM25 has no fixed scale); all four also z-scored within the candidate set (relative
+evidence: what matters for ranking one query's candidates); the marks as indicators (unknown: both 0).
 """
 
 from __future__ import annotations
