@@ -40,7 +40,7 @@ from retrieval.evaluation.significance import paired_test
 from retrieval.indexes import Indexes
 from retrieval.product_text import ranker_text
 from retrieval.ranker.config import RankerConfig, RankFusion
-from retrieval.ranker.features import FEATURE_NAMES, raw_features, standardize
+from retrieval.ranker.features import FEATURE_NAMES, CandidateSignals, raw_features, standardize
 from retrieval.ranker.model import save as save_ranker
 from retrieval.ranker.reranker import expected_gain
 from retrieval.search import Searcher
@@ -74,8 +74,7 @@ class QueryData:
     raw: dict[str, np.ndarray] = field(default_factory=dict)  # raw interaction features per product
     head: tuple[np.ndarray, np.ndarray] | None = None         # feature head (W, b) that never saw this query
     joint: dict[str, np.ndarray] = field(default_factory=dict)  # out-of-fold cross-encoder logits
-    type_fits: dict[str, bool | None] = field(default_factory=dict)      # the type stage's marks
-    negation_fits: dict[str, bool | None] = field(default_factory=dict)  # the negation stage's marks
+    signals: CandidateSignals = field(default_factory=CandidateSignals)  # scores and marks of every id above
 
     @property
     def key(self) -> str:
@@ -108,10 +107,9 @@ def _catalog_data(indexes: Indexes, catalog: str, judgments_dir: Path, console: 
     for r in rows:
         r.negatives = [e.product_id for e in mined if e.query == r.query]
         needed = sorted(set(r.judged) | set(r.hybrid[:TOP_N]) | set(r.negatives))
-        r.dense = r.dense | searcher.score_candidates(r.query, [p for p in needed if p not in r.dense], "dense")
-        r.lexical_judged = searcher.score_candidates(r.query, sorted(r.judged), "bm25")
-        signals = searcher.candidate_signals(r.query, sorted(set(needed) | set(r.hybrid)), r.dense, r.lexical)
-        r.type_fits, r.negation_fits = dict(signals.type_fits), dict(signals.negation_fits)
+        r.signals = searcher.candidate_signals(r.query, sorted(set(needed) | set(r.hybrid)), r.dense, r.lexical)
+        r.dense = r.dense | {p: r.signals.dense[p] for p in needed}
+        r.lexical_judged = {p: r.signals.lexical[p] for p in sorted(r.judged) if p in r.signals.lexical}
     return searcher, rows
 
 
@@ -136,10 +134,10 @@ def _scored(row: QueryData, ids: list[str], fusion: RankFusion | None, gate: flo
 
 def after_rerank(row: QueryData, scores: dict[str, float]) -> dict[str, float]:
     """The stages the shipped search runs after the rerank (type, then negation), at their shipped weights."""
-    if row.type_fits:
-        scores = TYPE_BOOST.apply(scores, row.type_fits)
-    if row.negation_fits:
-        scores = NEGATION_BOOST.apply(scores, row.negation_fits)
+    if row.signals.type_fits:
+        scores = TYPE_BOOST.apply(scores, row.signals.type_fits)
+    if row.signals.negation_fits:
+        scores = NEGATION_BOOST.apply(scores, row.signals.negation_fits)
     return scores
 
 
@@ -303,8 +301,7 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
         ids = sorted(set(r.candidates()) | set(r.negatives))
         products = searchers[r.catalog].lexical.get_many(ids)
         ids = [p for p in ids if p in products]
-        signals = searchers[r.catalog].candidate_signals(r.query, ids, r.dense, r.lexical | r.lexical_judged)
-        feats = raw_features(encoder, r.query, [products[p] for p in ids], signals)
+        feats = raw_features(encoder, r.query, [products[p] for p in ids], r.signals)
         r.raw = dict(zip(ids, feats, strict=True))
     groups = {r.key: training_group(r, text) for r in data}
     n_pairs = sum(len(g.labels) for g in groups.values())
