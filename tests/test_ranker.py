@@ -214,3 +214,35 @@ def test_candidate_signals_score_what_the_retrievers_missed_and_mark_types(demo_
     assert any(v is True for v in full.type_fits.values()) and not full.negation_fits
     plain = demo_searcher.candidate_signals("something nice", ids, {}, {})
     assert not plain.type_fits
+
+
+def _gate_rows(n: int, joint_strength: float, seed: int = 0):
+    """Synthetic out-of-fold rows: a feature head that reads the dense score; the cross-encoder's logits either
+    carry the judged order (strength > 0 on every query) or noise (strength 0)."""
+    import numpy as np
+
+    from finetune.ranker.pipeline import QueryData
+    from retrieval.ranker.features import NUM_FEATURES, RAW_NAMES
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for q in range(n):
+        ids = [f"p{i}" for i in range(8)]
+        judged = {pid: float(rng.integers(0, 4)) for pid in ids}
+        raw = {pid: np.zeros(len(RAW_NAMES), np.float32) for pid in ids}
+        for pid in ids:
+            raw[pid][0] = rng.normal()  # a dense score unrelated to the labels
+        weight = np.zeros((4, NUM_FEATURES), np.float32)
+        weight[3, 0] = 1.0
+        joint = {pid: (np.eye(4, dtype=np.float32)[int(judged[pid])] * joint_strength
+                       + rng.normal(0, 0.05, 4).astype(np.float32)) for pid in ids}
+        rows.append(QueryData("c", f"q{q}", judged, ids, {p: float(raw[p][0]) for p in ids}, {}, {}, raw=raw,
+                              head=(weight, np.zeros(4, np.float32)), joint=joint))
+    return rows
+
+
+def test_the_cross_encoder_ships_only_when_it_beats_the_feature_head_with_significance():
+    from finetune.ranker.pipeline import choose_gate
+
+    assert choose_gate(_gate_rows(40, joint_strength=3.0)) > 0  # it carries the labels: worth its time
+    assert choose_gate(_gate_rows(40, joint_strength=0.0)) == 0.0  # noise: the best gate by a hair is not kept

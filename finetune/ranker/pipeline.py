@@ -190,8 +190,19 @@ def _macro(rows: list[QueryData], fusion: RankFusion | None, gate: float, key: s
 
 
 def choose_gate(rows: list[QueryData]) -> float:
-    """How much of the cross-encoder to add to the feature head: best macro rerank nDCG (ties: smaller)."""
-    return max(GATE_GRID, key=lambda g: (round(_macro(rows, None, g, "ndcg@10_rerank"), 6), -g))
+    """How much of the cross-encoder to add to the feature head: the gate with the best macro rerank nDCG (ties:
+    smaller), kept only if it beats the feature head alone (gate 0) with significance over these queries.
+
+    Why the test: the cross-encoder is ~85% of the ranker's time (a second MiniLM pass per candidate at 96 tokens;
+    BENCHMARKS.md, "The ranker without its cross-encoder"), so it ships only where it earns that time. Without the
+    test the best gate was chosen on differences of a few thousandths that the held-back queries did not repeat.
+    """
+    best = max(GATE_GRID, key=lambda g: (round(_macro(rows, None, g, "ndcg@10_rerank"), 6), -g))
+    if best == 0.0:
+        return best
+    features_only = [rerank_ndcg([r], None, 0.0) for r in rows]
+    with_cross = [rerank_ndcg([r], None, best) for r in rows]
+    return best if paired_test(features_only, with_cross).significant else 0.0
 
 
 def choose_fusion(rows: list[QueryData], gate: float) -> RankFusion:
