@@ -25,6 +25,7 @@ from retrieval.catalog.product import Product
 from retrieval.dense_search import save_vectors
 from retrieval.embedding_cache import EmbeddingCache, text_key
 from retrieval.encoder import Encoder
+from retrieval.lexical_store import STORE_VERSION
 from retrieval.lexical_store import create as create_lexical
 from retrieval.product_text import TEXT_VERSION
 from retrieval.vector_store import VectorStore
@@ -81,7 +82,7 @@ def collection_prefix(name: str) -> str:
 
 
 def catalog_fingerprint(products: list[Product], space: str) -> str:
-    digest = hashlib.sha256(f"{space}|{TEXT_VERSION}".encode())
+    digest = hashlib.sha256(f"{space}|{TEXT_VERSION}|{STORE_VERSION}".encode())
     for product in products:
         digest.update(product.content_hash().encode())
     return digest.hexdigest()[:32]

@@ -14,12 +14,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters, filter_metadata
+from retrieval.model_codes import MIN_CODE_CHARS, title_codes
 from retrieval.product_text import lexical_fields
 
 # Column weights for FTS5 bm25(): title, brand, category, attributes, description.
@@ -27,6 +29,9 @@ BM25_WEIGHTS = (4.0, 2.0, 2.0, 1.0, 1.0)
 FTS_COLUMNS = ("title", "brand", "category", "attributes", "description")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_TOKENS = 32
+# what a store written by ``create`` holds; a new version makes `aisle index` rebuild a catalog whose products did not
+# change (the embeddings are reused from the cache). v2: the titles' model codes (``code_search``).
+STORE_VERSION = "v2"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ def create(path: Path, products: Iterable[Product]) -> int:
                 category TEXT, colour TEXT, rating REAL, stock_state TEXT, doc TEXT NOT NULL);
             CREATE VIRTUAL TABLE fts USING fts5(
                 title, brand, category, attributes, description, tokenize = 'porter unicode61');
+            CREATE TABLE codes (code TEXT NOT NULL, row INTEGER NOT NULL);
+            CREATE VIRTUAL TABLE code_parts USING fts5(code, row UNINDEXED, tokenize = 'trigram');
             """
         )
         count = 0
@@ -72,7 +79,11 @@ def create(path: Path, products: Iterable[Product]) -> int:
                     (rowid, fields["title"], fields["brand"], fields["category"], fields["attributes"],
                      fields["description"]),
                 )
+                codes = [(code, rowid) for code in title_codes(product.title)]
+                conn.executemany("INSERT INTO codes VALUES (?, ?)", codes)
+                conn.executemany("INSERT INTO code_parts VALUES (?, ?)", codes)
                 count = rowid
+            conn.execute("CREATE INDEX codes_by_code ON codes (code)")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return count
     finally:
@@ -119,6 +130,44 @@ class LexicalStore:
             [expression, *args, k],
         ).fetchall()
         return [LexicalHit(pid, float(score)) for pid, score in rows]
+
+    @cached_property
+    def has_codes(self) -> bool:
+        """Whether this store keeps its titles' model codes (stores written before model-code matching do not: the
+        next `aisle index` rebuilds them)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'code_parts'").fetchone() is not None
+
+    def code_search(self, codes: tuple[str, ...], filters: SearchFilters | None = None,
+                    k: int = 200) -> dict[str, tuple[str, ...]]:
+        """Products (that pass ``filters``) whose title carries a code that a query's normalised code (``codes``)
+        stands in, starts, or is started by: id -> the matching title's codes; ``model_codes.match`` grades them.
+
+        A code inside a longer one comes from the trigram table ("1000xm4" in "wh1000xm4"); a title code that the
+        query's code starts with ("spc700nc" for "spc700nc00") from the exact index over every prefix."""
+        if not codes or not self.has_codes:
+            return {}
+        where, args = (filters or SearchFilters()).sql_where()
+        rows: set[int] = set()
+        for code in codes:
+            found = self.conn.execute(
+                f"""SELECT c.row FROM code_parts c JOIN products p ON p.rowid = c.row
+                    WHERE code_parts MATCH ? AND {where} LIMIT ?""", ['"' + code + '"', *args, k]).fetchall()
+            prefixes = [code[:n] for n in range(MIN_CODE_CHARS, len(code))]
+            if prefixes:
+                found += self.conn.execute(
+                    f"""SELECT c.row FROM codes c JOIN products p ON p.rowid = c.row
+                        WHERE c.code IN ({','.join('?' * len(prefixes))}) AND {where} LIMIT ?""",
+                    [*prefixes, *args, k]).fetchall()
+            rows.update(r[0] for r in found)
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        out: dict[str, list[str]] = {}
+        for pid, code in self.conn.execute(
+                f"SELECT p.id, c.code FROM codes c JOIN products p ON p.rowid = c.row WHERE c.row IN ({marks})",
+                sorted(rows)):
+            out.setdefault(pid, []).append(code)
+        return {pid: tuple(cs) for pid, cs in out.items()}
 
     def allowed_rows(self, filters: SearchFilters) -> np.ndarray:
         """The 0-based catalog rows (``rowid - 1``) the filters allow, ascending; the last 64 filters are kept."""

@@ -24,6 +24,7 @@ from retrieval.filters import SearchFilters
 from retrieval.fusion import FusionParams, fuse
 from retrieval.index_builder import IndexManifest, index_dir
 from retrieval.lexical_store import LexicalStore
+from retrieval.model_codes import CODE_CANDIDATES, CODE_WEIGHT, best_matches, lift, query_codes
 from retrieval.product_types import PRODUCT_TYPES, ProductTypes
 from retrieval.ranker.features import CandidateSignals
 from retrieval.ranker.reranker import Reranker
@@ -103,7 +104,7 @@ class Searcher:
                  reranker: Callable[[], Reranker | None] = lambda: None, fusion: FusionParams | None = None,
                  types: ProductTypes = PRODUCT_TYPES, type_boost: TypeBoost | None = None,
                  feedback: FeedbackBoosts | None = None, spec_boost: TypeBoost = SPEC_BOOST,
-                 negation_boost: TypeBoost | None = None) -> None:
+                 negation_boost: TypeBoost | None = None, code_weight: float = CODE_WEIGHT) -> None:
         self.settings = settings
         self.name = manifest.name
         self.manifest = manifest
@@ -127,6 +128,7 @@ class Searcher:
         self.feedback = feedback or FeedbackBoosts()  # learned from shoppers' feedback (``aisle train feedback``)
         self.spec_boost = spec_boost
         self.negation_boost = negation_boost if negation_boost is not None else TypeBoost.load(negation.default_path())
+        self.code_weight = code_weight
         self._title_words: dict[str, tuple[str, ...]] = {}  # id -> its title's words, once (the negation stage)
         self._amounts_of: dict[str, tuple[Amount, ...]] = {}  # id -> the amounts its title states, once
         self._type_of: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # id -> (type, named), once
@@ -159,7 +161,7 @@ class Searcher:
         "bm25": ("lexical", "lexical_order"),
         "dense": ("dense", "dense_order"),
         "hybrid": ("dense", "lexical", "fuse"),
-        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "negation", "spec", "feedback"),
+        "full": ("spell", "dense", "lexical", "fuse", "rerank", "code", "type", "negation", "spec", "feedback"),
     }
 
     def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method | tuple[str, ...],
@@ -270,6 +272,19 @@ class Searcher:
         """Whether each product fits a request for ``wanted`` (``ProductTypes.fit``)."""
         return {pid: self.types.fit(kind, named, wanted) for pid, (kind, named) in self._type_info(ids).items()}
 
+    def _stage_code(self, c: Candidates) -> None:
+        """Products whose title carries the model code the query names ("spc700", "wh1000xm4"), in whole or in part,
+        lifted above the rest, and added when the retrievers missed them (``retrieval/model_codes.py``); a query
+        naming no code: no change."""
+        wanted = query_codes(c.asked or c.query)  # as typed: codes are not words the speller should touch
+        if not wanted or not self.code_weight:
+            return
+        t = time.perf_counter()
+        hits = best_matches(wanted, self.lexical.code_search(wanted, c.filters, max(c.n, CODE_CANDIDATES)))
+        if hits:
+            c.final = lift(c.final, hits, self.code_weight)
+        c.timings["code"] = (time.perf_counter() - t) * 1000
+
     def _stage_type(self, c: Candidates) -> None:
         """The named product type above its accessories (``TypeBoost``); no named type: no change."""
         c.wanted_type = self.types.of_text(c.query)
@@ -350,8 +365,8 @@ class Searcher:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).
 
         Candidates with no lexical match get no lexical score (0 after normalisation). ``full`` runs the
-        default search's stages over the given candidates (spelling, fusion, rerank when on, type, negation, spec,
-        feedback).
+        default search's stages over the given candidates (spelling, fusion, rerank when on, code, type, negation,
+        spec, feedback).
         """
         if not ids:
             return {}
@@ -360,9 +375,9 @@ class Searcher:
             self._stage_spell(c)
             c.dense = self.score_candidates(c.query, ids, "dense")
             c.lexical = self.score_candidates(c.query, ids, "bm25")
-            for stage in ("fuse", "rerank", "type", "negation", "spec", "feedback"):
+            for stage in ("fuse", "rerank", "code", "type", "negation", "spec", "feedback"):
                 getattr(self, f"_stage_{stage}")(c)
-            return c.final
+            return {pid: c.final[pid] for pid in ids if pid in c.final}  # the code stage may bring in others
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
         if method in ("dense", "hybrid"):

@@ -144,7 +144,8 @@ def after_rerank(row: QueryData, scores: dict[str, float]) -> dict[str, float]:
 def full_ranking(row: QueryData, fusion: RankFusion | None, gate: float) -> list[str]:
     """Retrieval -> rerank the top-N -> the rest below in hybrid order; fused (``fusion`` given), then the type and
     negation stages, as `Searcher.search(method="full")` with reranking on. Left out: the spelling stage (it changes
-    1 of the 212 dev queries) and the spec and feedback stages (no dev query names an amount; no feedback)."""
+    1 of the 212 dev queries), the code stage (2 dev queries name a model code, one carried by no title, the other
+    by the product already first) and the spec and feedback stages (no dev query names an amount; no feedback)."""
     head = row.hybrid[:TOP_N]
     scored = _scored(row, head, fusion, gate, row.lexical, row.hybrid_scores)
     floor = min(scored.values(), default=0.0) - 1.0

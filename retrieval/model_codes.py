@@ -1,0 +1,124 @@
+"""Model codes: "WH-1000XM4", "CE285A", "SPC700NC/00", "dc7800", and a shopper's way of typing them.
+
+Shoppers paste a code whole, type part of it ("spc700" for "SPC700NC/00"), or join and split it differently from the
+title ("wh1000xm4" for "WH-1000XM4", "dc 7800" for "dc7800"). BM25 sees whole tokens: "spc700" is no token of any
+title, and "WH-1000XM4" is indexed as "wh" and "1000xm4". So codes are read here on both sides in one normal form
+(lower case, the hyphens, slashes and dots inside a code dropped), and a query's code matches a title's code when
+they are equal, when one starts the other (the title's code carries a variant suffix, or the shopper typed one), or
+when the query's code stands inside the title's ("1000xm4"). The lexical store keeps every title's codes in an
+FTS5 trigram table, so a part of a code is found without scanning the catalog (``LexicalStore.code_search``).
+
+An amount is not a code: "64gb", "1080p", "200mg", "2gallon", "24in" are read by the spec stage. Nor is a short word
+with a digit ("ps4", "a7"): BM25 already finds those whole, and as parts they would match too much.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import IntEnum
+
+from retrieval.fusion import min_max
+
+_RUN = re.compile(r"[a-z0-9]+(?:[-/.][a-z0-9]+)*")
+_JOINERS = re.compile(r"[-/.]")
+_UNITS = ("gb|mb|tb|kb|gig|gigs|mp|mpx|mm|cm|m|km|in|inch|inches|w|kw|v|mah|ah|wh|hz|khz|mhz|ghz|p|i|k|x|th|st|nd|rd|"
+          "pcs|pc|pk|pack|oz|lb|lbs|ml|l|g|kg|mg|mcg|ft|feet|gallon|gal|ct|count|bit|bits|core|cores|gen|d|fps|rpm|db|"
+          "dpi|lm|nm|ms|s|mbps|gbps|kbps|ppm|sheet|sheets|page|pages|ohm|a|ma|yr|yrs|year|years|month|months|day|"
+          "days|hr|hrs|min|sec|c|f|mm2|qt|quart|cup|cups|in1|pin|port|ports")
+_AMOUNT = re.compile(rf"^\d+(?:[.,]\d+)?(?:{_UNITS})$")
+MIN_CODE_CHARS = 4   # "ps4", "a7": whole tokens BM25 finds; as parts of codes they would match too much
+MIN_PART_CHARS = 5   # a query code inside a longer title code ("1000xm4" in "wh1000xm4")
+# the code stage's lift per strength of match, in units of the range of the scores before it: at 1, a product carrying
+# the code typed comes first, then those whose code it starts or is started by, then those whose code holds it
+# (BENCHMARKS.md, "Model codes")
+CODE_WEIGHT = 1.0
+MAX_SERIES_LETTERS = 3  # "dc 7800": letters written apart from a model number
+CODE_CANDIDATES = 200  # products with a matching code the stage looks at
+
+
+class CodeMatch(IntEnum):
+    """How a query's code meets a title's, strongest last."""
+
+    PART = 1     # the query's code stands inside the title's ("1000xm4" in "wh1000xm4")
+    PREFIX = 2   # one starts the other ("spc700" / "spc700nc00")
+    EXACT = 3
+
+
+def normal(run: str) -> str:
+    return _JOINERS.sub("", run)
+
+
+def is_code(code: str) -> bool:
+    """A normalised run that names a model: digits, letters or five characters and more, and not an amount."""
+    return (len(code) >= MIN_CODE_CHARS and any(ch.isdigit() for ch in code)
+            and (any(ch.isalpha() for ch in code) or len(code) >= MIN_PART_CHARS) and not _AMOUNT.match(code))
+
+
+def _runs(text: str) -> list[str]:
+    return _RUN.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def title_codes(title: str) -> tuple[str, ...]:
+    """The codes a title carries, normalised, in order ("Sony WH-1000XM4/B" -> ("wh1000xm4b",)); a code written with
+    a slash also gives its part before the slash ("SPC700NC/00" -> "spc700nc00", "spc700nc")."""
+    found: list[str] = []
+    for run in _runs(title):
+        for code in (normal(run), normal(run.split("/")[0])):
+            if is_code(code) and code not in found:
+                found.append(code)
+    return tuple(found)
+
+
+def query_codes(query: str) -> tuple[str, ...]:
+    """The codes a query names, normalised: each run that is a code, and a series prefix of up to three letters
+    written apart from the number after it ("dc 7800" -> "dc7800", "wh 1000xm4" -> "wh1000xm4"; not "iphone 7")."""
+    runs = [normal(r) for r in _runs(query)]
+    found = [r for r in runs if is_code(r)]
+    for a, b in zip(runs, runs[1:], strict=False):
+        if a.isalpha() and len(a) <= MAX_SERIES_LETTERS and b[:1].isdigit() and is_code(a + b):
+            found.append(a + b)
+    return tuple(dict.fromkeys(found))
+
+
+def match(query_code: str, code: str) -> CodeMatch | None:
+    """How ``query_code`` meets a title's ``code`` (both normalised), or None."""
+    if query_code == code:
+        return CodeMatch.EXACT
+    shorter = min(len(query_code), len(code))
+    if shorter >= MIN_CODE_CHARS and (code.startswith(query_code) or query_code.startswith(code)):
+        return CodeMatch.PREFIX
+    if len(query_code) >= MIN_PART_CHARS and query_code in code:
+        return CodeMatch.PART
+    return None
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    product_id: str
+    strength: CodeMatch
+    code: str  # the title's code that matched
+
+
+def best_matches(wanted: tuple[str, ...], codes_of: dict[str, tuple[str, ...]]) -> dict[str, CodeHit]:
+    """Per product, its strongest match with any of the query's codes (products with none are left out)."""
+    hits: dict[str, CodeHit] = {}
+    for pid, codes in codes_of.items():
+        for q in wanted:
+            for code in codes:
+                m = match(q, code)
+                if m is not None and (pid not in hits or m > hits[pid].strength):
+                    hits[pid] = CodeHit(pid, m, code)
+    return hits
+
+
+def lift(scores: dict[str, float], hits: dict[str, CodeHit], weight: float) -> dict[str, float]:
+    """The code stage's term, on top of the min-max normalised scores: ``weight`` times the match's strength (part 1,
+    prefix 2, exact 3). At weight 1 (shipped) each strength is a tier of its own above the products without a code
+    match, in the order of the scores before; a product found only by its code enters at the bottom of its tier."""
+    if not hits or weight == 0:
+        return dict(scores)
+    floor = min(scores.values(), default=0.0)
+    norm = min_max(dict(scores) | {pid: floor for pid in hits if pid not in scores})
+    return {pid: s + (weight * int(hits[pid].strength) if pid in hits else 0.0) for pid, s in norm.items()}
