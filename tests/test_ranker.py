@@ -62,6 +62,20 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
     assert ranker.probabilities("usb cable", [], CandidateSignals()).shape == (0, 4)
 
 
+def test_the_feature_head_alone_trains_without_the_cross_encoder(esci_slice: Path, tmp_path: Path):
+    out = tmp_path / "head-only"
+    result = runner.invoke(app, ["train", "ranker", "--catalog", str(esci_slice), "--judgments", str(esci_slice),
+                                 "--folds", "3", "--out", str(out), "--device", "cpu", "--no-cross-encoder"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "cv_report.json").read_text())
+    methods = next(iter(report["catalogs"].values()))["methods"]
+    assert "cross_encoder" not in methods and {"features", "ranker", "fused"} <= set(methods)
+    assert report["gate"] == 0.0 and report["fold_gates"] == [0.0, 0.0, 0.0]
+    assert json.loads((out / "ranker.json").read_text())["gate"] == 0.0
+    assert not (out / "adapter_model.safetensors").exists()
+    assert "Feature head alone" in (out / "MODEL_CARD.md").read_text()
+
+
 def test_shipped_ranker_reranks_full_search_when_switched_on(demo_searcher, settings):
     from retrieval.indexes import Indexes
     from retrieval.ranker.features import CandidateSignals

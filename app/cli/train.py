@@ -28,6 +28,8 @@ def train_ranker_cmd(
     max_length: Annotated[int, typer.Option(help="Token limit of query + product text.")] = 96,
     pairs_per_query: Annotated[int, typer.Option(help="Pairs sampled per query per cross-encoder step.")] = 32,
     queries_per_step: Annotated[int, typer.Option(min=1)] = 4,
+    cross_encoder: Annotated[bool, typer.Option(help="Train the cross-encoder term (stage 2); without it, the "
+                                                "feature head alone, in minutes on a CPU.")] = True,
 ) -> None:
     """Cross-validated fine-tuning of the relevance classifier; writes adapter, fusion weights and model card."""
     import shlex
@@ -49,7 +51,8 @@ def train_ranker_cmd(
             raise typer.Exit(1)
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, max_length=max_length, pairs_per_query=pairs_per_query,
                          queries_per_step=queries_per_step, device=device or svc.settings.resolved_device())
-    report = train_ranker(svc.indexes, list(zip(catalogs, folders, strict=True)), out, config, folds, err)
+    report = train_ranker(svc.indexes, list(zip(catalogs, folders, strict=True)), out, config, folds, err,
+                          cross_encoder=cross_encoder)
     command = "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     write_card(out, report, command)
     for cat, block in report["catalogs"].items():

@@ -69,9 +69,11 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
         "zero-initialised joint head) scaled by a gate chosen by cross-validation. Class probabilities become "
         "an expected gain in [0, 1].".format(r=report["config"]["lora_r"]), "",
         f"- Command: `{portable_command(command)}`",
-        f"- Chosen gate: {report['gate']} (per fold: {report['fold_gates']}): the best on rerank nDCG, kept only where "
-        "it beats the feature head alone with significance (paired, p < 0.05), since the cross-encoder is most of "
-        "the ranker's time; at 0 the cross-encoder is not shipped or run",
+        (f"- Chosen gate: {report['gate']} (per fold: {report['fold_gates']}): the best on rerank nDCG, kept only "
+         "where it beats the feature head alone with significance (paired, p < 0.05), since the cross-encoder is "
+         "most of the ranker's time; at 0 the cross-encoder is not shipped or run"
+         if report.get("cross_encoder_trained", True) else
+         "- Feature head alone (`--no-cross-encoder`): the cross-encoder term was not trained; gate 0"),
         f"- Seed: {report['config']['seed']}; cross-encoder epochs: {report['config']['epochs']}; "
         f"{report['config']['queries_per_step']} queries x up to {report['config']['pairs_per_query']} pairs per "
         f"step; lr {report['config']['lr']} (joint head {report['config']['head_lr']}); feature head "

