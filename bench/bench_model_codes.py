@@ -30,6 +30,7 @@ from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._common import pct  # noqa: E402
 from retrieval.model_codes import MIN_PART_CHARS, normal, title_codes  # noqa: E402
 
 _RUN = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
@@ -101,12 +102,16 @@ def main() -> None:
     weight = searcher.code_weight
     scores: dict[str, dict[str, list[float]]] = {m: {"rr": [], "hit1": []} for m in methods}
     times: dict[str, list[float]] = {m: [] for m in methods}
+    stage_ms: list[float] = []
     for name, (method, w) in methods.items():
         searcher.code_weight = weight if w is None else w
         for _, query, relevant in queries:
             t = time.perf_counter()
-            ids = [h.product.id for h in searcher.search(query, method=method).hits]
+            response = searcher.search(query, method=method)
             times[name].append((time.perf_counter() - t) * 1000)
+            if "code" in response.timings_ms:
+                stage_ms.append(response.timings_ms["code"])
+            ids = [h.product.id for h in response.hits]
             scores[name]["rr"].append(reciprocal_rank(ids, relevant))
             scores[name]["hit1"].append(float(bool(ids) and ids[0] in relevant))
     searcher.code_weight = weight
@@ -116,6 +121,7 @@ def main() -> None:
         result["methods"][name] = {"mrr@10": round(mean(scores[name]["rr"]), 4),
                                    "hit@1": round(mean(scores[name]["hit1"]), 4),
                                    "p50_ms": round(sorted(times[name])[len(times[name]) // 2], 1)}
+    result["code_stage_ms"] = {"p50": round(pct(stage_ms, 50), 2), "p95": round(pct(stage_ms, 95), 2)}
     for variant in VARIANTS:
         rows = [i for i, (v, _, _) in enumerate(queries) if v == variant]
         result["by_variant"][variant] = {name: round(mean(scores[name]["rr"][i] for i in rows), 4)
