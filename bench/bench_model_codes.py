@@ -54,9 +54,11 @@ def variants(written: str, brand: str | None, rng: random.Random) -> dict[str, s
         respaced = f"{letters.group()} {written[letters.end():]}" if letters and letters.end() < len(written) else flat
     cut = rng.randint(1, 3)
     shortened = written[:max(MIN_PART_CHARS, len(written) - cut)].rstrip("-/.")
-    out = {"as written": written, "respaced": respaced, "shortened": shortened}
-    if brand:
-        out["brand + shortened"] = f"{brand} {shortened}"
+    out = {"as written": written, "respaced": respaced}
+    if normal(shortened.lower()) != normal(written.lower()):  # a five-character code is not shortened: no variant
+        out["shortened"] = shortened
+        if brand:
+            out["brand + shortened"] = f"{brand} {shortened}"
     return out
 
 
@@ -124,6 +126,8 @@ def main() -> None:
     result["code_stage_ms"] = {"p50": round(pct(stage_ms, 50), 2), "p95": round(pct(stage_ms, 95), 2)}
     for variant in VARIANTS:
         rows = [i for i, (v, _, _) in enumerate(queries) if v == variant]
+        if not rows:
+            continue
         result["by_variant"][variant] = {name: round(mean(scores[name]["rr"][i] for i in rows), 4)
                                          for name in methods} | {"queries": len(rows)}
     for base in ("hybrid", "default, code stage off"):

@@ -21,7 +21,7 @@ import numpy as np
 
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters, filter_metadata
-from retrieval.model_codes import MIN_CODE_CHARS, title_codes
+from retrieval.model_codes import MIN_CODE_CHARS, MIN_PART_CHARS, title_codes
 from retrieval.product_text import lexical_fields
 
 # Column weights for FTS5 bm25(): title, brand, category, attributes, description.
@@ -140,34 +140,32 @@ class LexicalStore:
     def code_search(self, codes: tuple[str, ...], filters: SearchFilters | None = None,
                     k: int = 200) -> dict[str, tuple[str, ...]]:
         """Products (that pass ``filters``) whose title carries a code that a query's normalised code (``codes``)
-        stands in, starts, or is started by: id -> the matching title's codes; ``model_codes.match`` grades them.
+        starts, is started by, or stands in: id -> the title codes found; ``model_codes.match`` grades them.
 
-        A code inside a longer one comes from the trigram table ("1000xm4" in "wh1000xm4"); a title code that the
-        query's code starts with ("spc700nc" for "spc700nc00") from the exact index over every prefix."""
+        Codes that start with the query's code come from the index over codes (shortest first, so a cut never loses
+        the exact one), codes the query's code starts with from the same index by equality, and codes that hold it
+        (five characters or more, letters in it) from the trigram table. At most ``k`` of each kind per code."""
         if not codes or not self.has_codes:
             return {}
         where, args = (filters or SearchFilters()).sql_where()
-        rows: set[int] = set()
+        joined = f"FROM {{table}} c JOIN products p ON p.rowid = c.row WHERE {{match}} AND {where}"
+        found: dict[str, list[str]] = {}
         for code in codes:
-            found = self.conn.execute(
-                f"""SELECT c.row FROM code_parts c JOIN products p ON p.rowid = c.row
-                    WHERE code_parts MATCH ? AND {where} LIMIT ?""", ['"' + code + '"', *args, k]).fetchall()
             prefixes = [code[:n] for n in range(MIN_CODE_CHARS, len(code))]
-            if prefixes:
-                found += self.conn.execute(
-                    f"""SELECT c.row FROM codes c JOIN products p ON p.rowid = c.row
-                        WHERE c.code IN ({','.join('?' * len(prefixes))}) AND {where} LIMIT ?""",
-                    [*prefixes, *args, k]).fetchall()
-            rows.update(r[0] for r in found)
-        if not rows:
-            return {}
-        marks = ",".join("?" * len(rows))
-        out: dict[str, list[str]] = {}
-        for pid, code in self.conn.execute(
-                f"SELECT p.id, c.code FROM codes c JOIN products p ON p.rowid = c.row WHERE c.row IN ({marks})",
-                sorted(rows)):
-            out.setdefault(pid, []).append(code)
-        return {pid: tuple(cs) for pid, cs in out.items()}
+            lookups = [("codes", "c.code >= ? AND c.code < ?", [code, code + "{"]),  # "{" sorts after "z"
+                       ("codes", f"c.code IN ({','.join('?' * len(prefixes))})", prefixes)]
+            if len(code) >= MIN_PART_CHARS and not code.isdigit():
+                lookups.append(("code_parts", "c.code MATCH ?", ['"' + code + '"']))
+            for table, match, match_args in lookups:
+                if not match_args:
+                    continue
+                rows = self.conn.execute(
+                    f"SELECT p.id, c.code {joined.format(table=table, match=match)} ORDER BY length(c.code) LIMIT ?",
+                    [*match_args, *args, k]).fetchall()
+                for pid, title_code in rows:
+                    if title_code not in found.setdefault(pid, []):
+                        found[pid].append(title_code)
+        return {pid: tuple(cs) for pid, cs in found.items()}
 
     def allowed_rows(self, filters: SearchFilters) -> np.ndarray:
         """The 0-based catalog rows (``rowid - 1``) the filters allow, ascending; the last 64 filters are kept."""

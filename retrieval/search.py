@@ -161,7 +161,7 @@ class Searcher:
         "bm25": ("lexical", "lexical_order"),
         "dense": ("dense", "dense_order"),
         "hybrid": ("dense", "lexical", "fuse"),
-        "full": ("spell", "dense", "lexical", "fuse", "rerank", "code", "type", "negation", "spec", "feedback"),
+        "full": ("spell", "dense", "lexical", "fuse", "rerank", "type", "negation", "spec", "code", "feedback"),
     }
 
     def run_stages(self, query: str, filters: SearchFilters, n: int, method: Method | tuple[str, ...],
@@ -275,7 +275,8 @@ class Searcher:
     def _stage_code(self, c: Candidates) -> None:
         """Products whose title carries the model code the query names ("spc700", "wh1000xm4"), in whole or in part,
         lifted above the rest, and added when the retrievers missed them (``retrieval/model_codes.py``); a query
-        naming no code: no change."""
+        naming no code: no change. It runs after the type, negation and spec stages: each of those normalises the
+        scores again, which would shrink the code's tiers under their weights."""
         wanted = query_codes(c.asked or c.query)  # as typed: codes are not words the speller should touch
         if not wanted or not self.code_weight:
             return
@@ -365,8 +366,8 @@ class Searcher:
         """Scores for a given candidate set (rerank evaluation, and the ranker's fusion inputs).
 
         Candidates with no lexical match get no lexical score (0 after normalisation). ``full`` runs the
-        default search's stages over the given candidates (spelling, fusion, rerank when on, code, type, negation,
-        spec, feedback).
+        default search's stages over the given candidates (spelling, fusion, rerank when on, type, negation, spec,
+        code, feedback).
         """
         if not ids:
             return {}
@@ -375,7 +376,7 @@ class Searcher:
             self._stage_spell(c)
             c.dense = self.score_candidates(c.query, ids, "dense")
             c.lexical = self.score_candidates(c.query, ids, "bm25")
-            for stage in ("fuse", "rerank", "code", "type", "negation", "spec", "feedback"):
+            for stage in ("fuse", "rerank", "type", "negation", "spec", "code", "feedback"):
                 getattr(self, f"_stage_{stage}")(c)
             return {pid: c.final[pid] for pid in ids if pid in c.final}  # the code stage may bring in others
         dense: dict[str, float] = {}

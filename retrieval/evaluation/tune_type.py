@@ -61,7 +61,7 @@ class TypedQuery:
         return ndcg_at_k(self.ranking(boost, setting), self.judged, k)
 
 
-PIPELINE = ("spell", "dense", "lexical", "fuse", "code")  # the shipped "full" stages before the type stage
+PIPELINE = ("spell", "dense", "lexical", "fuse")  # the shipped "full" stages before the type stage
 Stage = Literal["type", "negation"]
 # the shipped stages before each tuned stage, and (the search before the stage, with it) as reported
 BEFORE: dict[str, tuple[str, ...]] = {"type": PIPELINE, "negation": (*PIPELINE, "type")}
