@@ -390,14 +390,16 @@ def test_radios_players_and_housings_are_types_of_their_own():
     assert PRODUCT_TYPES.of_text("Canon WP-DC7 underwater camera housing") == "housing"
 
 
-@pytest.mark.parametrize("text", ["thx!", "ok thanks a lot", "cheers", "Great, thanks!", "thank you so much"])
+@pytest.mark.parametrize("text", ["thx!", "ok thanks a lot", "cheers", "Great, thanks!", "thank you so much",
+                                  "that's everything, cheers", "i'm done, thanks"])
 def test_a_thank_you_is_answered_without_a_tool(text):
     from assistant.dialogue.state_rules import thanked
 
     assert thanked(text)
 
 
-@pytest.mark.parametrize("text", ["thanks, now show me a laptop", "thanks for nothing, cheaper please", "tyres"])
+@pytest.mark.parametrize("text", ["thanks, now show me a laptop", "thanks for nothing, cheaper please", "tyres",
+                                  "that's all wrong, thanks"])
 def test_a_request_after_thanks_is_not_only_a_thank_you(text):
     from assistant.dialogue.state_rules import thanked
 
@@ -468,3 +470,22 @@ def test_not_yet_is_no_confirmation(text):
     from assistant.dialogue.state_rules import yes_or_no
 
     assert yes_or_no(text) is False
+
+
+def test_a_model_code_the_running_search_lacks_is_searched_afresh():
+    empty = DialogueState()
+    assert state_guard(empty, "ask_clarification", {"question": "what kind?"},
+                       "hello, have you got the brother tn2110 cartridge?", PRODUCT_TYPES) == \
+        ("search_products", {"query": "brother tn2110 cartridge"})
+    state = searched("brother tn2110 toner", [30, 40])
+    # not the accessories of the shown toner, and not a refinement of it
+    assert state_guard(state, "find_accessories", {}, "next, a targus tcg40 bag for my notebook", PRODUCT_TYPES) == \
+        ("search_products", {"query": "targus tcg40 bag for my notebook"})
+    assert state_guard(state, "search_products", {"brands": ["oki"], "refine": True},
+                       "do you carry oki ml6300 printers", PRODUCT_TYPES) == \
+        ("search_products", {"query": "oki ml6300 printers", "brands": ["oki"]})
+    # the code already searched, or a question about a shown product, stays as it is
+    assert state_guard(state, "search_products", {"refine": True, "cheaper": True}, "any cheaper tn2110 ones?",
+                       PRODUCT_TYPES) == ("search_products", {"refine": True, "cheaper": True})
+    assert state_guard(state, "answer_product_question", {"position": 1, "question": "a genuine tn-2110?"},
+                       "is the first one a genuine tn-2110?", PRODUCT_TYPES)[0] == "answer_product_question"

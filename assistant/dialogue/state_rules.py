@@ -34,6 +34,7 @@ from assistant.safety.argument_guard import (
 from assistant.tools.schemas import SearchProductsArgs
 from assistant.tools.shown_superlative import asked_superlative
 from retrieval.filters import norm
+from retrieval.model_codes import query_codes
 from retrieval.product_types import ProductTypes
 
 NO_TOOL = "__no_tool__"
@@ -50,7 +51,10 @@ _THANKS = re.compile(r"^\W*(?:ok(?:ay)?[,.!\s]+|great[,.!\s]+|cool[,.!\s]+|perfe
                      r"(?:a lot|so much|very much|again|mate|man|heaps|a bunch))?|thank you(?: so much| very much)?|"
                      r"thx|thnx|thnks|ty|tysm|cheers|much appreciated|appreciate it)\W*(?:(?:bye|goodbye|that'?s "
                      r"(?:all|it|everything)(?: for (?:now|today))?|all set|i'?m (?:done|good|all set)|see (?:ya|you)"
-                     r")\W*)*$", re.I)
+                     r")\W*)*$"
+                     # "that's everything, cheers": the closing words first
+                     r"|^\W*(?:that'?s (?:all|it|everything)(?: for (?:now|today))?|i'?m (?:done|good|all set)|all set)"
+                     r"\W*(?:thanks?(?: a lot| so much)?|thank you|thx|ty|cheers|bye|goodbye)?\W*$", re.I)
 
 
 # what the assistant may answer in its own words, without a tool: a greeting, or a question about the assistant
@@ -292,7 +296,15 @@ _ACCESSORIES = re.compile(
 def accessories_asked(text: str, state: DialogueState) -> bool:
     """The message asks what goes with (or what fits) a product already shown ("what goes with the second one?",
     "toner for that one", "is there a case for it?")."""
-    return bool(state.shown) and bool(_ACCESSORIES.search(text)) and not _CHOSEN.search(text)
+    return bool(state.shown) and bool(_ACCESSORIES.search(text)) and not _CHOSEN.search(text) \
+        and not new_code_named(state, text)
+
+
+def new_code_named(state: DialogueState, text: str) -> bool:
+    """The message names a model code the running search does not ("a targus tcg40 bag for my notebook", "do you
+    carry oki ml6300 printers"): a request for that product, searched afresh (``retrieval/model_codes.py``)."""
+    codes = query_codes(text)
+    return bool(codes) and not set(codes) & set(query_codes(state.query or ""))
 
 
 # "i'll go with #5", "let's go with the second": a choice, not what goes with it
@@ -481,6 +493,8 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
                                                                           "order_status") \
             and position is None and not named_positions and not _asks_about_it(name, text):
         return "search_products", {"query": _without_filler(text)[:300]}  # another kind of product: a search
+    if name not in _CODE_CALLS and position is None and not named_positions and new_code_named(state, text):
+        return "search_products", {"query": _without_filler(text)[:300]}  # "got the brother tn2110?": a search
     if name == "search_products" and named is None and (topic := policy_topic(text)) is not None \
             and not re.search(r"\d", text):
         return "store_policy", {"topic": topic}  # "can i send stuff back?" is not a product search
@@ -519,6 +533,9 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
         words = constraint_words_dropped({"query": _without_filler(text)[:300], **fresh}).get("query")
         if words:  # "different thing: a Bose erabud, $450 max" is a new search, whatever the model refined
             return name, {"query": _without_filler(text)[:300], **fresh}
+    if (parsed.refine or parsed.cheaper or not parsed.query) and new_code_named(state, text):
+        fresh = {k: v for k, v in args.items() if k not in ("refine", "cheaper", "query", "clear")}
+        return name, {"query": _without_filler(text)[:300], **fresh}  # a model code named: that product, afresh
     if state.is_replay(parsed):
         if named:
             return name, {"query": _without_filler(text)[:300]}
@@ -532,6 +549,9 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
     return name, refine_as_meant(state, args)
 
 
+# the calls a message naming a model code keeps: the others become a search for it
+_CODE_CALLS = frozenset({"search_products", "add_to_cart", "answer_product_question", "compare_products",
+                         "store_policy", "order_status"})
 # the shopper says the request is a new one: nothing of the running search is meant to stay
 _SOMETHING_ELSE = re.compile(r"^\W*(?:ok(?:ay)?\W+|so\W+|and\W+|now\W+)?(?:(?:a )?different thing|something else|"
                              r"something different|another thing|switching gears|change of plans?|new search|"
