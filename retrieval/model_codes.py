@@ -12,7 +12,8 @@ found without scanning the catalog (``LexicalStore.code_search``).
 What is not a code:
 - an amount or a range of amounts: "64gb", "1080p", "200mg", "2gallon", "110v-240v", "70-200" (the spec stage's);
 - a word with one digit: "ps4", "usb3", "ddr4", "cat6", "gen5", "i7" (standards and generations that many titles
-  write in several ways; BM25 finds them whole);
+  write in several ways; BM25 finds them whole), unless written with a hyphen inside ("pgi-9", "tn-11");
+- a standard and its version: "Cat-6", "USB3.0", "DDR4", "HDMI 2.1", "IP68";
 - a word run into a number: only a series prefix of two or three letters without a vowel is joined to the number
   after it ("dc 7800", "rtx 2060", "wh 1000xm4"), not "gen 5", "pro 2" or "air 5".
 """
@@ -34,6 +35,8 @@ _UNITS = ("gb|mb|tb|kb|gig|gigs|mp|mpx|mm|cm|m|km|in|inch|inches|w|kw|v|mah|ah|w
           "days|hr|hrs|min|sec|c|f|mm2|qt|quart|cup|cups|in1|pin|port|ports|iu|btu|lux|kwh|va|kva|cc|cfm|psi|ah")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _AMOUNT = re.compile(rf"^\d+(?:[.,]\d+)?(?:{_UNITS})$")
+# a standard and its version, however it is written ("Cat-6", "USB3.0", "DDR4", "HDMI 2.1", "Gen5"): not a model
+_STANDARD = re.compile(r"^(?:cat|gen|usb|ddr|lpddr|gddr|pcie|hdmi|wifi|ieee|rev|dp|lte|mk|ver|v|ip|bt)\d+$")
 _UNIT_WORD = re.compile(rf"^(?:{_UNITS})$")
 _SERIES = re.compile(r"^[b-df-hj-np-tv-z]{2,3}$")  # "dc", "rtx", "spc": letters with no vowel (not "gen", "pro")
 MIN_CODE_CHARS = 4   # "a7x": whole tokens BM25 finds; as parts of codes they would match too much
@@ -59,13 +62,14 @@ def normal(run: str) -> str:
     return _JOINERS.sub("", run)
 
 
-def is_code(code: str) -> bool:
-    """A normalised run that names a model: letters with two digits or more, or a number of six digits or more; not
-    an amount."""
+def is_code(code: str, joined: bool = False) -> bool:
+    """A normalised run that names a model: letters with two digits or more (one, where the run was written with a
+    hyphen, slash or dot inside: "pgi-9", "tn-11"), or a number of six digits or more; not an amount."""
     digits = sum(ch.isdigit() for ch in code)
     if digits == len(code):
         return len(code) >= MIN_NUMBER_CODE
-    return len(code) >= MIN_CODE_CHARS and digits >= MIN_CODE_DIGITS and not _AMOUNT.match(code)
+    return (len(code) >= MIN_CODE_CHARS and digits >= (1 if joined else MIN_CODE_DIGITS)
+            and not _AMOUNT.match(code) and not _STANDARD.match(code))
 
 
 def _is_spec(run: str) -> bool:
@@ -86,8 +90,9 @@ def _codes(runs: list[str], split_too: bool) -> list[str]:
     for i, run in enumerate(runs):
         if _is_spec(run):
             continue
-        for code in ((normal(run), normal(run.split("/")[0])) if split_too else (normal(run),)):
-            if is_code(code) and code not in found:
+        for part in ((run, run.split("/")[0]) if split_too else (run,)):
+            code = normal(part)
+            if is_code(code, joined=code != part) and code not in found:
                 found.append(code)
         unit_next = i + 2 < len(runs) and _UNIT_WORD.match(runs[i + 2])  # "tv 55 inch": an amount, not "tv55"
         if (i + 1 < len(runs) and _SERIES.match(run) and runs[i + 1][:1].isdigit() and not _is_spec(runs[i + 1])

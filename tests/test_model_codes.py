@@ -54,11 +54,12 @@ def test_a_title_gives_its_codes_in_one_normal_form_and_amounts_are_not_codes(te
 
 @pytest.mark.parametrize(("query", "codes"), [
     ("spc700", ("spc700",)), ("dc 7800", ("dc7800",)), ("wh 1000xm4", ("wh1000xm4", "1000xm4")),
-    ("rtx 3080 ti", ("rtx3080",)), ("canon pg 545", ("pg545",)),
+    ("rtx 3080 ti", ("rtx3080",)), ("canon pg 545", ("pg545",)), ("a pgi-9 cyan", ("pgi9",)),
     ("iphone 7", ()), ("usb stick 64 gig", ()), ("potassium citrate 200mg", ()),
     # ordinary shopper words next to a number are not codes
     ("echo dot gen 5", ()), ("airpods pro 2", ()), ("ipad air 5", ()), ("pack of 12", ()), ("4k tv 55 inch", ()),
     ("usb3 hub", ()), ("ddr4 16gb", ()), ("10000 mah power bank", ()), ("70-200 lens", ()), ("size 10 shoes", ()),
+    ("cat-6 cable", ()), ("hdmi2.1 cable", ()), ("ip68 watch", ()),
 ])
 def test_a_query_names_codes_as_typed_and_joins_a_series_prefix_written_apart(query, codes):
     assert query_codes(query) == codes
