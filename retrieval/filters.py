@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -18,6 +20,29 @@ def listify(value: Any) -> Any:
 
 def norm(value: str) -> str:
     return " ".join(value.lower().split())
+
+
+# colour names a title states where the catalog gives no colour ("HP 564 Magenta Original", "TN-11BK ... Original
+# Black"); "black and white" is a kind of printing, not two colours
+TITLE_COLOURS = frozenset("""black white grey gray silver blue red green yellow cyan magenta pink purple orange brown
+beige gold transparent navy teal violet turquoise bronze copper ivory cream khaki maroon burgundy charcoal
+graphite""".split())
+_MONO = re.compile(r"\bblack\s*(?:&|and|/|\+)\s*white\b|\bb\s*&\s*w\b", re.I)
+_COLOUR_SPLIT = re.compile(r"\s*(?:,|/|&|\+|\band\b)\s*")
+_WORD = re.compile(r"[a-z]+")
+
+
+def colours_of(product: Product) -> list[str]:
+    """The colours a product filters as: its colour attribute as written and, when it names several, each of them
+    ("Black,Silver" -> "black,silver", "black", "silver"); without the attribute, the colour words of its title that
+    are not its brand's. Empty when neither says."""
+    if product.colour:
+        whole = norm(product.colour)
+        parts = [norm(part) for part in _COLOUR_SPLIT.split(whole) if part.strip()]
+        return list(dict.fromkeys([whole, *parts]))
+    brand = set(_WORD.findall((product.brand or "").lower()))
+    words = _WORD.findall(_MONO.sub(" ", product.title.lower()))
+    return list(dict.fromkeys(w for w in words if w in TITLE_COLOURS and w not in brand))
 
 
 class SearchFilters(BaseModel):
@@ -55,7 +80,7 @@ class SearchFilters(BaseModel):
         if self.category:
             clauses.append({"category": {"$contains": norm(self.category)}})
         if self.colour:
-            clauses.append({"colour": norm(self.colour)})
+            clauses.append({"colour": {"$contains": norm(self.colour)}})
         if self.min_rating is not None:
             clauses.append({"rating": {"$gte": self.min_rating}})
         if self.in_stock:
@@ -83,9 +108,9 @@ class SearchFilters(BaseModel):
         if self.category:
             sql.append("EXISTS (SELECT 1 FROM json_each(p.category) WHERE value = ?)")
             args.append(norm(self.category))
-        if self.colour:
-            sql.append("p.colour = ?")
-            args.append(norm(self.colour))
+        if self.colour:  # a JSON list of the product's colours (``colours_of``); a plain string in stores before v2
+            sql.append("(instr(p.colour, ?) > 0 OR p.colour = ?)")  # the quoted element: '"black"' is not '"black,'
+            args.extend([json.dumps(norm(self.colour)), norm(self.colour)])
         if self.min_rating is not None:
             sql.append("p.rating >= ?")
             args.append(self.min_rating)
@@ -106,7 +131,7 @@ class SearchFilters(BaseModel):
             return False
         if self.category and norm(self.category) not in meta["category"]:
             return False
-        if self.colour and meta["colour"] != norm(self.colour):
+        if self.colour and norm(self.colour) not in meta["colour"]:
             return False
         if self.min_rating is not None and meta["rating"] < self.min_rating:
             return False
@@ -120,7 +145,7 @@ def filter_metadata(product: Product) -> dict[str, Any]:
         "price": float(product.price) if product.price is not None else -1.0,
         "brand": norm(product.brand) if product.brand else "",
         "category": [norm(c) for c in product.category] or [""],
-        "colour": norm(product.colour) if product.colour else "",
+        "colour": colours_of(product) or [""],
         "rating": float(product.rating) if product.rating is not None else -1.0,
         "stock_state": stock_state,
     }

@@ -30,7 +30,8 @@ FTS_COLUMNS = ("title", "brand", "category", "attributes", "description")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_TOKENS = 32
 # what a store written by ``create`` holds; a new version makes `aisle index` rebuild a catalog whose products did not
-# change (the embeddings are reused from the cache). v2: the titles' model codes (``code_search``).
+# change (the embeddings are reused from the cache). v2: the titles' model codes (``code_search``); the colour column
+# a JSON list of the product's colours (``filters.colours_of``).
 STORE_VERSION = "v2"
 
 
@@ -71,7 +72,7 @@ def create(path: Path, products: Iterable[Product]) -> int:
                 conn.execute(
                     "INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (rowid, product.id, meta["price"], meta["brand"], json.dumps(meta["category"]),
-                     meta["colour"], meta["rating"], meta["stock_state"], product.model_dump_json()),
+                     json.dumps(meta["colour"]), meta["rating"], meta["stock_state"], product.model_dump_json()),
                 )
                 fields = lexical_fields(product)
                 conn.execute(
@@ -204,8 +205,9 @@ class LexicalStore:
 
     def colours(self) -> list[str]:
         """Distinct colours, normalised like ``brands``."""
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT colour FROM products WHERE colour != ''")
-                if r[0]]
+        return [r[0] for r in self.conn.execute(
+            """SELECT DISTINCT value FROM products p, json_each(CASE WHEN json_valid(p.colour) THEN p.colour
+               ELSE json_array(p.colour) END)""") if r[0]]
 
     def texts(self) -> list[str]:
         """Title, brand and category of every product as indexed (the spelling stage's vocabulary)."""

@@ -36,7 +36,7 @@ _UNITS = ("gb|mb|tb|kb|gig|gigs|mp|mpx|mm|cm|m|km|in|inch|inches|w|kw|v|mah|ah|w
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _AMOUNT = re.compile(rf"^\d+(?:[.,]\d+)?(?:{_UNITS})$")
 # a standard and its version, however it is written ("Cat-6", "USB3.0", "DDR4", "HDMI 2.1", "Gen5"): not a model
-_STANDARD = re.compile(r"^(?:cat|gen|usb|ddr|lpddr|gddr|pcie|hdmi|wifi|ieee|rev|dp|lte|mk|ver|v|ip|bt)\d+$")
+_STANDARD = re.compile(r"^(?:cat|gen|usb|ddr|lpddr|gddr|pcie|hdmi|wifi|rev|dp|lte|mk|ver|v|ip|bt)\d{1,2}$")
 _UNIT_WORD = re.compile(rf"^(?:{_UNITS})$")
 _SERIES = re.compile(r"^[b-df-hj-np-tv-z]{2,3}$")  # "dc", "rtx", "spc": letters with no vowel (not "gen", "pro")
 MIN_CODE_CHARS = 4   # "a7x": whole tokens BM25 finds; as parts of codes they would match too much

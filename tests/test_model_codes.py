@@ -120,3 +120,4 @@ def test_a_store_written_before_codes_is_searched_without_them(coded_searcher, t
     assert not store.has_codes and store.code_search(("spc700",)) == {}
     found = LexicalStore(coded_searcher.lexical.path).code_search(("spc700",))
     assert {pid: set(codes) for pid, codes in found.items()} == {"cam-spc700": {"spc700nc00", "spc700nc"}}
+

@@ -132,3 +132,28 @@ def test_an_amount_asked_for_ranks_products_stating_it_above_other_amounts(index
     assert len(fits) == len(products) and "spec" in response.timings_ms
     assert fits[0] is True
     assert max(i for i, f in enumerate(fits) if f) < min(i for i, f in enumerate(fits) if f is False)
+
+
+def test_a_colour_filter_reads_several_colours_and_titles_without_one(indexes, demo_products):
+    """Ink and toner state their colour only in the title, and "Black,Silver" is black and silver: both pass the
+    filter in SQL (lexical and exact dense) and in Chroma's own filtered query alike."""
+    from retrieval.catalog.product import Product
+    from retrieval.filters import colours_of
+
+    cyan = Product(id="ink-pgi9c", title="Canon PGI-9C Original Cyan 1 pc(s)", brand="Canon", price=12.0)
+    two = Product(id="bag-two", title="Notebook case 15.6", attributes={"colour": "Black,Silver"}, price=30.0)
+    mono = Product(id="prn-mono", title="Brother HL-1110 black & white laser printer", brand="Brother", price=90.0)
+    decker = Product(id="drill", title="Black+Decker cordless drill", brand="Black+Decker", price=50.0)
+    assert colours_of(cyan) == ["cyan"] and colours_of(two) == ["black,silver", "black", "silver"]
+    assert colours_of(mono) == [] and colours_of(decker) == []  # a kind of printing, a brand: no colour
+    indexes.build("coloured", [*demo_products[:40], cyan, two, mono, decker], "test")
+    searcher = indexes.searcher("coloured")
+    assert searcher.search("pgi-9", SearchFilters(colour="Cyan"), method="full").hits[0].product.id == "ink-pgi9c"
+    for colour in ("black", "silver", "black,silver"):
+        ids = [h.product.id for h in searcher.search("notebook case", SearchFilters(colour=colour), k=50).hits]
+        assert "bag-two" in ids, colour
+    assert "prn-mono" not in [h.product.id for h in searcher.search("laser printer", SearchFilters(colour="white"),
+                                                                   k=50).hits]
+    assert {"cyan", "black", "silver", "black,silver"} <= set(searcher.lexical.colours())
+    chroma = searcher.vectors.search(searcher.encoder.encode(["notebook case"])[0], SearchFilters(colour="silver"), 5)
+    assert "bag-two" in [h.product_id for h in chroma]
