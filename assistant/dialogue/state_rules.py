@@ -304,7 +304,14 @@ def new_code_named(state: DialogueState, text: str) -> bool:
     """The message names a model code the running search does not ("a targus tcg40 bag for my notebook", "do you
     carry oki ml6300 printers"): a request for that product, searched afresh (``retrieval/model_codes.py``)."""
     codes = query_codes(text)
-    return bool(codes) and not set(codes) & set(query_codes(state.query or ""))
+    if not codes or set(codes) & set(query_codes(state.query or "")):
+        return False
+    # "where is my order A1002?", "A1002 hasn't arrived": an order number in the shop's format, spoken of as an order
+    return not (_ORDER_NUMBER.search(text) and (_ORDER_HELP.search(text) or _ORDER_WORD.search(text)))
+
+
+_ORDER_NUMBER = re.compile(r"\b[A-Z]\d{4,5}\b", re.I)  # the order numbers the order tools accept
+_ORDER_WORD = re.compile(r"\b(?:orders?|purchase|shipment|parcel|package|delivery|tracking|track)\b", re.I)
 
 
 # "i'll go with #5", "let's go with the second": a choice, not what goes with it
