@@ -489,6 +489,11 @@ def test_a_model_code_the_running_search_lacks_is_searched_afresh():
                        PRODUCT_TYPES) == ("search_products", {"refine": True, "cheaper": True})
     assert state_guard(state, "answer_product_question", {"position": 1, "question": "a genuine tn-2110?"},
                        "is the first one a genuine tn-2110?", PRODUCT_TYPES)[0] == "answer_product_question"
+    # a shown product's id (the card buttons write "Tell me about AIS-1019") is no new code either
+    carded = searched("headphones", [20, 30])
+    carded.shown = ["AIS-1019", "AIS-1020"]
+    assert state_guard(carded, "get_product", {"product_id": "AIS-1019"}, "Tell me about AIS-1019",
+                       PRODUCT_TYPES)[0] == "get_product"
     # an order number in the shop's format, spoken of as an order, is no model code
     for text in ("where is my order A1002?", "any update on my order A1002?", "A1002 hasn't arrived"):
         assert state_guard(empty, "ask_clarification", {"question": "order?"}, text, PRODUCT_TYPES)[0] == \

@@ -34,7 +34,7 @@ from assistant.safety.argument_guard import (
 from assistant.tools.schemas import SearchProductsArgs
 from assistant.tools.shown_superlative import asked_superlative
 from retrieval.filters import norm
-from retrieval.model_codes import query_codes
+from retrieval.model_codes import normal, query_codes
 from retrieval.product_types import ProductTypes
 
 NO_TOOL = "__no_tool__"
@@ -304,7 +304,8 @@ def new_code_named(state: DialogueState, text: str) -> bool:
     """The message names a model code the running search does not ("a targus tcg40 bag for my notebook", "do you
     carry oki ml6300 printers"): a request for that product, searched afresh (``retrieval/model_codes.py``)."""
     codes = query_codes(text)
-    if not codes or set(codes) & set(query_codes(state.query or "")):
+    shown = {normal(pid.lower()) for pid in (*state.shown, state.focus or "")}  # "Tell me about AIS-1019": a card
+    if not codes or set(codes) & set(query_codes(state.query or "")) or set(codes) <= shown:
         return False
     # "where is my order A1002?", "A1002 hasn't arrived": an order number in the shop's format, spoken of as an order
     return not (_ORDER_NUMBER.search(text) and (_ORDER_HELP.search(text) or _ORDER_WORD.search(text)))
