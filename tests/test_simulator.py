@@ -12,6 +12,7 @@ from langchain_core.messages import HumanMessage
 from assistant.runtime.prompts import shopper_text
 from finetune.agent import phrasing as training_phrases
 from harness.simulator.shopper import SimulatedShopper
+from retrieval.catalog.product import Product
 from retrieval.product_types import PRODUCT_TYPES
 
 SAMPLE_CONVERSATIONS = 30
@@ -104,6 +105,12 @@ def test_the_simulator_catches_a_broken_invariant(sample_report, demo_products):
     view = TurnView(ShopperTurn(TurnKind.OPEN, "x"), None, Constraints(max_price=1.0), [], [], [expensive], [],
                     {}, {}, PRODUCT_TYPES)  # type: ignore[arg-type]
     assert meets_constraints(view) is False
+    two = Product(id="two", title="Notebook case", attributes={"colour": "Black,Silver"})
+    red = Product(id="red", title="Notebook case", attributes={"colour": "Red"})
+    for product, colour, held in ((two, "silver", True), (red, "black", False)):  # colours as the catalog states them
+        view = TurnView(ShopperTurn(TurnKind.OPEN, "x"), None, Constraints(colour=colour), [], [], [product], [],
+                        {}, {}, PRODUCT_TYPES)  # type: ignore[arg-type]
+        assert meets_constraints(view) is held, (product.id, colour)
 
 
 def test_the_order_invariant_holds_only_for_the_order_asked(demo_products):

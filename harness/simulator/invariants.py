@@ -13,7 +13,7 @@ from assistant.events import TurnResult
 from assistant.tools.results import ToolResult
 from harness.simulator.shopper import EXPECTED_TOOLS, Constraints, ShopperTurn, TurnKind
 from retrieval.catalog.product import Product
-from retrieval.filters import norm
+from retrieval.filters import colours_of, norm
 from retrieval.product_types import ProductTypes
 
 
@@ -65,7 +65,9 @@ def _meets(p: Product, w: Constraints) -> bool:
         return False
     if w.excluded and norm(p.brand or "") in {norm(b) for b in w.excluded}:
         return False
-    return not (w.colour and norm(p.colour or "") != norm(w.colour))
+    # a product's colours as the catalog states them: each its colour attribute names, else its title's colour
+    # words ("Black,Silver" is black; "HP 564 Magenta Original" is magenta)
+    return not (w.colour and norm(w.colour) not in colours_of(p))
 
 
 def of_requested_type(view: TurnView) -> bool | None:
