@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from enum import IntEnum
 
 from retrieval.fusion import min_max
@@ -32,7 +31,7 @@ _JOINERS = re.compile(r"[-/.]")
 _UNITS = ("gb|mb|tb|kb|gig|gigs|mp|mpx|mm|cm|m|km|in|inch|inches|w|kw|v|mah|ah|wh|hz|khz|mhz|ghz|p|i|k|x|th|st|nd|rd|"
           "pcs|pc|pk|pack|oz|lb|lbs|ml|l|g|kg|mg|mcg|ft|feet|gallon|gal|ct|count|bit|bits|core|cores|gen|d|fps|rpm|db|"
           "dpi|lm|nm|ms|s|mbps|gbps|kbps|ppm|sheet|sheets|page|pages|ohm|a|ma|yr|yrs|year|years|month|months|day|"
-          "days|hr|hrs|min|sec|c|f|mm2|qt|quart|cup|cups|in1|pin|port|ports|iu|btu|lux|kwh|va|kva|cc|cfm|psi|ah")
+          "days|hr|hrs|min|sec|c|f|mm2|qt|quart|cup|cups|in1|pin|port|ports|iu|btu|lux|kwh|va|kva|cc|cfm|psi")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _AMOUNT = re.compile(rf"^\d+(?:[.,]\d+)?(?:{_UNITS})$")
 # a standard and its version, however it is written ("Cat-6", "USB3.0", "DDR4", "HDMI 2.1", "Gen5"): not a model
@@ -126,26 +125,17 @@ def match(query_code: str, code: str) -> CodeMatch | None:
     return None
 
 
-@dataclass(frozen=True)
-class CodeHit:
-    product_id: str
-    strength: CodeMatch
-    code: str  # the title's code that matched
-
-
-def best_matches(wanted: tuple[str, ...], codes_of: dict[str, tuple[str, ...]]) -> dict[str, CodeHit]:
+def best_matches(wanted: tuple[str, ...], codes_of: dict[str, tuple[str, ...]]) -> dict[str, CodeMatch]:
     """Per product, its strongest match with any of the query's codes (products with none are left out)."""
-    hits: dict[str, CodeHit] = {}
+    hits: dict[str, CodeMatch] = {}
     for pid, codes in codes_of.items():
-        for q in wanted:
-            for code in codes:
-                m = match(q, code)
-                if m is not None and (pid not in hits or m > hits[pid].strength):
-                    hits[pid] = CodeHit(pid, m, code)
+        found = [m for q in wanted for code in codes if (m := match(q, code)) is not None]
+        if found:
+            hits[pid] = max(found)
     return hits
 
 
-def lift(scores: dict[str, float], hits: dict[str, CodeHit], weight: float) -> dict[str, float]:
+def lift(scores: dict[str, float], hits: dict[str, CodeMatch], weight: float) -> dict[str, float]:
     """The code stage's term, on top of the min-max normalised scores: ``weight`` times the match's strength (part 1,
     prefix 2, exact 3). At weight 1 (shipped) each strength is a tier of its own above the products without a code
     match, in the order of the scores before; a product found only by its code enters at the bottom of its tier."""
@@ -153,4 +143,4 @@ def lift(scores: dict[str, float], hits: dict[str, CodeHit], weight: float) -> d
         return dict(scores)
     floor = min(scores.values(), default=0.0)
     norm = min_max(dict(scores) | {pid: floor for pid in hits if pid not in scores})
-    return {pid: s + (weight * int(hits[pid].strength) if pid in hits else 0.0) for pid, s in norm.items()}
+    return {pid: s + (weight * int(hits[pid]) if pid in hits else 0.0) for pid, s in norm.items()}

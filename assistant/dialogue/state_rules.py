@@ -22,6 +22,7 @@ from assistant.dialogue.query_words import shopper_words, tidy
 from assistant.dialogue.state import CLEARED, DialogueState
 from assistant.safety.argument_guard import (
     ADD_CUE,
+    ORDER_ID,
     colour_written,
     constraint_words_dropped,
     order_call_from_text,
@@ -308,10 +309,9 @@ def new_code_named(state: DialogueState, text: str) -> bool:
     if not codes or set(codes) & set(query_codes(state.query or "")) or set(codes) <= shown:
         return False
     # "where is my order A1002?", "A1002 hasn't arrived": an order number in the shop's format, spoken of as an order
-    return not (_ORDER_NUMBER.search(text) and (_ORDER_HELP.search(text) or _ORDER_WORD.search(text)))
+    return not (ORDER_ID.search(text.upper()) and (_ORDER_HELP.search(text) or _ORDER_WORD.search(text)))
 
 
-_ORDER_NUMBER = re.compile(r"\b[A-Z]\d{4,5}\b", re.I)  # the order numbers the order tools accept
 _ORDER_WORD = re.compile(r"\b(?:orders?|purchase|shipment|parcel|package|delivery|tracking|track)\b", re.I)
 
 

@@ -482,13 +482,13 @@ def nested_brands_dropped(args: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
-_ORDER_ID = re.compile(r"\b([A-Z]\d{4,5})\b")
+ORDER_ID = re.compile(r"\b([A-Z]\d{4,5})\b")  # the order numbers the order tools accept (upper-cased text)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # "li.wei@example.net." ends the sentence
 
 
 def order_call_from_text(text: str) -> dict[str, Any] | None:
     """An order number and an e-mail in one message mean an order lookup, whatever the model chose."""
-    ids, emails = _ORDER_ID.findall(text.upper()), _EMAIL.findall(text)
+    ids, emails = ORDER_ID.findall(text.upper()), _EMAIL.findall(text)
     if len(set(ids)) == 1 and len(set(emails)) == 1:
         return {"order_id": ids[0], "email": emails[0]}
     return None
