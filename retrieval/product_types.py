@@ -28,7 +28,7 @@ from retrieval.catalog.product import Product
 LEXICON: dict[str, tuple[str, ...]] = {
     "speaker": ("speaker", "loudspeaker", "bluetooth speaker", "soundbar", "sound bar", "boombox"),
     "headphones": ("headphone", "headset", "earphone", "earbud", "ear bud", "in-ear monitor", "airpod"),
-    "laptop": ("laptop", "notebook", "notebook pc", "chromebook", "ultrabook", "macbook"),
+    "laptop": ("laptop", "notebook", "notebook pc", "chromebook", "ultrabook", "macbook", "netbook", "mini-note"),
     "tablet": ("tablet", "ipad", "tablet pc"),
     "phone": ("phone", "smartphone", "mobile phone", "cell phone", "cellphone", "iphone"),
     "smartwatch": ("smartwatch", "smart watch", "watch", "fitness tracker"),
@@ -57,7 +57,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "ups": ("ups", "uninterruptible power supply"),
     "pdu": ("pdu", "power distribution unit", "surge protector", "surge suppressor", "power strip", "power extension"),
     "battery": ("battery", "power bank", "li-ion", "lithium-ion", "ni-mh", "rechargeable battery"),
-    "case": ("case", "cover", "sleeve", "folio", "skin"),
+    "case": ("case", "cover", "sleeve", "folio", "skin", "computer case", "pc case", "midi tower", "mid tower",
+             "full tower"),
     "bag": ("bag", "briefcase", "carrying case", "messenger bag"),
     "backpack": ("backpack", "rucksack", "daypack"),
     "screen protector": ("screen protector", "protector", "tempered glass"),
@@ -65,7 +66,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "lock": ("lock", "cable lock", "security lock", "microsaver"),
     "privacy filter": ("privacy filter", "privacy screen", "display privacy filter", "filter"),
     "stylus": ("stylus", "stylus pen", "digital pen"),
-    "mount": ("mount", "bracket", "wall mount", "monitor arm", "tv mount"),
+    "mount": ("mount", "bracket", "wall mount", "monitor arm", "tv mount", "mounting arm"),
     "dock": ("dock", "docking station", "port replicator"),
     "rack": ("rack", "rack accessory", "cabinet"),
     "memory": ("memory module", "ram", "memory"),
@@ -78,14 +79,18 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "processor": ("processor", "cpu"),
     "motherboard": ("motherboard", "mainboard"),
     "graphics card": ("graphics card", "video card", "gpu"),
-    "fan": ("fan", "cooler", "cooling fan"),
+    "fan": ("fan", "cooler", "cooling fan", "cooling component", "heatsink", "heat sink", "radiator"),
     "microphone": ("microphone", "mic"),
     "remote control": ("remote control",),
     "lens": ("lens", "camera lens"),
     "tripod": ("tripod",),
     "lamp": ("lamp", "projector lamp", "bulb"),
     "server": ("server",),
-    "desktop": ("desktop", "desktop pc", "desktop computer", "all-in-one", "workstation", "mini pc"),
+    "desktop": ("desktop", "desktop pc", "desktop computer", "all-in-one", "workstation", "mini pc", "pc", "computer",
+                "gaming pc", "tower pc", "minitower", "microtower", "small form factor", "sff",
+                "usff", "nettop"),
+    "pda": ("pda", "handheld computer", "mobile computer", "pocket pc"),
+    "tool kit": ("tool kit", "toolkit", "tool set", "repair kit"),
     "coffee maker": ("coffee maker", "coffee machine", "espresso machine", "french press", "pod machine",
                      "espresso maker", "cafetiere", "coffee brewer", "bean-to-cup machine"),
     "vacuum": ("vacuum", "vacuum cleaner", "robot vacuum", "hoover"),
@@ -109,6 +114,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
                      "blank cd"),
     "wrist rest": ("wrist rest", "mouse pad", "mousepad", "mouse mat"),
     "puzzle": ("puzzle", "jigsaw puzzle", "jigsaw"),
+    "computer desk": ("standing desk", "writing desk", "office desk", "gaming desk", "lap desk", "pc desk"),
+    "chair": ("chair", "office chair", "gaming chair", "desk chair"),
+    "software": ("software", "pc download", "digital download", "video game", "pc game", "antivirus"),
 }
 
 # what goes with or into a device: named beside a device type, these decide what a product is
@@ -116,6 +124,13 @@ ACCESSORIES = frozenset({
     "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
     "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
+# a computer's spec line names its parts before the machine ("Core i7 16 GB DDR4 512 GB SSD Tower Black PC",
+# "... DVD+/-RW ... Notebook PC"): beside a computer, these are what it has, not what it is
+COMPUTERS = frozenset({"desktop", "laptop", "tablet", "server"})
+COMPONENTS = frozenset({"processor", "memory", "hard drive", "ssd", "optical disc", "graphics card"})
+# words that name a computer only when nothing else is named: "PC headset", "compact PC ... keyboard" and "computer
+# case cooler" are not computers
+WEAK = frozenset({("pc",), ("computer",)})
 _STOP = frozenset({"for", "with", "compatible", "fits", "fit", "incl", "including"})
 # what a shopper excludes with ("knife set without block", "camera, no lens"); shared with the negation stage of search
 # (``retrieval/negation.py``) so that the type a query asks for and the words it excludes are read alike
@@ -125,6 +140,8 @@ NEGATION_JOIN = frozenset({"with", "and", "or", "for", "in", "on", "to", "of", "
                            "at", "is"})
 NEGATED_WORDS = 2  # "without c wire", "no glass beads": one or two words
 _WITHOUT = re.compile(r"(?<![a-z0-9])w/o(?![a-z0-9])")
+# "1 pc(s)", "100 Pcs", "5pc": pieces, not a personal computer
+_PIECES = re.compile(r"(?<![a-z0-9])(?:pc\(s\)|pcs)(?![a-z0-9])|(?<![a-z0-9.])(\d+) ?pcs?(?![a-z0-9(])")
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
 _LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
                           "recommendation", "suggestion", "idea", "option", "pick", "rec"})
@@ -160,7 +177,8 @@ def description_lead(description: str) -> str:
 
 def spelt_out(text: str) -> str:
     """Lower case, Unicode compatibility forms folded ("Ｗ／Ｏ" -> "w/o"), "w/o" spelt "without"."""
-    return _WITHOUT.sub(" without ", unicodedata.normalize("NFKC", text).lower())
+    text = _WITHOUT.sub(" without ", unicodedata.normalize("NFKC", text).lower())
+    return _PIECES.sub(lambda m: f"{m.group(1) or ''} pieces", text)
 
 
 def tokens(text: str) -> list[str]:
@@ -178,6 +196,18 @@ def negated_span(words: list[str], i: int) -> tuple[int, int]:
             and words[end] not in NEGATION_CUES:
         end += 1
     return start, end
+
+
+def _machine(found: list[tuple[int, int, str]], words: list[str]) -> str | None:
+    """The computer a text of computers and computer parts only is about: the first computer named that does not
+    qualify the phrase right after it ("laptop memory" and "PC RAM module" are memory). A weak word counts only
+    after a part, as a spec line ends ("... 512 GB SSD SFF Black PC"), not before one ("my pc needs an ssd")."""
+    for i, (start, end, kind) in enumerate(found):
+        if kind not in COMPUTERS or (i + 1 < len(found) and found[i + 1][0] == end):
+            continue
+        if tuple(words[start:end]) not in WEAK or any(k in COMPONENTS for _, _, k in found[:i]):
+            return kind
+    return None
 
 
 @dataclass(frozen=True)
@@ -203,10 +233,13 @@ class ProductTypes:
                 return i + n, kind
         return None
 
-    def spans(self, text: str | None) -> list[tuple[int, int, str]]:
+    def spans(self, text: str | None, weak: bool = True) -> list[tuple[int, int, str]]:
         """The lexicon phrases a text names, in order, up to the first "for"/"with"/"compatible": (first word,
-        end, type) each."""
-        words, found, i = tokens(text or ""), [], 0
+        end, type) each. Without ``weak``, the words in ``WEAK`` name nothing."""
+        return self._spans(tokens(text or ""), weak)
+
+    def _spans(self, words: list[str], weak: bool = True) -> list[tuple[int, int, str]]:
+        found, i = [], 0
         while i < len(words) and (words[i] not in _STOP or (words[i] == "for" and i and words[i - 1] in _LEAD_IN_FOR)):
             if words[i] in NEGATION_CUES:  # "camera without a (zoom) lens": a type negated is not what is asked for
                 start, end = negated_span(words, i)
@@ -220,7 +253,8 @@ class ProductTypes:
             if match is None:
                 i += 1
                 continue
-            found.append((i, *match))
+            if weak or tuple(words[i:match[0]]) not in WEAK:
+                found.append((i, *match))
             i = match[0]
         return found
 
@@ -232,10 +266,20 @@ class ProductTypes:
         """Every word of the lexicon's phrases ("sound", "bar", "earbud"): words a shopper's typo may mean."""
         return frozenset(w for phrase in self.phrases for w in phrase if w.isalpha())
 
-    def of_text(self, text: str | None) -> str | None:
-        """The type a text is about: the last accessory it names, else the head (last word) of the first run of
-        device names ("all-in-one printer")."""
-        found = self.spans(text)
+    def of_text(self, text: str | None, weak: bool = True) -> str | None:
+        """The type a text is about: the computer of a computer's spec line, else the last accessory it names, else
+        the head (last word) of the first run of device names ("all-in-one printer"). Words in ``WEAK`` count
+        only if ``weak``."""
+        words = tokens(text or "")
+        found = self._spans(words, weak)
+        if all(kind in COMPUTERS or kind in COMPONENTS for _, _, kind in found):
+            machine = _machine(found, words)
+            if machine is not None:
+                return machine
+        # otherwise a weak word names the product only alone and as the text's last word ("gaming pc"), not as the
+        # first word of a name the lexicon does not know ("Computer Jumper Caps", "PC Mounting Screws")
+        found = [span for span in found if tuple(words[span[0]:span[1]]) not in WEAK
+                 or (len(found) == 1 and span[1] == len(words))]
         accessory = next((kind for _, _, kind in reversed(found) if kind in ACCESSORIES), None)
         if accessory is not None or not found:
             return accessory
@@ -244,20 +288,23 @@ class ProductTypes:
             head += 1
         return found[head][2]
 
-    def _texts(self, product: Product) -> tuple[str, ...]:
+    def _texts(self, product: Product) -> tuple[tuple[str, bool], ...]:
         """The texts a product's type is read from, in order of trust: its category path (last level first), its
-        title, and, when neither names a type, the start of its description."""
-        texts = (*reversed(product.category), product.title)
-        if any(self.spans(text) for text in texts):
+        title, and, when neither names a type, the start of its description; each with whether the words in
+        ``WEAK`` count there (only in the title: Icecat files notebooks under "PC", and descriptions say what a
+        product works with: "connect your computer")."""
+        texts = (*((level, False) for level in reversed(product.category)), (product.title, True))
+        if any(self.spans(text, weak) for text, weak in texts):
             return texts
-        return (*texts, description_lead(product.description))
+        return (*texts, (description_lead(product.description), False))
 
     def of_product(self, product: Product) -> str | None:
-        return next((kind for text in self._texts(product) if (kind := self.of_text(text)) is not None), None)
+        return next((kind for text, weak in self._texts(product) if (kind := self.of_text(text, weak)) is not None),
+                    None)
 
     def named_in_product(self, product: Product) -> list[str]:
         """Every type the texts the product's type is read from name (up to "for"/"with" in each)."""
-        return [k for text in self._texts(product) for k in self.named(text)]
+        return [kind for text, weak in self._texts(product) for _, _, kind in self.spans(text, weak)]
 
     def fit(self, kind: str | None, named: list[str] | tuple[str, ...], wanted: str | None) -> bool | None:
         """Does a product (its type ``kind``, every type its text ``named``) fit a request for ``wanted``?

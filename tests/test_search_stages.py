@@ -150,6 +150,45 @@ def test_a_title_naming_no_type_gives_way_to_the_description():
     assert PRODUCT_TYPES.of_product(gadget) is None
 
 
+def test_a_computer_is_what_its_spec_line_ends_in():
+    """Computer titles list their parts before the machine; parts named before a computer do not type it, and a
+    computer named right before a part ("laptop memory") only qualifies it."""
+    of = PRODUCT_TYPES.of_text
+    assert of("Lenovo V55t AMD Ryzen 3 3200G 8 GB DDR4-SDRAM 1000 GB HDD Tower Black PC Windows 10 Pro") == "desktop"
+    assert of("HP Compaq 6710b Intel Core2 Duo Processor T7250 1024M/120G DVD+/-RW DL WVST Bus Notebook PC") == "laptop"
+    assert of("HP Mini 210-1001sa Netbook Black 1 GB DDR2-SDRAM 250 GB HDD Windows 7") == "laptop"
+    assert of("HP Pro 3015 Microtower PC") == "desktop"
+    assert of("laptop memory") == "memory"
+    assert of("Integral 2GB PC RAM MODULE DDR2 667MHZ") == "memory"
+    assert of("notebook hard drive") == "hard drive"
+    assert of("Supermicro SNK-P0036 computer cooling component Processor Radiator") == "fan"
+
+
+def test_pc_and_computer_name_a_computer_only_alone_and_last():
+    of = PRODUCT_TYPES.of_text
+    assert of("gaming pc") == "desktop"
+    assert of("touchscreen computer") == "desktop"
+    assert of("Philips PC Headset SHM7500/00") == "headphones"
+    assert of("CHERRY 19in compact PC G80-1800 keyboard") == "keyboard"
+    assert of("StarTech.com 2.54mm Standard Computer Jumper Caps - 100 Pack") is None
+    assert of("StarTech.com PC Mounting Computer Screws M3 - 50 Pack") is None
+    assert of("VASAGLE Computer Desk, 55.1-Inch Long Home Office Desk") == "computer desk"
+    assert of("HP 564 Magenta Original 1 pc(s)") is None  # pieces
+    assert of("Nitrile Gloves Powder Free 100 Pcs") is None
+    assert of("Pack of 5pc") is None
+    assert of("my pc is slow, which ssd should I get") == "ssd"  # a shopper's machine before the part asked for
+
+
+def test_weak_words_do_not_type_categories_or_descriptions():
+    from retrieval.catalog.product import Product
+
+    # Icecat files notebooks under the category "PC"; descriptions say what a product works with
+    notebook = Product(id="1", title="HP ProBook 4320s Notebook PC Black 33.8 cm", category=("Electronics", "PC"))
+    assert PRODUCT_TYPES.of_product(notebook) == "laptop"
+    extender = Product(id="2", title="NETGEAR EX3700", description="Connect your computer anywhere in the house")
+    assert PRODUCT_TYPES.of_product(extender) is None
+
+
 def test_the_lexicon_reads_query_and_accessory_types():
     assert PRODUCT_TYPES.of_text("digital camera") == "camera"
     assert PRODUCT_TYPES.of_text("Manfrotto tripod for digital camera") == "tripod"
