@@ -29,7 +29,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "speaker": ("speaker", "loudspeaker", "bluetooth speaker", "soundbar", "sound bar", "boombox"),
     "headphones": ("headphone", "headset", "earphone", "earbud", "ear bud", "in-ear monitor", "airpod"),
     "laptop": ("laptop", "notebook", "notebook pc", "chromebook", "ultrabook", "macbook", "netbook", "mini-note"),
-    "tablet": ("tablet", "ipad", "tablet pc"),
+    "tablet": ("tablet", "ipad", "tablet pc", "kindle fire", "fire tablet", "fire hd"),
     "phone": ("phone", "smartphone", "mobile phone", "cell phone", "cellphone", "iphone"),
     "smartwatch": ("smartwatch", "smart watch", "watch", "fitness tracker"),
     "tv": ("tv", "television", "smart tv"),
