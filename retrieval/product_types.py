@@ -42,13 +42,15 @@ LEXICON: dict[str, tuple[str, ...]] = {
                 "laser printer", "laserjet", "all-in-one printer"),
     "scanner": ("scanner",),
     "projector": ("projector",),
+    "projection screen": ("projection screen", "projector screen"),
     "router": ("router", "wi-fi router", "wifi router", "mesh system", "modem"),
     "network switch": ("switch", "network switch", "kvm switch"),
     "access point": ("access point",),
     "toner": ("toner", "toner cartridge"),
     "ink": ("ink", "ink cartridge", "ink tank"),
-    "drum": ("drum", "drum unit", "imaging drum"),
-    "paper": ("paper", "photo paper"),
+    "ribbon": ("ribbon", "printer ribbon", "fax ribbon", "typewriter ribbon"),
+    "drum": ("drum", "drum unit", "imaging drum", "imaging unit"),
+    "paper": ("paper", "photo paper", "large format media", "printing film", "transparency film"),
     "labels": ("label", "label tape", "label-making tape"),
     "cable": ("cable", "cord", "patch cable", "patch cord", "power cord", "extension cord"),
     "adapter": ("adapter", "converter", "splitter", "hub", "usb hub"),
@@ -66,7 +68,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "lock": ("lock", "cable lock", "security lock", "microsaver"),
     "privacy filter": ("privacy filter", "privacy screen", "display privacy filter", "filter"),
     "stylus": ("stylus", "stylus pen", "digital pen"),
-    "mount": ("mount", "bracket", "wall mount", "monitor arm", "tv mount", "mounting arm"),
+    "mount": ("mount", "bracket", "wall mount", "monitor arm", "tv mount", "mounting arm", "mounting kit"),
     "dock": ("dock", "docking station", "port replicator"),
     "rack": ("rack", "rack accessory", "cabinet"),
     "memory": ("memory module", "ram", "memory"),
@@ -77,7 +79,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "ssd": ("ssd", "solid state drive"),
     "hard drive": ("hard drive", "hdd", "hard disk", "external hard drive"),
     "processor": ("processor", "cpu"),
-    "motherboard": ("motherboard", "mainboard"),
+    "motherboard": ("motherboard", "mainboard", "desktop board", "server board", "workstation board", "system board"),
     "graphics card": ("graphics card", "video card", "gpu"),
     "fan": ("fan", "cooler", "cooling fan", "cooling component", "heatsink", "heat sink", "radiator"),
     "microphone": ("microphone", "mic"),
@@ -91,6 +93,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
                 "usff", "nettop"),
     "pda": ("pda", "handheld computer", "mobile computer", "pocket pc"),
     "tool kit": ("tool kit", "toolkit", "tool set", "repair kit"),
+    "warranty": ("warranty", "warranty extension", "support extension", "care pack", "hw support", "extended warranty",
+                 "protection plan"),
     "coffee maker": ("coffee maker", "coffee machine", "espresso machine", "french press", "pod machine",
                      "espresso maker", "cafetiere", "coffee brewer", "bean-to-cup machine"),
     "vacuum": ("vacuum", "vacuum cleaner", "robot vacuum", "hoover"),
@@ -107,9 +111,12 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "housing": ("housing", "camera housing", "underwater housing", "underwater case", "dive housing"),
     "calculator": ("calculator", "scientific calculator", "graphing calculator"),
     "card reader": ("card reader", "memory card reader"),
-    "network card": ("network card", "network interface card", "nic", "ethernet card"),
+    "network card": ("network card", "network interface card", "nic", "ethernet card", "networking card"),
     "spare part": ("spare part", "roller", "roller kit", "maintenance kit", "consumable kit", "fuser", "printhead",
                    "print head", "duplex unit"),
+    "optical drive": ("optical drive", "optical disc drive", "cd drive", "dvd drive", "blu-ray drive", "bd drive",
+                      "cd-rom drive", "dvd-rom drive", "combo drive", "dvd writer", "dvd burner", "cd burner",
+                      "dvd-rw drive", "cd-rw drive", "dvd+rw drive", "disc drive"),
     "optical disc": ("cd-r", "cd-rw", "dvd-r", "dvd-rw", "dvd+r", "dvd+rw", "dvd-ram", "blank disc", "blank dvd",
                      "blank cd"),
     "wrist rest": ("wrist rest", "mouse pad", "mousepad", "mouse mat"),
@@ -123,11 +130,11 @@ LEXICON: dict[str, tuple[str, ...]] = {
 ACCESSORIES = frozenset({
     "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
     "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
-    "remote control", "lens", "tripod", "lamp", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
+    "remote control", "lens", "tripod", "lamp", "projection screen", "ribbon", "warranty", "optical drive", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
 # a computer's spec line names its parts before the machine ("Core i7 16 GB DDR4 512 GB SSD Tower Black PC",
 # "... DVD+/-RW ... Notebook PC"): beside a computer, these are what it has, not what it is
 COMPUTERS = frozenset({"desktop", "laptop", "tablet", "server"})
-COMPONENTS = frozenset({"processor", "memory", "hard drive", "ssd", "optical disc", "graphics card"})
+COMPONENTS = frozenset({"processor", "memory", "hard drive", "ssd", "optical disc", "optical drive", "graphics card"})
 # words that name a computer only when nothing else is named: "PC headset", "compact PC ... keyboard" and "computer
 # case cooler" are not computers
 WEAK = frozenset({("pc",), ("computer",)})
