@@ -119,7 +119,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
                       "dvd-rw drive", "cd-rw drive", "dvd+rw drive", "disc drive"),
     "optical disc": ("cd-r", "cd-rw", "dvd-r", "dvd-rw", "dvd+r", "dvd+rw", "dvd-ram", "blank disc", "blank dvd",
                      "blank cd"),
-    "wrist rest": ("wrist rest", "mouse pad", "mousepad", "mouse mat"),
+    "wrist rest": ("wrist rest", "mouse pad", "mousepad", "mouse mat", "wrist pillow"),
     "puzzle": ("puzzle", "jigsaw puzzle", "jigsaw"),
     "computer desk": ("standing desk", "writing desk", "office desk", "gaming desk", "lap desk", "pc desk"),
     "chair": ("chair", "office chair", "gaming chair", "desk chair"),
@@ -127,10 +127,10 @@ LEXICON: dict[str, tuple[str, ...]] = {
 }
 
 # what goes with or into a device: named beside a device type, these decide what a product is
-ACCESSORIES = frozenset({
-    "toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply", "battery", "case", "bag",
-    "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount", "dock", "rack", "fan",
-    "remote control", "lens", "tripod", "lamp", "projection screen", "ribbon", "warranty", "optical drive", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
+ACCESSORIES = frozenset({"toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply",
+    "battery", "case", "bag", "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount",
+    "dock", "rack", "fan", "remote control", "lens", "tripod", "lamp", "projection screen", "ribbon", "warranty",
+    "optical drive", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
 # a computer's spec line names its parts before the machine ("Core i7 16 GB DDR4 512 GB SSD Tower Black PC",
 # "... DVD+/-RW ... Notebook PC"): beside a computer, these are what it has, not what it is
 COMPUTERS = frozenset({"desktop", "laptop", "tablet", "server"})
@@ -180,6 +180,15 @@ def description_lead(description: str) -> str:
     Cartridge"); further on, descriptions list parts and uses ("... 1000GB HDD, 512GB SSD")."""
     first = _SENTENCE_END.split(description.strip(), maxsplit=1)[0]
     return " ".join(first.split()[:_LEAD_WORDS])
+
+
+def without_brand(product: Product) -> str:
+    """The title without the brand it starts with: a brand is not a type ("Cooler Master ... keyboard", "Case Logic
+    ... backpack", "Monster Cable ... headphones")."""
+    title, brand = product.title, (product.brand or "").strip()
+    if brand and title[:len(brand)].lower() == brand.lower() and title[len(brand):len(brand) + 1] in ("", " "):
+        return title[len(brand):].strip()
+    return title
 
 
 def spelt_out(text: str) -> str:
@@ -300,7 +309,7 @@ class ProductTypes:
         title, and, when neither names a type, the start of its description; each with whether the words in
         ``WEAK`` count there (only in the title: Icecat files notebooks under "PC", and descriptions say what a
         product works with: "connect your computer")."""
-        texts = (*((level, False) for level in reversed(product.category)), (product.title, True))
+        texts = (*((level, False) for level in reversed(product.category)), (without_brand(product), True))
         if any(self.spans(text, weak) for text, weak in texts):
             return texts
         return (*texts, (description_lead(product.description), False))

@@ -189,6 +189,16 @@ def test_weak_words_do_not_type_categories_or_descriptions():
     assert PRODUCT_TYPES.of_product(extender) is None
 
 
+def test_a_brand_is_not_a_type():
+    from retrieval.catalog.product import Product
+
+    keyboard = Product(id="1", title="Cooler Master Gaming Devastator 3 Plus keyboard USB", brand="Cooler Master")
+    assert PRODUCT_TYPES.of_product(keyboard) == "keyboard"
+    fan = Product(id="2", title="Cooler Master Hyper 212 cooler", brand="Cooler Master")
+    assert PRODUCT_TYPES.of_product(fan) == "fan"
+    assert PRODUCT_TYPES.of_product(Product(id="3", title="Casely phone case", brand="Case")) == "case"
+
+
 def test_the_lexicon_reads_query_and_accessory_types():
     assert PRODUCT_TYPES.of_text("digital camera") == "camera"
     assert PRODUCT_TYPES.of_text("Manfrotto tripod for digital camera") == "tripod"
