@@ -65,7 +65,8 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
 def test_the_feature_head_alone_trains_without_the_cross_encoder(esci_slice: Path, tmp_path: Path):
     out = tmp_path / "head-only"
     result = runner.invoke(app, ["train", "ranker", "--catalog", str(esci_slice), "--judgments", str(esci_slice),
-                                 "--folds", "3", "--out", str(out), "--device", "cpu", "--no-cross-encoder"])
+                                 "--folds", "3", "--out", str(out), "--device", "cpu", "--no-cross-encoder",
+                                 "--weak", "8", "--weak-weight", "0.5"])
     assert result.exit_code == 0, result.output
     report = json.loads((out / "cv_report.json").read_text())
     methods = next(iter(report["catalogs"].values()))["methods"]
@@ -74,6 +75,31 @@ def test_the_feature_head_alone_trains_without_the_cross_encoder(esci_slice: Pat
     assert json.loads((out / "ranker.json").read_text())["gate"] == 0.0
     assert not (out / "adapter_model.safetensors").exists()
     assert "Feature head alone" in (out / "MODEL_CARD.md").read_text()
+    weak = report["weak_supervision"]  # generated queries trained on, never evaluated
+    assert 0 < weak["queries"] <= 8 and weak["pairs"] > weak["queries"] and weak["weight"] == 0.5
+    evaluated = next(iter(report["catalogs"].values()))["per_query"]
+    assert report["catalogs"] and all(not q.startswith("weak:") for q in evaluated)
+    assert "Weak supervision" in (out / "MODEL_CARD.md").read_text()
+
+
+def test_weak_queries_are_labelled_from_the_catalog(demo_searcher):
+    from finetune.ranker.weak import TEMPLATES, misspell, weak_queries
+
+    queries = weak_queries(demo_searcher, 12, seed=3)
+    assert queries == weak_queries(demo_searcher, 12, seed=3)  # seeded
+    assert {q.template for q in queries} <= set(TEMPLATES) and len({q.template for q in queries}) >= 2
+    types = demo_searcher.product_types(demo_searcher.lexical.all_ids())
+    for q in queries:
+        assert q.labels[q.source] == 3  # the product the query was written from
+        assert set(q.labels.values()) <= {0, 1, 2, 3} and 0 in q.labels.values()
+        assert all(types[pid] is not None for pid in q.labels)  # untyped products are not guessed at
+        if q.template in ("title_words", "colour_type"):  # another type is never relevant to a type-bound query
+            assert all(label == 0 for pid, label in q.labels.items() if types[pid] != types[q.source])
+    import random
+
+    rng = random.Random(0)
+    assert misspell("cable", rng) != "cable" and len(misspell("speaker", rng)) in (6, 7)
+    assert misspell("tv", rng) == "tv"
 
 
 def test_shipped_ranker_reranks_full_search_when_switched_on(demo_searcher, settings):

@@ -30,6 +30,9 @@ def train_ranker_cmd(
     queries_per_step: Annotated[int, typer.Option(min=1)] = 4,
     cross_encoder: Annotated[bool, typer.Option(help="Train the cross-encoder term (stage 2); without it, the "
                                                 "feature head alone, in minutes on a CPU.")] = True,
+    weak: Annotated[int, typer.Option(min=0, help="Generated queries per catalog, labelled from the catalog (weak "
+                                      "supervision), added to every fold's training set.")] = 0,
+    weak_weight: Annotated[float, typer.Option(min=0.0, help="Weight of a weakly labelled example.")] = 1.0,
 ) -> None:
     """Cross-validated fine-tuning of the relevance classifier; writes adapter, fusion weights and model card."""
     import shlex
@@ -52,7 +55,7 @@ def train_ranker_cmd(
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, max_length=max_length, pairs_per_query=pairs_per_query,
                          queries_per_step=queries_per_step, device=device or svc.settings.resolved_device())
     report = train_ranker(svc.indexes, list(zip(catalogs, folders, strict=True)), out, config, folds, err,
-                          cross_encoder=cross_encoder)
+                          cross_encoder=cross_encoder, weak_per_catalog=weak, weak_weight=weak_weight)
     command = "aisle " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     write_card(out, report, command)
     for cat, block in report["catalogs"].items():

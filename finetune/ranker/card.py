@@ -82,6 +82,10 @@ def write_card(out_dir: Path, report: dict, command: str) -> None:
         f"{report['hard_negatives']:,} are hard negatives: unjudged products at hybrid ranks 10-60, class 0 at "
         "weight 0.3 in the cross-entropy term and left out of the listwise term (an unjudged product is not "
         "known to be irrelevant)",
+        *([f"- Weak supervision (`--weak`): {weak['queries']} queries generated from the catalogs "
+           f"({weak['per_template']}), {weak['pairs']:,} pairs labelled from the catalog's types, brands, colours, "
+           f"title words and model codes (`finetune/ranker/weak.py`), each query at weight {weak['weight']}, in "
+           "every fold's training set and never evaluated"] if (weak := report.get("weak_supervision")) else []),
         f"- Folds: {report['folds']} by query; fusion weights chosen by the same folds: {report['fusion']}",
         f"- Hardware: {report['hardware']}; cross-encoder training {report['train_pairs_per_second']} pairs/s; "
         f"final training {report['final_train_seconds']} s; whole run {report['total_seconds']} s",

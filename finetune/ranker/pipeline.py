@@ -12,6 +12,7 @@ import json
 import pickle
 import platform
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from finetune.ranker.trainer import (
     joint_logits,
     train_cross_encoder,
 )
+from finetune.ranker.weak import weak_queries
 from retrieval import negation
 from retrieval.evaluation.judgments import load_judgments
 from retrieval.evaluation.methods import order
@@ -75,6 +77,7 @@ class QueryData:
     head: tuple[np.ndarray, np.ndarray] | None = None         # feature head (W, b) that never saw this query
     joint: dict[str, np.ndarray] = field(default_factory=dict)  # out-of-fold cross-encoder logits
     signals: CandidateSignals = field(default_factory=CandidateSignals)  # scores and marks of every id above
+    origin: str = "judged"           # or "weak:<template>" for a generated query (training only)
 
     @property
     def key(self) -> str:
@@ -272,7 +275,9 @@ def cross_validated_report(data: list[QueryData], fold_of: dict[str, int], folds
     return report
 
 
-def training_group(row: QueryData, text) -> Group:
+def training_group(row: QueryData, text, weight: float = 1.0) -> Group:
+    """A query's training candidates: its judged (or weakly labelled) products, mined negatives at
+    ``HARD_NEGATIVE_WEIGHT``; the whole query counts ``weight`` in the loss."""
     ids = sorted(row.judged) + [p for p in row.negatives if p not in row.judged]
     n_judged = len(row.judged)
     return Group(
@@ -281,7 +286,22 @@ def training_group(row: QueryData, text) -> Group:
         labels=np.array([gain_to_class(row.judged[p], row.esci) for p in ids[:n_judged]] + [0] * (len(ids) - n_judged),
                         dtype=np.int64),
         weights=np.array([1.0] * n_judged + [HARD_NEGATIVE_WEIGHT] * (len(ids) - n_judged), dtype=np.float32),
-        judged=np.array([True] * n_judged + [False] * (len(ids) - n_judged)))
+        judged=np.array([True] * n_judged + [False] * (len(ids) - n_judged)), weight=weight)
+
+
+def weak_rows(searcher: Searcher, n: int, seed: int, dev_queries: set[str]) -> list[QueryData]:
+    """Weakly labelled training rows (``finetune/ranker/weak.py``) from the searcher's catalog, none of them a dev
+    query: labels as classes 0-3, candidates the labelled products, signals as search computes them."""
+    rows = []
+    for weak in weak_queries(searcher, n, seed):
+        if weak.query in dev_queries:
+            continue
+        ids = sorted(weak.labels)
+        signals = searcher.candidate_signals(weak.query, ids, {}, {})
+        rows.append(QueryData(searcher.name, weak.query, {p: float(c) for p, c in weak.labels.items()}, [],
+                              dict(signals.dense), dict(signals.lexical), {}, signals=signals,
+                              origin=f"weak:{weak.template}"))
+    return rows
 
 
 def _head_of(model) -> tuple[np.ndarray, np.ndarray]:
@@ -291,10 +311,11 @@ def _head_of(model) -> tuple[np.ndarray, np.ndarray]:
 
 def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Path, config: TrainConfig,
                  folds: int = 2, console: Console | None = None, hard_negatives_per_query: int = 5,
-                 cross_encoder: bool = True) -> dict:
+                 cross_encoder: bool = True, weak_per_catalog: int = 0, weak_weight: float = 1.0) -> dict:
     """Cross-validated training, then the final model on every query. ``cross_encoder=False`` trains the feature
     head alone (gate 0; minutes on a CPU, so more folds are affordable): what the gate rule ships wherever the
-    cross-encoder does not beat the head with significance."""
+    cross-encoder does not beat the head with significance. ``weak_per_catalog`` generated queries per catalog
+    (weak supervision) join every fold's training set at ``weak_weight``; they are never evaluated."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
     settings = indexes.settings
@@ -306,6 +327,11 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
         searchers[searcher.name] = searcher
         data.extend(rows)
     fold_of = query_folds([r.key for r in data], folds, config.seed)
+    weak: list[QueryData] = []
+    if weak_per_catalog:
+        for name, searcher in searchers.items():
+            dev = {r.query for r in data if r.catalog == name}
+            weak.extend(weak_rows(searcher, weak_per_catalog, config.seed, dev))
     text_cache: dict[tuple[str, str], str] = {}
 
     def text(catalog: str, pid: str) -> str:
@@ -315,16 +341,19 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
         return text_cache[(catalog, pid)]
 
     encoder = indexes.encoder
-    for r in tqdm(data, desc="interaction features", unit="query", dynamic_ncols=True):
+    for r in tqdm(data + weak, desc="interaction features", unit="query", dynamic_ncols=True):
         ids = sorted(set(r.candidates()) | set(r.negatives))
         products = searchers[r.catalog].lexical.get_many(ids)
         ids = [p for p in ids if p in products]
         feats = raw_features(encoder, r.query, [products[p] for p in ids], r.signals)
         r.raw = dict(zip(ids, feats, strict=True))
     groups = {r.key: training_group(r, text) for r in data}
+    weak_groups = [training_group(r, text, weak_weight) for r in weak]
     n_pairs = sum(len(g.labels) for g in groups.values())
     n_negatives = sum(int((~g.judged).sum()) for g in groups.values())
-    console.print(f"[bold]Ranker[/]: {n_pairs:,} pairs ({n_negatives:,} mined negatives) from {len(data)} queries; "
+    n_weak = sum(len(g.labels) for g in weak_groups)
+    console.print(f"[bold]Ranker[/]: {n_pairs:,} pairs ({n_negatives:,} mined negatives) from {len(data)} queries"
+                  f"{f' + {n_weak:,} weak pairs from {len(weak)} generated queries' if weak else ''}; "
                   f"{folds}-fold CV by query on {config.device}")
 
     def predict_joint(model, tokenizer, rows: list[QueryData]) -> None:
@@ -336,7 +365,7 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
     histories: list[TrainHistory] = []
     for fold in range(folds):
         held = [r for r in data if fold_of[r.key] == fold]
-        train_groups = [groups[r.key] for r in data if fold_of[r.key] != fold]
+        train_groups = [groups[r.key] for r in data if fold_of[r.key] != fold] + weak_groups
         model, tokenizer = build_model(settings.encoder_path, config)
         history = TrainHistory()
         fit_feature_head(model, train_groups, config, history)
@@ -363,7 +392,7 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
     console.print(f"[bold]Final model[/] on all {len(data)} queries; gate {gate}; fusion {fusion}")
     model, tokenizer = build_model(settings.encoder_path, config)
     final_history = TrainHistory()
-    all_groups = list(groups.values())
+    all_groups = list(groups.values()) + weak_groups
     fit_feature_head(model, all_groups, config, final_history)
     if gate > 0:
         train_cross_encoder(model, tokenizer, all_groups, config, final_history, None, "final")
@@ -374,8 +403,10 @@ def train_ranker(indexes: Indexes, catalogs: list[tuple[str, Path]], out_dir: Pa
     report.update({
         "gate": gate, "features": list(FEATURE_NAMES), "cross_encoder_trained": cross_encoder,
         "fusion": asdict(fusion), "folds": folds,
+        "weak_supervision": {"queries": len(weak), "pairs": n_weak, "weight": weak_weight,
+                             "per_template": dict(sorted(Counter(r.origin for r in weak).items()))} if weak else None,
         "config": asdict(config), "examples": n_pairs, "hard_negatives": n_negatives,
-        "label_counts": {str(c): int(sum((g.labels == c).sum() for g in all_groups)) for c in range(4)},
+        "label_counts": {str(c): int(sum((g.labels == c).sum() for g in groups.values())) for c in range(4)},
         "learning_curve": {"folds": [{"feature_epoch_loss": h.feature_epoch_loss, "step_loss": h.step_loss,
                                       "epoch_val_ndcg": h.epoch_metric} for h in histories],
                            "final_step_loss": final_history.step_loss,

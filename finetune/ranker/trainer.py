@@ -60,6 +60,7 @@ class Group:
     labels: np.ndarray     # classes 0-3
     weights: np.ndarray    # 1 for judged, lower for mined negatives
     judged: np.ndarray     # bool: enters the listwise term
+    weight: float = 1.0    # the whole query's share of the loss (weakly labelled queries: less than a judged one)
 
 
 @dataclass
@@ -121,7 +122,8 @@ def fit_feature_head(model, groups: list[Group], config: TrainConfig, history: T
         rng.shuffle(order)
         total = 0.0
         for start in range(0, len(order), 8):
-            loss = sum(group_loss(head(tensors[i][0]), *tensors[i][1:], class_w) for i in order[start:start + 8])
+            loss = sum(groups[i].weight * group_loss(head(tensors[i][0]), *tensors[i][1:], class_w)
+                       for i in order[start:start + 8])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -168,7 +170,7 @@ def train_cross_encoder(model, tokenizer, groups: list[Group], config: TrainConf
                                 config.device)
                 with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
                     logits = model(features, pair).float()
-                loss = loss + group_loss(logits, labels, weights, judged, class_w)
+                loss = loss + g.weight * group_loss(logits, labels, weights, judged, class_w)
                 seen += len(rows)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
