@@ -147,6 +147,8 @@ NEGATION_JOIN = frozenset({"with", "and", "or", "for", "in", "on", "to", "of", "
                            "at", "is"})
 NEGATED_WORDS = 2  # "without c wire", "no glass beads": one or two words
 _WITHOUT = re.compile(r"(?<![a-z0-9])w/o(?![a-z0-9])")
+# "SlimShell f/ iPhone 3G", "Case Fan w/ LP4 Connector": catalog shorthand for "for" and "with"
+_FOR_WITH = re.compile(r"(?<![a-z0-9])([fw])/(?![a-z0-9/])")
 # "1 pc(s)", "100 Pcs", "5pc": pieces, not a personal computer
 _PIECES = re.compile(r"(?<![a-z0-9])(?:pc\(s\)|pcs)(?![a-z0-9])|(?<![a-z0-9.])(\d+) ?pcs?(?![a-z0-9(])")
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
@@ -192,8 +194,10 @@ def without_brand(product: Product) -> str:
 
 
 def spelt_out(text: str) -> str:
-    """Lower case, Unicode compatibility forms folded ("Ｗ／Ｏ" -> "w/o"), "w/o" spelt "without"."""
+    """Lower case, Unicode compatibility forms folded ("Ｗ／Ｏ" -> "w/o"), "w/o" spelt "without", "f/" and "w/"
+    "for" and "with", and pieces ("1 pc(s)") spelt out."""
     text = _WITHOUT.sub(" without ", unicodedata.normalize("NFKC", text).lower())
+    text = _FOR_WITH.sub(lambda m: " for " if m.group(1) == "f" else " with ", text)
     return _PIECES.sub(lambda m: f"{m.group(1) or ''} pieces", text)
 
 

@@ -132,6 +132,8 @@ def test_the_head_of_a_compound_decides_the_type():
     assert of("camera without its zoom lens") == "camera"  # the whole negated phrase, as the negation stage reads it
     assert of("camera w/o lens") == "camera"
     assert of("not a laptop bag, a backpack") == "backpack"
+    assert of("Tripp Lite 2-Port DVI/USB KVM Switch w/ Audio and Cables") == "network switch"  # w/ is "with"
+    assert of("Philips DLM63090 For iPhone 3G SlimShell") is None and of("SlimShell f/ iPhone 3G") is None
 
 
 def test_a_title_naming_no_type_gives_way_to_the_description():
