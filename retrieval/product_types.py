@@ -93,8 +93,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
                 "usff", "nettop"),
     "pda": ("pda", "handheld computer", "mobile computer", "pocket pc"),
     "tool kit": ("tool kit", "toolkit", "tool set", "repair kit"),
-    "warranty": ("warranty", "warranty extension", "support extension", "care pack", "hw support", "extended warranty",
-                 "protection plan"),
+    # not "warranty" alone: "is there a warranty on these" asks the shop's policy, not for a product
+    "service plan": ("warranty extension", "support extension", "care pack", "hw support", "extended warranty",
+                     "protection plan", "warranty upgrade", "service warranty", "service pack"),
     "coffee maker": ("coffee maker", "coffee machine", "espresso machine", "french press", "pod machine",
                      "espresso maker", "cafetiere", "coffee brewer", "bean-to-cup machine"),
     "vacuum": ("vacuum", "vacuum cleaner", "robot vacuum", "hoover"),
@@ -129,7 +130,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
 # what goes with or into a device: named beside a device type, these decide what a product is
 ACCESSORIES = frozenset({"toner", "ink", "drum", "paper", "labels", "cable", "adapter", "charger", "power supply",
     "battery", "case", "bag", "backpack", "screen protector", "stand", "lock", "privacy filter", "stylus", "mount",
-    "dock", "rack", "fan", "remote control", "lens", "tripod", "lamp", "projection screen", "ribbon", "warranty",
+    "dock", "rack", "fan", "remote control", "lens", "tripod", "lamp", "projection screen", "ribbon", "service plan",
     "optical drive", "memory card", "housing", "spare part", "optical disc", "wrist rest"})
 # a computer's spec line names its parts before the machine ("Core i7 16 GB DDR4 512 GB SSD Tower Black PC",
 # "... DVD+/-RW ... Notebook PC"): beside a computer, these are what it has, not what it is

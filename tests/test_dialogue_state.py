@@ -281,6 +281,11 @@ def test_policy_questions_and_other_product_types_are_not_misrouted():
                        PRODUCT_TYPES) == ("search_products", {"query": "Panasonic television"})
     assert state_guard(state, "add_to_cart", {"position": 1}, "i want the first one", PRODUCT_TYPES)[0] == \
         "add_to_cart"
+    # "warranty" and "computer" name products only in a search: a question about them is no request for them
+    assert state_guard(state, "search_products", {"query": "warranty on"}, "is there a warranty on these",
+                       PRODUCT_TYPES) == ("store_policy", {"topic": "warranty"})
+    assert state_guard(state, "compare_products", {"positions": [1, 2]},
+                       "which of these syncs best with my computer", PRODUCT_TYPES)[0] == "compare_products"
 
 
 def test_cannot_spend_more_than_is_a_ceiling():

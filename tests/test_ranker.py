@@ -30,7 +30,8 @@ def esci_slice(tmp_path_factory, settings) -> Path:
 def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, tmp_path: Path, settings):
     out = tmp_path / "ranker"
     result = runner.invoke(app, ["train", "ranker", "--catalog", str(esci_slice), "--judgments", str(esci_slice),
-                                 "--epochs", "1", "--folds", "2", "--out", str(out), "--device", "cpu"])
+                                 "--epochs", "1", "--folds", "2", "--out", str(out), "--device", "cpu",
+                                 "--weak", "3"])
     assert result.exit_code == 0, result.output
     for name in ("head.safetensors", "ranker.json", "MODEL_CARD.md", "learning_curve.png", "per_query_gains.png",
                  "cv_report.json"):
@@ -40,6 +41,7 @@ def test_train_ranker_cli_writes_artifact_card_and_cv_report(esci_slice: Path, t
     assert {"dense", "bm25", "hybrid", "features", "cross_encoder", "ranker", "fused"} <= set(methods)
     assert all(0 <= m["ndcg@10_rerank"] <= 1 for m in methods.values())
     assert report["label_counts"]["3"] > 0 and report["hard_negatives"] > 0
+    assert report["weak_supervision"]["queries"] > 0  # generated queries train the cross-encoder too
     curve = report["learning_curve"]["folds"][0]
     assert len(curve["step_loss"]) > 0 and len(curve["epoch_val_ndcg"]) == 1
     meta = json.loads((out / "ranker.json").read_text())

@@ -496,7 +496,7 @@ def state_guard(state: DialogueState, name: str, args: Any, text: str, types: Pr
             and not _BARE_REF.search(text) and not re.search(r"\b[1-5]\b", text):
         # "tell me more about it" after a question about #3: the product last asked about, not the model's guess
         args = {**{k: v for k, v in args.items() if k != "position"}, "product_id": state.focus}
-    named = types.of_text(text)
+    named = types.of_text(text, weak=False)  # "connect it to my computer" names no product wanted
     if named is not None and named != state.product_type and name not in ("search_products", "store_policy",
                                                                           "order_status") \
             and position is None and not named_positions and not _asks_about_it(name, text):
