@@ -265,3 +265,10 @@ def test_ndcg_agrees_with_trec_eval(judged, ranking):
     ours = ndcg_at_k(ranking, judged, 10)
     theirs = trec_ndcg({"q": ranking}, {"q": judged}, 10)["q"]
     assert ours == pytest.approx(theirs, abs=1e-4)
+
+
+@pytest.mark.parametrize("question", ["does it come with a warranty?", "what's the warranty like", "how do returns work",
+                                      "what does shipping cost", "can i pay with paypal", "any guarantee on it?"])
+def test_a_policy_question_names_no_product_type(question):
+    """A policy word in the lexicon turns "is there a warranty on these" into a product search (sessions 39, 43)."""
+    assert PRODUCT_TYPES.of_text(question) is None
