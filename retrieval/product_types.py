@@ -28,7 +28,8 @@ from retrieval.catalog.product import Product
 LEXICON: dict[str, tuple[str, ...]] = {
     "speaker": ("speaker", "loudspeaker", "bluetooth speaker", "soundbar", "sound bar", "boombox"),
     "headphones": ("headphone", "headset", "earphone", "earbud", "ear bud", "in-ear monitor", "airpod"),
-    "laptop": ("laptop", "notebook", "notebook pc", "chromebook", "ultrabook", "macbook", "netbook", "mini-note"),
+    "laptop": ("laptop", "notebook", "notebook pc", "chromebook", "ultrabook", "macbook", "netbook", "mini-note",
+               "mobile workstation"),
     "tablet": ("tablet", "ipad", "tablet pc", "kindle fire", "fire tablet", "fire hd"),
     "phone": ("phone", "smartphone", "mobile phone", "cell phone", "cellphone", "iphone"),
     "smartwatch": ("smartwatch", "smart watch", "watch", "fitness tracker"),
@@ -219,6 +220,14 @@ def negated_span(words: list[str], i: int) -> tuple[int, int]:
     return start, end
 
 
+def reading_end(words: list[str]) -> int:
+    """Where a text stops naming what it is: the first "for"/"with"/"compatible" (not "shopping for")."""
+    for i, word in enumerate(words):
+        if word in _STOP and not (word == "for" and i and words[i - 1] in _LEAD_IN_FOR):
+            return i
+    return len(words)
+
+
 def _machine(found: list[tuple[int, int, str]], words: list[str]) -> str | None:
     """The computer a text of computers and computer parts only is about: the first computer named that does not
     qualify the phrase right after it ("laptop memory" and "PC RAM module" are memory). A weak word counts only
@@ -260,8 +269,8 @@ class ProductTypes:
         return self._spans(tokens(text or ""), weak)
 
     def _spans(self, words: list[str], weak: bool = True) -> list[tuple[int, int, str]]:
-        found, i = [], 0
-        while i < len(words) and (words[i] not in _STOP or (words[i] == "for" and i and words[i - 1] in _LEAD_IN_FOR)):
+        found, i, stop = [], 0, reading_end(words)
+        while i < stop:
             if words[i] in NEGATION_CUES:  # "camera without a (zoom) lens": a type negated is not what is asked for
                 start, end = negated_span(words, i)
                 k = start
@@ -300,7 +309,7 @@ class ProductTypes:
         # otherwise a weak word names the product only alone and as the text's last word ("gaming pc"), not as the
         # first word of a name the lexicon does not know ("Computer Jumper Caps", "PC Mounting Screws")
         found = [span for span in found if tuple(words[span[0]:span[1]]) not in WEAK
-                 or (len(found) == 1 and span[1] == len(words))]
+                 or (len(found) == 1 and span[1] == reading_end(words))]
         accessory = next((kind for _, _, kind in reversed(found) if kind in ACCESSORIES), None)
         if accessory is not None or not found:
             return accessory

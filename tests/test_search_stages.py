@@ -169,6 +169,8 @@ def test_a_computer_is_what_its_spec_line_ends_in():
 def test_pc_and_computer_name_a_computer_only_alone_and_last():
     of = PRODUCT_TYPES.of_text
     assert of("gaming pc") == "desktop"
+    assert of("gaming pc with an rtx 3060") == "desktop"  # last before "with"
+    assert of("HP Compaq nw8440 Mobile Workstation") == "laptop"
     assert of("touchscreen computer") == "desktop"
     assert of("Philips PC Headset SHM7500/00") == "headphones"
     assert of("CHERRY 19in compact PC G80-1800 keyboard") == "keyboard"
@@ -267,8 +269,9 @@ def test_ndcg_agrees_with_trec_eval(judged, ranking):
     assert ours == pytest.approx(theirs, abs=1e-4)
 
 
-@pytest.mark.parametrize("question", ["does it come with a warranty?", "what's the warranty like", "how do returns work",
-                                      "what does shipping cost", "can i pay with paypal", "any guarantee on it?"])
+@pytest.mark.parametrize("question", ["does it come with a warranty?", "what's the warranty like",
+                                      "how do returns work", "what does shipping cost", "can i pay with paypal",
+                                      "any guarantee on it?"])
 def test_a_policy_question_names_no_product_type(question):
     """A policy word in the lexicon turns "is there a warranty on these" into a product search (sessions 39, 43)."""
     assert PRODUCT_TYPES.of_text(question) is None
