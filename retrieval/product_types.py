@@ -149,10 +149,11 @@ NEGATION_JOIN = frozenset({"with", "and", "or", "for", "in", "on", "to", "of", "
                            "at", "is"})
 NEGATED_WORDS = 2  # "without c wire", "no glass beads": one or two words
 _WITHOUT = re.compile(r"(?<![a-z0-9])w/o(?![a-z0-9])")
-# "SlimShell f/ iPhone 3G", "Case Fan w/ LP4 Connector": catalog shorthand for "for" and "with"
-_FOR_WITH = re.compile(r"(?<![a-z0-9])([fw])/(?![a-z0-9/])")
-# "1 pc(s)", "100 Pcs", "5pc": pieces, not a personal computer
-_PIECES = re.compile(r"(?<![a-z0-9])(?:pc\(s\)|pcs)(?![a-z0-9])|(?<![a-z0-9.])(\d+) ?pcs?(?![a-z0-9(])")
+# "SlimShell f/ iPhone 3G", "Case Fan w/ LP4 Connector": catalog shorthand for "for" and "with", written before a
+# space (not "F/UTP", "w/MCCB", "f/ 1.8" or "65 W/ 90 W")
+_FOR_WITH = re.compile(r"(?<![a-z0-9])f/(?= [a-z])|(?<![a-z0-9])(?<!\d )w/(?= [a-z0-9])")
+# "1 pc(s)", "100 pcs", "5pc": pieces, not a personal computer ("Inspiron 3020 PC", "2-in-1 PC" are computers)
+_PIECES = re.compile(r"(?<![a-z0-9])pc\(s\)|(?<![a-z0-9.\-])(\d+)(?: pcs|pcs?)(?![a-z0-9(])")
 # "shopping for a vacuum": a "for" after these words leads in to the product, it does not start a purpose
 _LEAD_IN_FOR = frozenset({"shopping", "looking", "searching", "hunting", "market", "browsing", "shop", "look", "search",
                           "recommendation", "suggestion", "idea", "option", "pick", "rec"})
@@ -199,7 +200,7 @@ def spelt_out(text: str) -> str:
     """Lower case, Unicode compatibility forms folded ("Ｗ／Ｏ" -> "w/o"), "w/o" spelt "without", "f/" and "w/"
     "for" and "with", and pieces ("1 pc(s)") spelt out."""
     text = _WITHOUT.sub(" without ", unicodedata.normalize("NFKC", text).lower())
-    text = _FOR_WITH.sub(lambda m: " for " if m.group(1) == "f" else " with ", text)
+    text = _FOR_WITH.sub(lambda m: " for " if m.group(0) == "f/" else " with ", text)
     return _PIECES.sub(lambda m: f"{m.group(1) or ''} pieces", text)
 
 
@@ -324,7 +325,7 @@ class ProductTypes:
         ``WEAK`` count there (only in the title: Icecat files notebooks under "PC", and descriptions say what a
         product works with: "connect your computer")."""
         texts = (*((level, False) for level in reversed(product.category)), (without_brand(product), True))
-        if any(self.spans(text, weak) for text, weak in texts):
+        if any(self.of_text(text, weak) is not None for text, weak in texts):
             return texts
         return (*texts, (description_lead(product.description), False))
 

@@ -180,6 +180,8 @@ def test_pc_and_computer_name_a_computer_only_alone_and_last():
     assert of("HP 564 Magenta Original 1 pc(s)") is None  # pieces
     assert of("Nitrile Gloves Powder Free 100 Pcs") is None
     assert of("Pack of 5pc") is None
+    assert of("Dell Inspiron 3020 PC") == "desktop" and of("gaming pcs") == "desktop"  # a model number is no count
+    assert of("Nikon 50mm f/ 1.8G lens") == "lens" and of("65 W/ 90 W power adapter") == "power supply"
     assert of("my pc is slow, which ssd should I get") == "ssd"  # a shopper's machine before the part asked for
 
 
@@ -191,6 +193,9 @@ def test_weak_words_do_not_type_categories_or_descriptions():
     assert PRODUCT_TYPES.of_product(notebook) == "laptop"
     extender = Product(id="2", title="NETGEAR EX3700", description="Connect your computer anywhere in the house")
     assert PRODUCT_TYPES.of_product(extender) is None
+    # a title whose only type word is weak and not last gives way to the description
+    caps = Product(id="3", title="Computer Jumper Caps", description="Jumper cable kit")
+    assert PRODUCT_TYPES.of_product(caps) == "cable"
 
 
 def test_a_brand_is_not_a_type():

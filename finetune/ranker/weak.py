@@ -157,10 +157,13 @@ def weak_queries(searcher: Searcher, n: int, seed: int = 0, pool: int = POOL) ->
     for pid in sources:
         if len(out) >= n:
             break
-        template = TEMPLATES[len(out) % len(TEMPLATES)]
         kind = types[pid]
-        phrased = _phrase(template, products[pid], kind, facts, searcher.types, rng)
-        if phrased is None:
+        for offset in range(len(TEMPLATES)):  # the next template in turn that this product can fill
+            template = TEMPLATES[(len(out) + offset) % len(TEMPLATES)]
+            phrased = _phrase(template, products[pid], kind, facts, searcher.types, rng)
+            if phrased is not None:
+                break
+        else:
             continue
         text, detail = phrased
         if rng.random() < TYPO_SHARE:
