@@ -319,23 +319,30 @@ class ProductTypes:
             head += 1
         return found[head][2]
 
-    def _texts(self, product: Product) -> tuple[tuple[str, bool], ...]:
-        """The texts a product's type is read from, in order of trust: its category path (last level first), its
-        title, and, when neither names a type, the start of its description; each with whether the words in
-        ``WEAK`` count there (only in the title: Icecat files notebooks under "PC", and descriptions say what a
-        product works with: "connect your computer")."""
+    def _readings(self, product: Product) -> list[tuple[str, bool, str | None]]:
+        """The texts a product's type is read from, in order of trust, each with whether the words in ``WEAK`` count
+        there and the type it reads as: its category path (last level first), its title, and, when neither names a
+        type, the start of its description. Weak words count only in the title: Icecat files notebooks under "PC",
+        and descriptions say what a product works with ("connect your computer")."""
         texts = (*((level, False) for level in reversed(product.category)), (without_brand(product), True))
-        if any(self.of_text(text, weak) is not None for text, weak in texts):
-            return texts
-        return (*texts, (description_lead(product.description), False))
+        readings = [(text, weak, self.of_text(text, weak)) for text, weak in texts]
+        if all(kind is None for _, _, kind in readings):
+            lead = description_lead(product.description)
+            readings.append((lead, False, self.of_text(lead, False)))
+        return readings
+
+    def reading(self, product: Product) -> tuple[str | None, tuple[str, ...]]:
+        """The product's type (``of_product``) and every type its texts name (``named_in_product``), read once."""
+        readings = self._readings(product)
+        return (next((kind for _, _, kind in readings if kind is not None), None),
+                tuple(kind for text, weak, _ in readings for _, _, kind in self.spans(text, weak)))
 
     def of_product(self, product: Product) -> str | None:
-        return next((kind for text, weak in self._texts(product) if (kind := self.of_text(text, weak)) is not None),
-                    None)
+        return next((kind for _, _, kind in self._readings(product) if kind is not None), None)
 
     def named_in_product(self, product: Product) -> list[str]:
         """Every type the texts the product's type is read from name (up to "for"/"with" in each)."""
-        return [kind for text, weak in self._texts(product) for _, _, kind in self.spans(text, weak)]
+        return list(self.reading(product)[1])
 
     def fit(self, kind: str | None, named: list[str] | tuple[str, ...], wanted: str | None) -> bool | None:
         """Does a product (its type ``kind``, every type its text ``named``) fit a request for ``wanted``?
@@ -351,8 +358,13 @@ class ProductTypes:
 
     def matches(self, product: Product, wanted: str | None) -> bool:
         """Is the product of the wanted type? Untyped requests and untyped products always match."""
-        return self.fit(self.of_product(product), self.named_in_product(product), wanted) is not False
+        return self.fit(*self.reading(product), wanted) is not False
 
 
 
 PRODUCT_TYPES = ProductTypes.from_lexicon(LEXICON)
+
+
+def type_names(kind: str, types: ProductTypes = PRODUCT_TYPES) -> list[str]:
+    """The lexicon's names for a type that read back as that type ("headset", "headphones" for headphones)."""
+    return [name for name in (kind, *LEXICON.get(kind, ())) if types.of_text(name) == kind]

@@ -251,8 +251,7 @@ class Searcher:
 
     def _type_info(self, ids: list[str]) -> dict[str, tuple[str | None, tuple[str, ...]]]:
         """Per product: its type by the lexicon and every type its text names, cached per product."""
-        return self._per_product(ids, self._type_of, lambda p: (self.types.of_product(p),
-                                                                 tuple(self.types.named_in_product(p))), (None, ()))
+        return self._per_product(ids, self._type_of, self.types.reading, (None, ()))
 
     def _per_product(self, ids: list[str], cache: dict[str, D], derive: Callable[[Product], D],
                      absent: D) -> dict[str, D]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from retrieval.catalog.product import Product
 from retrieval.filters import SearchFilters, colours_of
 from retrieval.model_codes import title_codes
-from retrieval.product_types import LEXICON, ProductTypes, without_brand
+from retrieval.product_types import ProductTypes, type_names, without_brand
 from retrieval.search import Searcher
 
 TEMPLATES = ("brand_type", "title_words", "colour_type", "code")
@@ -64,7 +64,7 @@ def misspell(word: str, rng: random.Random) -> str:
 
 def _type_name(kind: str, types: ProductTypes, rng: random.Random) -> str:
     """A name of the type that reads back as the type ("headset" or "headphones" for headphones)."""
-    names = [n for n in (kind, *LEXICON.get(kind, ())) if types.of_text(n) == kind]
+    names = type_names(kind, types)
     return rng.choice(names) if names else kind
 
 

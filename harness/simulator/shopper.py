@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from harness.simulator import phrases as ph
 from retrieval.catalog.product import Product
-from retrieval.product_types import LEXICON, ProductTypes
+from retrieval.product_types import ProductTypes, type_names
 
 
 class TurnKind(StrEnum):
@@ -107,7 +107,7 @@ class SimulatedShopper:
 
     def type_word(self, kind: str) -> str:
         """A word a shopper may use for a type: its name or one of its synonyms from the lexicon."""
-        names = [n for n in (kind, *LEXICON.get(kind, ())) if self.types.of_text(n) == kind and len(n) > 2]
+        names = [n for n in type_names(kind, self.types) if len(n) > 2]
         return self.rng.choice(names)
 
     def _thing(self, product: Product, kind: str, fresh: Constraints) -> str:
